@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "pigstyc",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pigstyc", targets: ["pigstyc"]),
+        .library(name: "PigstyKit", targets: ["PigstyInventory"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "PigstyDiagnostics"),
+        .target(name: "PigstyYAML", dependencies: ["CYAML", "PigstyDiagnostics"]),
+        .target(name: "PigstySchema", dependencies: ["PigstyYAML", "PigstyDiagnostics"]),
+        .target(name: "PigstyInventory", dependencies: ["PigstyYAML", "PigstySchema", "PigstyDiagnostics"]),
+        .executableTarget(
+            name: "pigstyc",
+            dependencies: [
+                "PigstyInventory",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PigstyDiagnosticsTests", dependencies: ["PigstyDiagnostics"]),
+        .testTarget(name: "PigstyYAMLTests", dependencies: ["PigstyYAML"]),
+        .testTarget(name: "PigstySchemaTests", dependencies: ["PigstySchema"]),
+        .testTarget(
+            name: "PigstyInventoryTests",
+            dependencies: ["PigstyInventory"],
+            exclude: []
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

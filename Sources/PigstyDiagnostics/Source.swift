@@ -1,0 +1,77 @@
+/// A position in a source file. `line` and `column` are 1-based; `column` counts Unicode scalars,
+/// as libyaml does. `offset` is the 0-based byte offset (used to order and to slice snippets).
+public struct SourcePosition: Hashable, Comparable, Sendable, Codable {
+    public var line: Int
+    public var column: Int
+    public var offset: Int
+
+    public init(line: Int, column: Int, offset: Int = 0) {
+        self.line = line
+        self.column = column
+        self.offset = offset
+    }
+
+    public static func < (a: SourcePosition, b: SourcePosition) -> Bool {
+        (a.line, a.column) < (b.line, b.column)
+    }
+}
+
+/// A range of text in a named file. `file` is the path as the user gave it.
+public struct SourceRange: Hashable, Sendable, Codable {
+    public var file: String
+    public var start: SourcePosition
+    public var end: SourcePosition
+
+    public init(file: String, start: SourcePosition, end: SourcePosition? = nil) {
+        self.file = file
+        self.start = start
+        self.end = end ?? start
+    }
+
+    /// `file:line:col`, the form editors and terminals turn into links.
+    public var description: String { "\(file):\(start.line):\(start.column)" }
+}
+
+/// The text of one input file, kept so that diagnostics can quote the offending line.
+public final class SourceFile: @unchecked Sendable {
+    public let path: String
+    public let bytes: [UInt8]
+    private lazy var lineStarts: [Int] = {
+        var starts = [0]
+        for (i, b) in bytes.enumerated() where b == 0x0A { starts.append(i + 1) }
+        return starts
+    }()
+
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+    }
+
+    public convenience init(path: String, text: String) {
+        self.init(path: path, bytes: Array(text.utf8))
+    }
+
+    public var lineCount: Int { lineStarts.count }
+
+    /// The text of a 1-based line without its line terminator, or nil when out of range.
+    public func line(_ number: Int) -> String? {
+        guard number >= 1, number <= lineStarts.count else { return nil }
+        let start = lineStarts[number - 1]
+        var end = number < lineStarts.count ? lineStarts[number] : bytes.count
+        while end > start, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    /// The position of a byte offset (line and scalar column), for tools that report offsets only.
+    public func position(ofOffset offset: Int) -> SourcePosition {
+        let clamped = max(0, min(offset, bytes.count))
+        var lo = 0, hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= clamped { lo = mid } else { hi = mid - 1 }
+        }
+        let lineStart = lineStarts[lo]
+        let column = String(decoding: bytes[lineStart..<clamped], as: UTF8.self).unicodeScalars.count + 1
+        return SourcePosition(line: lo + 1, column: column, offset: clamped)
+    }
+}

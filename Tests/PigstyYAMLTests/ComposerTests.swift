@@ -1,0 +1,124 @@
+import Testing
+import PigstyDiagnostics
+@testable import PigstyYAML
+
+struct ComposerTests {
+    func parse(_ text: String) -> (YAMLNode?, DiagnosticSink) {
+        let sink = DiagnosticSink()
+        return (YAML.parse(text, path: "inv.yml", into: sink), sink)
+    }
+
+    @Test func positionsOnKeysAndValues() throws {
+        let (root, sink) = parse("all:\n  vars:\n    pg_version: 18\n")
+        let r = try #require(root)
+        let vars = try #require(r["all"]?["vars"])
+        let pair = try #require(vars.pair("pg_version"))
+        #expect(pair.key.range.start == SourcePosition(line: 3, column: 5, offset: 17))
+        #expect(pair.value.range.start.line == 3)
+        #expect(pair.value.range.start.column == 17)
+        #expect(pair.value.range.file == "inv.yml")
+        #expect(sink.diagnostics.isEmpty)
+    }
+
+    @Test func anchorsAliasesAndMergeKeys() throws {
+        let text = """
+        base: &b { a: 1, b: 2 }
+        other: &o { b: 20, c: 30 }
+        one: { <<: *b, b: 3 }
+        many: { <<: [*b, *o], d: 4 }
+        list: [*b, *b]
+
+        """
+        let (root, sink) = parse(text)
+        let r = try #require(root)
+        let one = try #require(r["one"]?.mapping)
+        #expect(one.map { $0.key.keyName } == ["a", "b"])
+        #expect(r["one"]?["b"]?.int == 3)
+        let many = try #require(r["many"])
+        #expect(many["a"]?.int == 1)
+        #expect(many["b"]?.int == 2) // the earlier merge source wins
+        #expect(many["c"]?.int == 30)
+        #expect(many["d"]?.int == 4)
+        #expect(r["list"]?.sequence?.count == 2)
+        #expect(sink.diagnostics.isEmpty)
+    }
+
+    @Test func duplicateKeyWarnsAndLastWins() throws {
+        let (root, sink) = parse("a: 1\nb: 2\na: 3\n")
+        #expect(root?["a"]?.int == 3)
+        #expect(root?.mapping?.map { $0.key.keyName } == ["a", "b"])
+        #expect(sink.diagnostics.count == 1)
+        let d = try #require(sink.diagnostics.first)
+        #expect(d.id == "PGS0103")
+        #expect(d.severity == .warning)
+        #expect(d.range?.start.line == 3)
+        #expect(d.notes.first?.range?.start.line == 1)
+    }
+
+    @Test func syntaxErrorAtItsLine() throws {
+        let (root, sink) = parse("all:\n  vars:\n    a: [1, 2\n    b: 3\n")
+        #expect(root == nil)
+        let d = try #require(sink.diagnostics.first)
+        #expect(d.id == "PGS0101")
+        #expect(d.severity == .error)
+        #expect(d.range?.start.line == 4)
+    }
+
+    @Test func tabIndentation() throws {
+        let (root, sink) = parse("all:\n\tvars: {}\n")
+        #expect(root == nil)
+        let d = try #require(sink.diagnostics.first)
+        #expect(d.id == "PGS0102")
+        #expect(d.range?.start.line == 2)
+        #expect(d.range?.start.column == 1)
+    }
+
+    @Test func undefinedAlias() throws {
+        let (root, sink) = parse("a: *nope\n")
+        #expect(root == nil)
+        #expect(sink.diagnostics.map(\.id) == ["PGS0106"])
+        #expect(sink.diagnostics.first?.range?.start == SourcePosition(line: 1, column: 4, offset: 3))
+    }
+
+    @Test func aliasBombIsRejected() throws {
+        var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...9 {
+            let prev = "*a\(i - 1)"
+            text += "a\(i): &a\(i) [\(Array(repeating: prev, count: 10).joined(separator: ", "))]\n"
+        }
+        let (root, sink) = parse(text)
+        #expect(root == nil)
+        #expect(sink.diagnostics.contains { $0.id == "PGS0107" })
+    }
+
+    @Test func deepNestingIsRejected() {
+        let text = String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + "\n"
+        let (root, sink) = parse(text)
+        #expect(root == nil)
+        #expect(sink.diagnostics.map(\.id) == ["PGS0108"])
+    }
+
+    @Test func emptyAndMultiDocument() {
+        let (r1, s1) = parse("")
+        #expect(r1 == nil)
+        #expect(s1.diagnostics.map(\.id) == ["PGS0105"])
+        let (r2, s2) = parse("a: 1\n---\nb: 2\n")
+        #expect(r2 == nil)
+        #expect(s2.diagnostics.map(\.id) == ["PGS0110"])
+        #expect(s2.diagnostics.first?.range?.start.line == 2)
+    }
+
+    @Test func invalidUTF8() {
+        let sink = DiagnosticSink()
+        let file = SourceFile(path: "x.yml", bytes: Array("a: b\nc: ".utf8) + [0xFF, 0xFE, 0x0A])
+        #expect(YAML.parse(file, into: sink) == nil)
+        #expect(sink.diagnostics.map(\.id) == ["PGS0112"])
+        #expect(sink.diagnostics.first?.range?.start.line == 2)
+    }
+
+    @Test func badMergeValue() {
+        let (root, sink) = parse("a: { <<: 3 }\n")
+        #expect(root == nil)
+        #expect(sink.diagnostics.map(\.id) == ["PGS0111"])
+    }
+}
