@@ -1,0 +1,89 @@
+import PigstyDiagnostics
+import PigstySchema
+import PigstyYAML
+
+public struct CheckOptions: Sendable {
+    /// Unknown parameters are errors instead of warnings.
+    public var strict: Bool
+
+    public init(strict: Bool = false) { self.strict = strict }
+}
+
+/// check: runs every rule family over a resolved inventory and reports into the sink.
+/// Rules read; they never change the inventory.
+public struct InventoryChecker {
+    let resolved: ResolvedInventory
+    let sink: DiagnosticSink
+    let options: CheckOptions
+
+    public init(resolved: ResolvedInventory, sink: DiagnosticSink, options: CheckOptions = CheckOptions()) {
+        self.resolved = resolved
+        self.sink = sink
+        self.options = options
+    }
+
+    public func run() {
+        let context = RuleContext(resolved: resolved, sink: sink, options: options)
+        let rules: [any InventoryRule] = [
+            StructureRules(), ParameterRules(), ConsistencyRules(), PgsqlIdentityRules(), BusinessRules(), HBARules(),
+            ServiceRules(), ModuleRules(), SafetyRules(),
+        ]
+        for rule in rules { rule.check(context) }
+    }
+}
+
+/// One family of checks.
+protocol InventoryRule {
+    func check(_ context: RuleContext)
+}
+
+/// What rules share: the resolved inventory, the sink and helpers to walk definitions.
+struct RuleContext {
+    let resolved: ResolvedInventory
+    let sink: DiagnosticSink
+    let options: CheckOptions
+
+    var inventory: Inventory { resolved.inventory }
+    var schema: Schema { resolved.schema }
+
+    /// Every variable definition written in the inventory: `all.vars`, group vars (in order of
+    /// first appearance), then host vars (in host order).
+    var allBindings: [VarBinding] {
+        var out: [VarBinding] = []
+        for name in inventory.groupOrder { if let g = inventory.groups[name] { out.append(contentsOf: g.vars.all) } }
+        for h in inventory.hosts { out.append(contentsOf: h.vars.all) }
+        return out
+    }
+
+    /// Definitions of one variable, wherever written.
+    func bindings(of name: String) -> [VarBinding] {
+        var out: [VarBinding] = []
+        for g in inventory.groupOrder { if let b = inventory.groups[g]?.vars[name] { out.append(b) } }
+        for h in inventory.hosts { if let b = h.vars[name] { out.append(b) } }
+        return out
+    }
+
+    /// A key path naming a definition, e.g. `pg-meta.vars.pg_users` or `10.10.10.10.pg_seq`.
+    func path(of b: VarBinding) -> String {
+        switch b.origin {
+        case .roleDefault: return "defaults.\(b.name)"
+        case .allVars: return "all.vars.\(b.name)"
+        case .group(let g): return "\(g).vars.\(b.name)"
+        case .host(let h): return "\(h).\(b.name)"
+        }
+    }
+
+    /// Where to point for a host-level problem about `name`: its winning definition, else the host key.
+    func range(for host: ResolvedHost, _ name: String) -> SourceRange {
+        host.binding(name).map { $0.value.range } ?? host.host.firstSeen
+    }
+
+    /// Where a host is listed inside a group's definition (else where it is first listed).
+    func occurrence(of h: Host, in g: Group) -> SourceRange {
+        h.occurrences.first { occ in g.definitions.contains { $0.start <= occ.start && occ.start <= $0.end } } ?? h.firstSeen
+    }
+
+    func note(_ message: String, _ b: VarBinding?) -> DiagnosticNote {
+        DiagnosticNote(message, at: b?.key?.range ?? b?.value.range)
+    }
+}

@@ -1,0 +1,128 @@
+import PigstyDiagnostics
+import PigstySchema
+import PigstyYAML
+
+/// The text of `pigstyc explain`: a parameter's schema, its effective value(s) and the chain of
+/// definitions that produced them, with positions. Secrets are masked.
+public struct Explanation {
+    public struct Problem: Error { public let message: String }
+
+    let resolved: ResolvedInventory
+
+    public init(resolved: ResolvedInventory) { self.resolved = resolved }
+
+    /// Facts Pigsty derives from identities, explained by their formula.
+    static let derived: [String: String] = [
+        "pg_instance": "<pg_cluster>-<pg_seq>",
+        "pg_service": "<pg_cluster>-<pg_role>",
+        "pg_cluster_members": "string-sorted IPs of every host with the same pg_cluster",
+        "pg_primary_ip": "IP of the cluster's only primary ('unknown' unless exactly one)",
+        "pg_primary_ins": "<pg_cluster>-<pg_seq of the primary>",
+        "pg_primary_seq": "pg_seq of the cluster's primary",
+        "pg_cluster_size": "number of distinct member IPs",
+        "pg_seq_next": "max(pg_seq) + 1",
+        "nodename": "<pg_cluster>-<pg_seq> when node_id_from_pg, else the nodename variable, else the hostname",
+        "node_cluster": "pg_cluster when node_id_from_pg and node_cluster is unset or 'nodes'",
+    ]
+
+    public func explain(_ name: String, host hostName: String?) throws -> String {
+        let schema = resolved.schema
+        var host: ResolvedHost?
+        if let hostName {
+            guard let h = resolved.host(hostName) else {
+                let guess = Suggest.closest(to: hostName, among: resolved.hosts.map(\.name))
+                throw Problem(message: "no host '\(hostName)' in the inventory" + (guess.map { "; did you mean '\($0)'?" } ?? ""))
+            }
+            host = h
+        }
+        let spec = schema.parameter(name)
+        if spec == nil, Self.derived[name] == nil, !resolved.hosts.contains(where: { $0.binding(name) != nil }) {
+            let guess = Suggest.closest(to: name, among: schema.parameters.map(\.name) + Self.derived.keys.sorted())
+            throw Problem(message: "unknown parameter '\(name)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""))
+        }
+        var out = ""
+        if let spec {
+            out += "\(spec.name)  (\(spec.module) / \(spec.section), type \(spec.type), level \(spec.levelText))\n"
+            out += "  \(spec.description)\n"
+            if let values = spec.values { out += "  allowed: \(values.joined(separator: ", "))\n" }
+            if let d = spec.defaultValue {
+                out += "  default: \(render(d, secret: spec.isSecret))\n"
+            } else {
+                out += spec.required ? "  default: none (identity parameter, required)\n" : "  default: none (optional)\n"
+            }
+        } else if let formula = Self.derived[name] {
+            out += "\(name)  (derived fact)\n  = \(formula)\n"
+        } else {
+            out += "\(name)  (not a Pigsty parameter: a custom variable)\n"
+        }
+        let secret = spec?.isSecret ?? false
+        if let host {
+            out += "\non host \(host.name):\n"
+            out += explainHost(name, host, secret: secret)
+        } else {
+            out += "\ndefinitions in \(resolved.inventory.file.path):\n"
+            var any = false
+            for g in resolved.inventory.groupOrder {
+                if let b = resolved.inventory.groups[g]?.vars[name] { out += line(b, secret: secret); any = true }
+            }
+            for h in resolved.inventory.hosts {
+                if let b = h.vars[name] { out += line(b, secret: secret); any = true }
+            }
+            if !any { out += "  (none: every host uses the default)\n" }
+            if Self.derived[name] != nil {
+                out += "\nvalues:\n"
+                for h in resolved.hosts { out += "  \(h.name): \(derivedValue(name, h) ?? "(not applicable)")\n" }
+            }
+        }
+        return out
+    }
+
+    private func explainHost(_ name: String, _ host: ResolvedHost, secret: Bool) -> String {
+        if Self.derived[name] != nil {
+            return "  value: \(derivedValue(name, host) ?? "(not applicable: missing identity)")\n"
+        }
+        let chain = host.chain(name)
+        guard let winner = chain.last else { return "  value: (undefined)\n" }
+        var out = "  value: \(render(winner.value, secret: secret))  (from \(winner.origin))\n"
+        out += "  precedence, lowest first:\n"
+        for (i, b) in chain.enumerated() {
+            out += "    " + describe(b, secret: secret) + (i == chain.count - 1 ? "   <- in effect" : "") + "\n"
+        }
+        return out
+    }
+
+    private func line(_ b: VarBinding, secret: Bool) -> String { "  " + describe(b, secret: secret) + "\n" }
+
+    private func describe(_ b: VarBinding, secret: Bool) -> String {
+        let origin = b.origin.description
+        let pos = b.key.map { "\($0.range.file):\($0.range.start.line):\($0.range.start.column)" } ?? "(schema)"
+        return "\(origin.padding(30)) \(pos.padding(24)) \(render(b.value, secret: secret))"
+    }
+
+    private func render(_ node: YAMLNode, secret: Bool) -> String {
+        secret && !node.isNull ? "******** (secret)" : node.flowText(limit: 100)
+    }
+
+    private func derivedValue(_ name: String, _ h: ResolvedHost) -> String? {
+        let cluster = h.string("pg_cluster").flatMap { resolved.pgCluster($0) }
+        switch name {
+        case "pg_instance": return h.pgInstance
+        case "pg_service": return h.pgService
+        case "nodename": return h.nodename ?? "(the host's current hostname, known at run time)"
+        case "node_cluster": return h.nodeCluster
+        case "pg_cluster_members": return cluster.map { "[" + $0.sortedIPs.joined(separator: ", ") + "]" }
+        case "pg_primary_ip": return cluster?.primaryIP
+        case "pg_primary_ins": return cluster?.primaryInstance
+        case "pg_primary_seq": return cluster?.primarySeq
+        case "pg_cluster_size": return cluster.map { String($0.size) }
+        case "pg_seq_next": return cluster.map { String($0.seqNext) }
+        default: return nil
+        }
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,70 @@
+extension YAMLNode {
+    /// A one-line YAML flow rendering for messages and `explain` (`{name: meta, port: 5432}`),
+    /// cut with `…` beyond `limit` characters.
+    public func flowText(limit: Int = 160) -> String {
+        var out = ""
+        write(into: &out, limit: limit)
+        if out.count > limit { return String(out.prefix(limit - 1)) + "…" }
+        return out
+    }
+
+    private func write(into out: inout String, limit: Int) {
+        if out.count > limit { return }
+        switch content {
+        case .scalar(let s):
+            out += YAMLNode.flowScalar(s)
+        case .sequence(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += ", " }
+                item.write(into: &out, limit: limit)
+                if out.count > limit { return }
+            }
+            out += "]"
+        case .mapping(let pairs):
+            out += "{"
+            for (i, p) in pairs.enumerated() {
+                if i > 0 { out += ", " }
+                p.key.write(into: &out, limit: limit)
+                out += ": "
+                p.value.write(into: &out, limit: limit)
+                if out.count > limit { return }
+            }
+            out += "}"
+        }
+    }
+
+    static func flowScalar(_ s: YAMLScalar) -> String {
+        switch s.value {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int, .bigInt, .float: return s.style == .plain ? s.text : describe(s.value)
+        case .timestamp(let t): return t
+        case .string(let str):
+            // Quote when a plain rendering would read back as something else or break the line.
+            let needsQuotes = str.isEmpty || ScalarResolver.resolvePlain(str) != .string(str)
+                || str.contains(where: { ":#,[]{}&*!|>'\"%@`\n\t".contains($0) })
+                || str.first == " " || str.last == " " || str.first == "-" || str.first == "?"
+            guard needsQuotes else { return str }
+            var q = "\""
+            for u in str.unicodeScalars {
+                switch u {
+                case "\"": q += "\\\""
+                case "\\": q += "\\\\"
+                case "\n": q += "\\n"
+                case "\t": q += "\\t"
+                default:
+                    if u.value < 0x20 || u.value == 0x7F { q += "\\x" + String(format2: u.value) } else { q.unicodeScalars.append(u) }
+                }
+            }
+            return q + "\""
+        }
+    }
+}
+
+extension String {
+    init(format2 value: UInt32) {
+        let hex = String(value, radix: 16, uppercase: true)
+        self = hex.count < 2 ? "0" + hex : hex
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import PigstyDiagnostics
+import PigstyInventory
+
+extension DiagnosticFormat: ExpressibleByArgument {}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Parse, resolve and validate an inventory; print diagnostics.")
+
+    @Argument(help: "The inventory file.")
+    var inventory: String = "pigsty.yml"
+
+    @Flag(help: "Treat unknown parameters as errors, not warnings.")
+    var strict = false
+
+    @Option(help: "Output format: text, json, junit or checkstyle.")
+    var format: DiagnosticFormat = .text
+
+    func run() throws {
+        let file: SourceFile
+        do { file = try Frontend.read(path: inventory) } catch {
+            printError("pigstyc: error: \(error)")
+            throw ExitCode(2)
+        }
+        let sink = DiagnosticSink()
+        Frontend.check(file, sink: sink, options: CheckOptions(strict: strict))
+        let output = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory])
+        print(output, terminator: "")
+        if sink.hasErrors { throw ExitCode(1) }
+    }
+}
