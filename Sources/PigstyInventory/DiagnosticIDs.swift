@@ -21,7 +21,6 @@ public enum InventoryDiagnostic {
 
     // PGSQL identity (PGS04xx)
     public static let pgMissingIdentity = "PGS0401"
-    public static let pgBadRole = "PGS0402"
     public static let pgDuplicateSeq = "PGS0403"
     public static let pgPrimaryCount = "PGS0404"
     public static let pgUpstream = "PGS0405"
@@ -60,7 +59,6 @@ public enum InventoryDiagnostic {
     public static let redisIdentity = "PGS0740"
     public static let redisDuplicate = "PGS0741"
     public static let redisReplicaOf = "PGS0742"
-    public static let redisSentinel = "PGS0743"
     public static let redisFsMain = "PGS0744"
     public static let portalNoTarget = "PGS0750"
     public static let moduleGroupOverlap = "PGS0760"

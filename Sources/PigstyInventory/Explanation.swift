@@ -100,7 +100,7 @@ public struct Explanation {
     }
 
     private func render(_ node: YAMLNode, secret: Bool) -> String {
-        secret && !node.isNull ? "******** (secret)" : node.flowText(limit: 100)
+        node.safeText(resolved.schema, secret: secret)
     }
 
     private func derivedValue(_ name: String, _ h: ResolvedHost) -> String? {

@@ -23,7 +23,7 @@ public struct InventoryParser {
     mutating func build(file: SourceFile, root: YAMLNode) -> Inventory? {
         guard let pairs = root.mapping else {
             sink.error(InventoryDiagnostic.rootNotMapping,
-                       "an inventory is a mapping of groups (usually just 'all'), found a \(root.kindName)",
+                       "an inventory is a mapping of groups (usually just 'all'), found \(root.kindWithArticle)",
                        at: root.range)
             return nil
         }
@@ -84,7 +84,7 @@ public struct InventoryParser {
         if data.isNull { return }
         guard let pairs = data.mapping else {
             sink.error(InventoryDiagnostic.sectionNotMapping,
-                       "group '\(g.name)' must be a mapping with 'hosts', 'vars' or 'children', found a \(data.kindName)",
+                       "group '\(g.name)' must be a mapping with 'hosts', 'vars' or 'children', found \(data.kindWithArticle)",
                        at: data.range, path: path)
             return
         }
@@ -111,7 +111,7 @@ public struct InventoryParser {
         if node.isNull { return }
         guard let pairs = node.mapping else {
             sink.error(InventoryDiagnostic.sectionNotMapping,
-                       "'children' of group '\(parent.name)' must be a mapping of group names, found a \(node.kindName)",
+                       "'children' of group '\(parent.name)' must be a mapping of group names, found \(node.kindWithArticle)",
                        at: node.range, path: path)
             return
         }
@@ -148,7 +148,7 @@ public struct InventoryParser {
         if node.isNull { return }
         guard let pairs = node.mapping else {
             sink.error(InventoryDiagnostic.sectionNotMapping,
-                       "'hosts' of group '\(g.name)' must be a mapping of host addresses, found a \(node.kindName)",
+                       "'hosts' of group '\(g.name)' must be a mapping of host addresses, found \(node.kindWithArticle)",
                        at: node.range, path: path,
                        notes: node.sequence != nil ? [DiagnosticNote("write hosts as '10.10.10.11: {}' entries, not as a list")] : [])
             return
@@ -177,7 +177,7 @@ public struct InventoryParser {
             if value.isNull { continue }
             guard value.mapping != nil else {
                 sink.error(InventoryDiagnostic.hostVarsNotMapping,
-                           "variables of host '\(name)' must be a mapping, found a \(value.kindName)",
+                           "variables of host '\(name)' must be a mapping, found \(value.kindWithArticle)",
                            at: value.range, path: "\(path).\(name)")
                 continue
             }
@@ -188,7 +188,7 @@ public struct InventoryParser {
     private func parseVars(_ node: YAMLNode, origin: Origin, path: String, set: (VarBinding) -> Void) {
         if node.isNull { return }
         guard let pairs = node.mapping else {
-            sink.error(InventoryDiagnostic.sectionNotMapping, "'vars' must be a mapping of variable names, found a \(node.kindName)",
+            sink.error(InventoryDiagnostic.sectionNotMapping, "'vars' must be a mapping of variable names, found \(node.kindWithArticle)",
                        at: node.range, path: path)
             return
         }

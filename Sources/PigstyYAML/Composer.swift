@@ -66,6 +66,7 @@ struct Composer {
     private var anchors: [String: YAMLNode] = [:]
     private var parser: UnsafeMutablePointer<yaml_parser_t>
     private var failed = false
+    private var reportedExpansion = false
 
     init(file: SourceFile, limits: YAMLLimits, sink: DiagnosticSink) {
         self.file = file
@@ -123,7 +124,7 @@ struct Composer {
             return nil
         }
         yaml_event_delete(&event)
-        if root.expandedSize > limits.maxExpandedNodes {
+        if root.expandedSize > limits.maxExpandedNodes, !reportedExpansion {
             sink.error(YAMLDiagnostic.aliasExpansion,
                        "the document expands to more than \(limits.maxExpandedNodes) nodes through aliases",
                        at: root.range)
@@ -189,8 +190,12 @@ struct Composer {
                 return YAMLNode(scalar: .null, text: "", range: at)
             }
             if node.expandedSize > limits.maxExpandedNodes {
-                sink.error(YAMLDiagnostic.aliasExpansion,
-                           "alias '*\(name)' expands to more than \(limits.maxExpandedNodes) nodes", at: at)
+                if !reportedExpansion {
+                    sink.error(YAMLDiagnostic.aliasExpansion,
+                               "alias '*\(name)' expands to more than \(limits.maxExpandedNodes) nodes", at: at,
+                               notes: [DiagnosticNote("nested aliases multiply; this looks like an alias bomb")])
+                }
+                reportedExpansion = true
                 failed = true
                 node = YAMLNode(scalar: .null, text: "", range: at)
             }
@@ -285,7 +290,7 @@ struct Composer {
             var maps: [[YAMLPair]] = []
             for item in items {
                 guard let pairs = item.mapping else {
-                    sink.error(YAMLDiagnostic.badMerge, "a '<<' merge list may contain only mappings, found a \(item.kindName)",
+                    sink.error(YAMLDiagnostic.badMerge, "a '<<' merge list may contain only mappings, found \(item.kindWithArticle)",
                                at: item.range)
                     failed = true
                     return nil
@@ -294,7 +299,7 @@ struct Composer {
             }
             return maps
         }
-        sink.error(YAMLDiagnostic.badMerge, "'<<' merges a mapping or a list of mappings, found a \(value.kindName)",
+        sink.error(YAMLDiagnostic.badMerge, "'<<' merges a mapping or a list of mappings, found \(value.kindWithArticle)",
                    at: value.range)
         failed = true
         return nil

@@ -1,14 +1,15 @@
 extension YAMLNode {
     /// A one-line YAML flow rendering for messages and `explain` (`{name: meta, port: 5432}`),
     /// cut with `…` beyond `limit` characters.
-    public func flowText(limit: Int = 160) -> String {
+    /// Values under mapping keys named in `masking` (passwords, secret keys) print as `********`.
+    public func flowText(limit: Int = 160, masking: Set<String> = []) -> String {
         var out = ""
-        write(into: &out, limit: limit)
+        write(into: &out, limit: limit, masking: masking)
         if out.count > limit { return String(out.prefix(limit - 1)) + "…" }
         return out
     }
 
-    private func write(into out: inout String, limit: Int) {
+    private func write(into out: inout String, limit: Int, masking: Set<String>) {
         if out.count > limit { return }
         switch content {
         case .scalar(let s):
@@ -17,7 +18,7 @@ extension YAMLNode {
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += ", " }
-                item.write(into: &out, limit: limit)
+                item.write(into: &out, limit: limit, masking: masking)
                 if out.count > limit { return }
             }
             out += "]"
@@ -25,9 +26,13 @@ extension YAMLNode {
             out += "{"
             for (i, p) in pairs.enumerated() {
                 if i > 0 { out += ", " }
-                p.key.write(into: &out, limit: limit)
+                p.key.write(into: &out, limit: limit, masking: masking)
                 out += ": "
-                p.value.write(into: &out, limit: limit)
+                if let k = p.key.keyName, masking.contains(k), !p.value.isNull {
+                    out += "********"
+                } else {
+                    p.value.write(into: &out, limit: limit, masking: masking)
+                }
                 if out.count > limit { return }
             }
             out += "}"

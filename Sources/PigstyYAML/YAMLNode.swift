@@ -153,6 +153,12 @@ public struct YAMLNode: Sendable {
         }
     }
 
+    /// The kind with its indefinite article: "a list", "an integer".
+    public var kindWithArticle: String {
+        let k = kindName
+        return ("aeiou".contains(k.first ?? "x") ? "an " : "a ") + k
+    }
+
     /// The value rendered the way Python's `str()` shows it (`True`, `None`, `1.5`, `inf`).
     public static func describe(_ value: YAMLValue) -> String {
         switch value {

@@ -45,7 +45,7 @@ struct SuggestTests {
         #expect(Suggest.closest(to: "pg_b", among: ["pg_c", "pg_a"]) == "pg_a")
         #expect(Suggest.closest(to: "pg_b", among: ["pg_a", "pg_c"]) == "pg_a")
         // A closer candidate wins over an earlier one.
-        #expect(Suggest.closest(to: "node_tunex", among: ["node_tune", "node_tunex1"]) == "node_tune")
+        #expect(Suggest.closest(to: "pg_verson", among: ["pg_a_version", "pg_version"]) == "pg_version")
     }
 
     @Test func fastEnoughForEveryUnknownKey() {

@@ -78,6 +78,19 @@ struct RuleContext {
         host.binding(name).map { $0.value.range } ?? host.host.firstSeen
     }
 
+    /// Where to point for "host X of this cluster lacks …": the host's listing in the group that
+    /// makes it a member (by the identity variable), else its first listing.
+    func memberAnchor(_ h: ResolvedHost, identity: String) -> SourceRange {
+        switch h.binding(identity)?.origin {
+        case .group(let g)?:
+            if let group = inventory.groups[g] { return occurrence(of: h.host, in: group) }
+        case .host?:
+            return h.binding(identity)?.key?.range ?? h.host.firstSeen
+        default: break
+        }
+        return h.host.firstSeen
+    }
+
     /// Where a host is listed inside a group's definition (else where it is first listed).
     func occurrence(of h: Host, in g: Group) -> SourceRange {
         h.occurrences.first { occ in g.definitions.contains { $0.start <= occ.start && occ.start <= $0.end } } ?? h.firstSeen

@@ -15,15 +15,17 @@ struct ConsistencyRules: InventoryRule {
                 candidates.formUnion(m.host.vars.order)
                 for g in m.groups where !common.contains(g.name) { candidates.formUnion(g.vars.order) }
             }
+            let secrets = c.schema.secretNames
             for name in candidates.sorted() {
                 guard let spec = c.schema.parameter(name), spec.module == "PGSQL", spec.levels == [.cluster],
                       name != "pg_cluster" else { continue }
                 var firstValue: (ResolvedHost, String)?
                 for m in members {
-                    let text = m.value(name)?.flowText(limit: 4096) ?? "(unset)"
+                    let text = m.value(name)?.flowText(limit: 4096, masking: secrets) ?? "(unset)"
                     guard let (first, value) = firstValue else { firstValue = (m, text); continue }
                     if text != value {
-                        let shown = spec.isSecret ? "" : ": '\(value)' on \(first.name), '\(text)' on \(m.name)"
+                        let shown = spec.isSecret || value.count + text.count > 120
+                            ? "" : ": '\(value)' on \(first.name), '\(text)' on \(m.name)"
                         c.sink.warning(InventoryDiagnostic.clusterValueDiffers,
                                        "cluster parameter '\(name)' differs between members of '\(cluster.name)'\(shown)",
                                        at: c.range(for: m, name), path: "\(m.name).\(name)",

@@ -17,44 +17,35 @@ struct ModuleRules: InventoryRule {
 
     // MARK: VIPs
 
+    /// Address format, router id range and role values are schema checks; what remains is what
+    /// the schema cannot see: a VIP switched on without its address or router id.
     private func checkNodeVIP(_ c: RuleContext) {
+        var reported = Set<SourcePosition>()
         for h in c.resolved.hosts where h.bool("vip_enabled") == true {
-            let addr = h.string("vip_address")
-            if addr == nil || !IPv4.isAddress(addr!) {
+            let range = c.range(for: h, "vip_enabled")
+            for name in ["vip_address", "vip_vrid"] where h.value(name)?.isNull ?? true {
+                guard reported.insert(SourcePosition(line: range.start.line, column: range.start.column + (name == "vip_vrid" ? 1 : 0))).inserted else { continue }
                 c.sink.error(InventoryDiagnostic.vipInvalid,
-                             addr == nil ? "host '\(h.name)' enables vip_enabled but sets no vip_address"
-                                         : "vip_address '\(addr!)' of host '\(h.name)' is not an IPv4 address",
-                             at: c.range(for: h, addr == nil ? "vip_enabled" : "vip_address"), path: "\(h.name).vip_address")
-            }
-            if let vrid = h.int("vip_vrid") {
-                if !(1...254).contains(vrid) {
-                    c.sink.error(InventoryDiagnostic.vipInvalid, "vip_vrid \(vrid) of host '\(h.name)' must be between 1 and 254",
-                                 at: c.range(for: h, "vip_vrid"), path: "\(h.name).vip_vrid")
-                }
-            } else {
-                c.sink.error(InventoryDiagnostic.vipInvalid, "host '\(h.name)' enables vip_enabled but has no integer vip_vrid",
-                             at: c.range(for: h, "vip_enabled"), path: "\(h.name).vip_vrid",
-                             notes: [DiagnosticNote("the VRRP router id (1–254) must be the same on every node sharing the address")])
-            }
-            let role = h.string("vip_role")?.lowercased() ?? "backup"
-            if role != "master", role != "backup" {
-                c.sink.error(InventoryDiagnostic.vipInvalid, "vip_role of host '\(h.name)' must be master or backup",
-                             at: c.range(for: h, "vip_role"), path: "\(h.name).vip_role")
+                             "vip_enabled is true but \(name) is not set (host '\(h.name)')",
+                             at: range, path: "\(h.name).\(name)",
+                             notes: [DiagnosticNote(name == "vip_address"
+                                 ? "the node VIP needs the IPv4 address the nodes share"
+                                 : "the VRRP router id (1–254) must be the same on every node sharing the address")])
             }
         }
     }
 
+    /// With pg_vip_enabled, Pigsty needs a real pg_vip_address; the default 127.0.0.1/24 is a placeholder.
     private func checkPgVIP(_ c: RuleContext) {
         var reported = Set<SourcePosition>()
         for h in c.resolved.hosts where h.string("pg_cluster") != nil && h.bool("pg_vip_enabled") == true {
-            let range = c.range(for: h, "pg_vip_address")
+            guard h.binding("pg_vip_address") == nil else { continue }
+            let range = c.range(for: h, "pg_vip_enabled")
             guard reported.insert(range.start).inserted else { continue }
-            let addr = h.string("pg_vip_address") ?? ""
-            if !IPv4.isCIDR(addr) {
-                c.sink.error(InventoryDiagnostic.pgVipInvalid,
-                             "pg_vip_address '\(addr)' must be an IPv4 address with a prefix length, e.g. 10.10.10.2/24",
-                             at: range, path: "\(h.name).pg_vip_address")
-            }
+            c.sink.error(InventoryDiagnostic.pgVipInvalid,
+                         "pg_vip_enabled is true but cluster '\(h.string("pg_cluster") ?? "")' sets no pg_vip_address",
+                         at: range, path: "\(h.name).pg_vip_address",
+                         notes: [DiagnosticNote("give the cluster's L2 VIP with its prefix length, e.g. 10.10.10.2/24")])
         }
     }
 
@@ -72,11 +63,8 @@ struct ModuleRules: InventoryRule {
                              notes: [DiagnosticNote("give each \(module) host a unique integer '\(seq)' (0, 1, 2, …)")])
                 continue
             }
-            guard let v = b.value.int, v >= 0 else {
-                c.sink.error(id, "\(seq) of host '\(h.name)' must be a non-negative integer",
-                             at: b.value.range, path: "\(h.name).\(seq)")
-                continue
-            }
+            // A value of the wrong type or range is reported by the schema check.
+            guard let v = b.value.int, v >= 0 else { continue }
             if let first = owners[v] {
                 c.sink.error(duplicateID ?? id, "\(seq) \(v) is used by both \(first.name) and \(h.name)",
                              at: b.value.range, path: "\(h.name).\(seq)",
@@ -109,20 +97,18 @@ struct ModuleRules: InventoryRule {
             c.sink.error(InventoryDiagnostic.minioIdentity, "group 'minio' needs 'minio_cluster' in its vars",
                          at: g.keyRange ?? g.definitions.first, path: "minio.vars.minio_cluster")
         }
-        for cluster in c.resolved.minioClusters {
+        // A minio_cluster in all.vars is already an error (PGS0310); its "members" are not checked.
+        for cluster in c.resolved.minioClusters
+        where c.resolved.hosts[cluster.members[0]].binding("minio_cluster")?.origin != .allVars {
             var owners: [Int: ResolvedHost] = [:]
             for i in cluster.members {
                 let h = c.resolved.hosts[i]
                 guard let b = h.binding("minio_seq") else {
                     c.sink.error(InventoryDiagnostic.minioIdentity, "MinIO host '\(h.name)' has no minio_seq",
-                                 at: h.host.firstSeen, path: "\(h.name).minio_seq")
+                                 at: c.memberAnchor(h, identity: "minio_cluster"), path: "\(h.name).minio_seq")
                     continue
                 }
-                guard let v = b.value.int, v >= 0 else {
-                    c.sink.error(InventoryDiagnostic.minioIdentity, "minio_seq of host '\(h.name)' must be a non-negative integer",
-                                 at: b.value.range, path: "\(h.name).minio_seq")
-                    continue
-                }
+                guard let v = b.value.int, v >= 0 else { continue }
                 if let first = owners[v] {
                     c.sink.error(InventoryDiagnostic.minioDuplicateSeq,
                                  "minio_seq \(v) is used twice in MinIO cluster '\(cluster.name)'",
@@ -136,6 +122,7 @@ struct ModuleRules: InventoryRule {
     // MARK: redis
 
     private func checkRedis(_ c: RuleContext) {
+        var reportedFs = Set<SourcePosition>()
         for cluster in c.resolved.redisClusters {
             var nodes: [Int: ResolvedHost] = [:]
             for i in cluster.members {
@@ -148,37 +135,27 @@ struct ModuleRules: InventoryRule {
                                          at: b.value.range, path: "\(h.name).redis_node",
                                          notes: [c.note("first used here", first.binding("redis_node"))])
                         } else { nodes[v] = h }
-                    } else {
-                        c.sink.error(InventoryDiagnostic.redisIdentity, "redis_node of host '\(h.name)' must be a non-negative integer",
-                                     at: b.value.range, path: "\(h.name).redis_node")
                     }
                 } else {
                     c.sink.error(InventoryDiagnostic.redisIdentity, "Redis host '\(h.name)' has no redis_node",
-                                 at: h.host.firstSeen, path: "\(h.name).redis_node")
+                                 at: c.memberAnchor(h, identity: "redis_cluster"), path: "\(h.name).redis_node")
                 }
                 checkRedisInstances(h, c)
-                if let fs = h.string("redis_fs_main"), fs == "/data" || fs == "/data/" {
+                if let fs = h.string("redis_fs_main"), fs == "/data" || fs == "/data/",
+                   reportedFs.insert(c.range(for: h, "redis_fs_main").start).inserted {
                     c.sink.error(InventoryDiagnostic.redisFsMain, "redis_fs_main must not be '/data' itself",
                                  at: c.range(for: h, "redis_fs_main"), path: "\(h.name).redis_fs_main",
                                  notes: [DiagnosticNote("Pigsty refuses it so that removing Redis cannot wipe /data; use a subdirectory such as /data/redis")])
                 }
             }
         }
-        for b in c.bindings(of: "redis_sentinel_monitor") {
-            for (i, item) in (b.value.sequence ?? []).enumerated() where item.mapping != nil {
-                for field in ["name", "host"] where item[field]?.keyName == nil {
-                    c.sink.error(InventoryDiagnostic.redisSentinel,
-                                 "redis_sentinel_monitor entry needs a '\(field)'",
-                                 at: item.range, path: "\(c.path(of: b))[\(i)]")
-                }
-            }
-        }
+        // redis_sentinel_monitor entries need name and host: required fields of the schema record.
     }
 
     private func checkRedisInstances(_ h: ResolvedHost, _ c: RuleContext) {
         guard let b = h.binding("redis_instances") else {
             c.sink.error(InventoryDiagnostic.redisIdentity, "Redis host '\(h.name)' has no redis_instances",
-                         at: h.host.firstSeen, path: "\(h.name).redis_instances",
+                         at: c.memberAnchor(h, identity: "redis_cluster"), path: "\(h.name).redis_instances",
                          notes: [DiagnosticNote("map each port to its options, e.g. 'redis_instances: { 6379: {} }'")])
             return
         }

@@ -55,27 +55,15 @@ struct PgsqlIdentityRules: InventoryRule {
         if h.binding("pg_seq") == nil {
             c.sink.error(InventoryDiagnostic.pgMissingIdentity,
                          "host '\(h.name)' of cluster '\(cluster)' has no pg_seq",
-                         at: h.host.firstSeen, path: "\(h.name).pg_seq",
+                         at: c.memberAnchor(h, identity: "pg_cluster"), path: "\(h.name).pg_seq",
                          notes: [DiagnosticNote("every PostgreSQL instance needs a unique integer 'pg_seq' in its host variables")])
-        } else if h.int("pg_seq") == nil {
-            c.sink.error(InventoryDiagnostic.pgMissingIdentity,
-                         "pg_seq of host '\(h.name)' must be a non-negative integer",
-                         at: c.range(for: h, "pg_seq"), path: "\(h.name).pg_seq")
         }
-        guard let roleBinding = h.binding("pg_role") else {
+        // A pg_seq or pg_role of the wrong type or value is reported by the schema check.
+        if h.binding("pg_role") == nil {
             c.sink.error(InventoryDiagnostic.pgMissingIdentity,
                          "host '\(h.name)' of cluster '\(cluster)' has no pg_role",
-                         at: h.host.firstSeen, path: "\(h.name).pg_role",
+                         at: c.memberAnchor(h, identity: "pg_cluster"), path: "\(h.name).pg_role",
                          notes: [DiagnosticNote("pg_role is one of \(Self.roles.joined(separator: ", "))")])
-            return
-        }
-        let role = h.string("pg_role") ?? ""
-        if !Self.roles.contains(role) {
-            let guess = Suggest.closest(to: role, among: Self.roles)
-            c.sink.error(InventoryDiagnostic.pgBadRole,
-                         "pg_role '\(role)' of host '\(h.name)' is not one of \(Self.roles.joined(separator: ", "))",
-                         at: roleBinding.value.range, path: "\(h.name).pg_role",
-                         suggestion: guess.map { "did you mean '\($0)'?" })
         }
     }
 
@@ -85,11 +73,8 @@ struct PgsqlIdentityRules: InventoryRule {
         for i in cluster.members {
             let h = c.resolved.hosts[i]
             guard let b = h.binding("pg_upstream"), !b.value.isNull else { continue }
-            guard let up = b.value.string, IPv4.isAddress(up) else {
-                c.sink.error(InventoryDiagnostic.pgUpstream, "pg_upstream of host '\(h.name)' must be an IPv4 address",
-                             at: b.value.range, path: "\(h.name).pg_upstream")
-                continue
-            }
+            // Not an address: the schema check reports it.
+            guard let up = b.value.string, IPv4.isAddress(up) else { continue }
             if up == h.name {
                 c.sink.error(InventoryDiagnostic.pgUpstream, "host '\(h.name)' cannot replicate from itself",
                              at: b.value.range, path: "\(h.name).pg_upstream")
