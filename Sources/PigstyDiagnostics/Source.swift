@@ -42,6 +42,25 @@ public final class SourceFile: @unchecked Sendable {
         return starts
     }()
 
+    /// Column spans (0-based, in Unicode scalars) per line that hold secrets; snippets print them as `*`.
+    private var redactions: [Int: [Range<Int>]] = [:]
+
+    /// Marks a range as secret so that no snippet quotes it. Lines inside a multi-line range are
+    /// hidden whole.
+    public func redact(_ range: SourceRange) {
+        let (a, b) = (range.start, range.end)
+        if a.line == b.line {
+            redactions[a.line, default: []].append((a.column - 1)..<max(b.column - 1, a.column))
+            return
+        }
+        redactions[a.line, default: []].append((a.column - 1)..<Int.max)
+        if b.line > a.line + 1 { for l in (a.line + 1)..<b.line { redactions[l, default: []].append(0..<Int.max) } }
+        redactions[b.line, default: []].append(0..<max(b.column - 1, 0))
+    }
+
+    /// The secret spans of a 1-based line.
+    public func redactions(onLine line: Int) -> [Range<Int>] { redactions[line] ?? [] }
+
     public init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes

@@ -60,6 +60,10 @@ struct TextRenderer {
         guard let file = sources[range.file], let text = file.line(range.start.line) else { return nil }
         var scalars = text.unicodeScalars.map(Self.displayScalar)
         let length = scalars.count
+        for span in file.redactions(onLine: range.start.line) {
+            let r = span.clamped(to: 0..<length)
+            for i in r { scalars[i] = "*" }
+        }
 
         // 0-based caret columns [start, end).
         let start = min(max(range.start.column - 1, 0), length)

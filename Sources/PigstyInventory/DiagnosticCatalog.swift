@@ -38,7 +38,6 @@ public enum DiagnosticCatalog {
         e("PGS0302", .error, "value has the wrong type"),
         e("PGS0303", .error, "value is not one of the allowed values"),
         e("PGS0304", .error, "number out of range"),
-        e("PGS0305", .error, "string does not match the required pattern"),
         e("PGS0306", .error, "unknown field in a structured record"),
         e("PGS0307", .error, "required field missing from a structured record"),
         e("PGS0308", .error, "instance identity parameter set in all.vars for several hosts"),

@@ -28,6 +28,7 @@ public enum Frontend {
     /// Parses and resolves a source; nil when the inventory structure is unusable.
     public static func load(_ file: SourceFile, sink: DiagnosticSink, schema: Schema = .pigsty) -> ResolvedInventory? {
         guard let inventory = InventoryParser.parse(file: file, sink: sink) else { return nil }
+        SecretRedactor.redact(inventory, schema: schema)
         return ResolvedInventory.resolve(inventory, schema: schema)
     }
 

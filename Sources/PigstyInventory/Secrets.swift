@@ -1,13 +1,28 @@
+import Foundation
 import PigstySchema
 import PigstyYAML
 
 extension Schema {
     /// Names under which a secret can appear inside a value: record fields typed `password` and
     /// password parameters (which can be nested in free-form dicts). Messages and `explain` mask them.
-    public var secretNames: Set<String> {
+    public var secretNames: Set<String> { Self.secretNameCache.value(for: self) }
+
+    fileprivate func computeSecretNames() -> Set<String> {
         var names = Set(parameters.filter(\.isSecret).map(\.name))
         for record in records.values { for f in record.fields where f.isSecret { names.insert(f.name) } }
         return names
+    }
+}
+
+extension Schema {
+    /// Whether a mapping key may hold a secret: a known secret name, or a name that looks like one
+    /// (a misspelled `pasword` is still a password).
+    public func isSecretKey(_ name: String) -> Bool {
+        if secretNames.contains(name) { return true }
+        let n = name.lowercased()
+        if ["pass", "pwd", "secret", "token", "credential", "private"].contains(where: { n.contains($0) }) { return true }
+        // A misspelled secret name (`pasword`, `patroni_pasword`) still holds a secret.
+        return Suggest.closest(to: name, among: secretNames.sorted()) != nil
     }
 }
 
@@ -15,6 +30,60 @@ extension YAMLNode {
     /// A one-line rendering safe to print: secrets masked.
     func safeText(_ schema: Schema, secret: Bool = false, limit: Int = 100) -> String {
         if secret, !isNull { return "********" }
-        return flowText(limit: limit, masking: schema.secretNames)
+        return flowText(limit: limit, masking: schema.isSecretKey)
+    }
+}
+
+/// Secret names per schema, computed once.
+private final class SecretNameCache: @unchecked Sendable {
+    private var cache: [ObjectIdentifier: Set<String>] = [:]
+    private let lock = NSLock()
+
+    func value(for schema: Schema) -> Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let v = cache[ObjectIdentifier(schema)] { return v }
+        let v = schema.computeSecretNames()
+        cache[ObjectIdentifier(schema)] = v
+        return v
+    }
+}
+
+extension Schema {
+    fileprivate static let secretNameCache = SecretNameCache()
+}
+
+/// Marks every secret value of the inventory in its source file, so that diagnostic snippets
+/// never quote a password: values of password parameters, and values under secret-looking keys
+/// anywhere inside other values.
+enum SecretRedactor {
+    static func redact(_ inventory: Inventory, schema: Schema) {
+        let file = inventory.file
+        var known: [String: Bool] = [:]
+        func isSecret(_ key: String) -> Bool {
+            if let v = known[key] { return v }
+            let v = schema.isSecretKey(key)
+            known[key] = v
+            return v
+        }
+        func walk(_ node: YAMLNode) {
+            switch node.content {
+            case .scalar: return
+            case .sequence(let items): items.forEach(walk)
+            case .mapping(let pairs):
+                for p in pairs {
+                    if let k = p.key.keyName, isSecret(k) { hide(p.value) } else { walk(p.value) }
+                }
+            }
+        }
+        func hide(_ node: YAMLNode) {
+            if node.isNull { return }
+            if node.range.file == file.path { file.redact(node.range) }
+        }
+        func visit(_ b: VarBinding) {
+            if schema.parameter(b.name)?.isSecret == true || isSecret(b.name) { hide(b.value) } else { walk(b.value) }
+        }
+        for g in inventory.groupOrder { inventory.groups[g]?.vars.all.forEach(visit) }
+        for h in inventory.hosts { h.vars.all.forEach(visit) }
     }
 }

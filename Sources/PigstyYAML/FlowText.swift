@@ -2,14 +2,14 @@ extension YAMLNode {
     /// A one-line YAML flow rendering for messages and `explain` (`{name: meta, port: 5432}`),
     /// cut with `…` beyond `limit` characters.
     /// Values under mapping keys named in `masking` (passwords, secret keys) print as `********`.
-    public func flowText(limit: Int = 160, masking: Set<String> = []) -> String {
+    public func flowText(limit: Int = 160, masking: (String) -> Bool = { _ in false }) -> String {
         var out = ""
         write(into: &out, limit: limit, masking: masking)
         if out.count > limit { return String(out.prefix(limit - 1)) + "…" }
         return out
     }
 
-    private func write(into out: inout String, limit: Int, masking: Set<String>) {
+    private func write(into out: inout String, limit: Int, masking: (String) -> Bool) {
         if out.count > limit { return }
         switch content {
         case .scalar(let s):
@@ -28,7 +28,7 @@ extension YAMLNode {
                 if i > 0 { out += ", " }
                 p.key.write(into: &out, limit: limit, masking: masking)
                 out += ": "
-                if let k = p.key.keyName, masking.contains(k), !p.value.isNull {
+                if let k = p.key.keyName, masking(k), !p.value.isNull {
                     out += "********"
                 } else {
                     p.value.write(into: &out, limit: limit, masking: masking)

@@ -54,7 +54,8 @@ struct GoldenDiagnosticsTests {
                 }
             }
         }
-        let missing = DiagnosticCatalog.all.map(\.id).filter { !seen.contains($0) }
+        let unitTestedOnly: Set<String> = ["PGS0109"] // the 64 MiB file-size limit: see YAMLLimitsTests
+        let missing = DiagnosticCatalog.all.map(\.id).filter { !seen.contains($0) && !unitTestedOnly.contains($0) }
         #expect(missing.isEmpty, "no golden case produces \(missing)")
     }
 }

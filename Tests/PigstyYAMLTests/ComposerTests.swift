@@ -122,3 +122,20 @@ struct ComposerTests {
         #expect(sink.diagnostics.map(\.id) == ["PGS0111"])
     }
 }
+
+struct YAMLLimitsTests {
+    @Test func fileSizeLimit() {
+        let sink = DiagnosticSink()
+        let file = SourceFile(path: "big.yml", text: "a: " + String(repeating: "x", count: 200) + "\n")
+        #expect(YAML.parse(file, limits: YAMLLimits(maxBytes: 100), into: sink) == nil)
+        #expect(sink.diagnostics.map(\.id) == ["PGS0109"])
+        #expect(sink.diagnostics.first?.range?.start == SourcePosition(line: 1, column: 1))
+    }
+
+    @Test func customDepthLimit() {
+        let sink = DiagnosticSink()
+        #expect(YAML.parse(SourceFile(path: "d.yml", text: "a: [[[1]]]\n"), limits: YAMLLimits(maxDepth: 3), into: sink) == nil)
+        #expect(sink.diagnostics.map(\.id) == ["PGS0108"])
+        #expect(sink.diagnostics.first?.range?.start.column == 6)
+    }
+}

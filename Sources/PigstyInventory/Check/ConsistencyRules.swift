@@ -15,16 +15,17 @@ struct ConsistencyRules: InventoryRule {
                 candidates.formUnion(m.host.vars.order)
                 for g in m.groups where !common.contains(g.name) { candidates.formUnion(g.vars.order) }
             }
-            let secrets = c.schema.secretNames
             for name in candidates.sorted() {
                 guard let spec = c.schema.parameter(name), spec.module == "PGSQL", spec.levels == [.cluster],
                       name != "pg_cluster" else { continue }
                 var firstValue: (ResolvedHost, String)?
                 for m in members {
-                    let text = m.value(name)?.flowText(limit: 4096, masking: secrets) ?? "(unset)"
+                    let text = m.value(name)?.flowText(limit: 4096, masking: c.schema.isSecretKey) ?? "(unset)"
                     guard let (first, value) = firstValue else { firstValue = (m, text); continue }
                     if text != value {
-                        let shown = spec.isSecret || value.count + text.count > 120
+                        // Values are shown only for plain scalars: records may hold secrets under any key.
+                        let scalar = m.value(name)?.scalar != nil && first.value(name)?.scalar != nil
+                        let shown = spec.isSecret || !scalar || value.count + text.count > 120
                             ? "" : ": '\(value)' on \(first.name), '\(text)' on \(m.name)"
                         c.sink.warning(InventoryDiagnostic.clusterValueDiffers,
                                        "cluster parameter '\(name)' differs between members of '\(cluster.name)'\(shown)",

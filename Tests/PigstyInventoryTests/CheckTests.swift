@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+import PigstyDiagnostics
+@testable import PigstyInventory
+
+/// Behaviour of checks beyond the golden cases: clean inputs stay clean, secrets stay hidden,
+/// strictness and the diagnostic catalogue.
+struct CheckTests {
+    @Test func bundledInventoryIsClean() throws {
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("pigsty.yml"), encoding: .utf8)
+        let sink = check(text)
+        #expect(sink.diagnostics.isEmpty, "\(summary(sink))")
+    }
+
+    @Test func secretsNeverReachAnyOutputFormat() {
+        let secret = "S3cr3t.Value.Do.Not.Print"
+        let text = """
+        all:
+          children:
+            infra: { hosts: { 10.10.10.10: { infra_seq: 1 } } }
+            etcd: { hosts: { 10.10.10.10: { etcd_seq: 1 } } }
+            pg-a:
+              hosts:
+                10.10.10.11: { pg_seq: 1, pg_role: primary, pg_users: [ { name: u1, password: \(secret) } ] }
+                10.10.10.12: { pg_seq: 2, pg_role: replica }
+              vars:
+                pg_cluster: pg-a
+                pg_users: [ { name: u1, password: [ \(secret) ], pasword: \(secret) } ]
+                pg_admin_password: [ \(secret) ]
+                redis_password: { x: \(secret) }
+          vars:
+            admin_ip: 10.10.10.10
+            patroni_password: \(secret)
+            patroni_pasword: \(secret)
+        """
+        let sink = check(text)
+        #expect(sink.hasErrors)
+        for format in DiagnosticFormat.allCases {
+            let out = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: ["pigsty.yml"])
+            #expect(!out.contains(secret), "\(format) output leaks the secret")
+        }
+        // Messages, notes and suggestions: not only the rendered forms.
+        for d in sink.diagnostics {
+            #expect(!d.message.contains(secret) && !(d.suggestion ?? "").contains(secret)
+                    && !d.notes.contains { $0.message.contains(secret) }, "\(d.id): \(d.message)")
+        }
+    }
+
+    @Test func strictTurnsUnknownParametersIntoErrors() {
+        let text = inventory(children: "", vars: "    pg_verison: 18")
+        let lax = check(text)
+        #expect(!lax.hasErrors)
+        #expect(lax.diagnostics.map(\.severity) == [.warning])
+        #expect(lax.diagnostics.first?.suggestion == "did you mean 'pg_version'?")
+        let strict = check(text, strict: true)
+        #expect(strict.hasErrors)
+        #expect(summary(strict) == ["PGS0301@8:5"])
+    }
+
+    @Test func ansibleVariablesAreNotUnknown() {
+        let sink = check(inventory(children: "", vars: "    ansible_user: admin\n    ansible_ssh_private_key_file: ~/.ssh/id"))
+        #expect(sink.diagnostics.isEmpty, "\(summary(sink))")
+    }
+
+    @Test func templatedValuesAreNotTypeChecked() {
+        let sink = check(inventory(children: "", vars: "    repo_packages: \"{{ repo_packages_default }}\""))
+        #expect(sink.diagnostics.isEmpty, "\(summary(sink))")
+    }
+
+    @Test func catalogueIdsAreUniqueAndDocumented() throws {
+        let ids = DiagnosticCatalog.all.map(\.id)
+        #expect(Set(ids).count == ids.count)
+        let url = packageRoot.appendingPathComponent("docs/diagnostics.md")
+        var doc = try String(contentsOf: url, encoding: .utf8)
+        if ProcessInfo.processInfo.environment["PIGSTYC_UPDATE_GOLDEN"] == "1",
+           let start = doc.range(of: "<!-- catalogue -->\n"), let end = doc.range(of: "<!-- /catalogue -->") {
+            doc.replaceSubrange(start.upperBound..<end.lowerBound, with: DiagnosticCatalog.markdownTable)
+            try doc.write(to: url, atomically: true, encoding: .utf8)
+        }
+        #expect(doc.contains(DiagnosticCatalog.markdownTable), "docs/diagnostics.md does not hold the current catalogue table")
+    }
+
+    @Test func pgUpstreamOnPrimaryIsAStandbyCluster() {
+        let sink = check(inventory(children: """
+            pg-src: { hosts: { 10.10.10.11: { pg_seq: 1, pg_role: primary } }, vars: { pg_cluster: pg-src } }
+            pg-dst:
+              hosts:
+                10.10.10.12: { pg_seq: 1, pg_role: primary, pg_upstream: 10.10.10.11 }
+                10.10.10.13: { pg_seq: 2, pg_role: replica, pg_upstream: 10.10.10.12 }
+              vars: { pg_cluster: pg-dst }
+        """))
+        #expect(sink.diagnostics.isEmpty, "\(summary(sink))")
+    }
+}
