@@ -31,11 +31,8 @@ let package = Package(
         .testTarget(name: "PigstyDiagnosticsTests", dependencies: ["PigstyDiagnostics"]),
         .testTarget(name: "PigstyYAMLTests", dependencies: ["PigstyYAML"]),
         .testTarget(name: "PigstySchemaTests", dependencies: ["PigstySchema"]),
-        .testTarget(
-            name: "PigstyInventoryTests",
-            dependencies: ["PigstyInventory"],
-            exclude: []
-        ),
+        .testTarget(name: "PigstyInventoryTests", dependencies: ["PigstyInventory"]),
+        .testTarget(name: "PigstycCLITests", dependencies: ["pigstyc"]),
     ],
     swiftLanguageModes: [.v5]
 )

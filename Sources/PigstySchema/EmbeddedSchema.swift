@@ -161,6 +161,374 @@ parameters:
     description: Uninstall etcd packages on removal.
 
 """##),
+        ("extras.yml", ##"""
+# pigstyc parameter schema: variables of Pigsty v4.5 roles outside the cmdb catalogue
+# (KAFKA, MYSQL, JUICE, CACHE, APP, and MinIO's optional minio_endpoint / minio_volumes).
+# Same format as the module files; each parameter also names its real module with `module:`.
+# Facts follow the role defaults (roles/*/defaults/main.yml), the tasks and the playbooks.
+module: EXTRA
+parameters:
+
+  #------------------------------------------------------------
+  # KAFKA
+  #------------------------------------------------------------
+  kafka_cluster:
+    module: KAFKA
+    section: KAFKA
+    type: string
+    level: C
+    required: true
+    description: Name of the Kafka cluster; identity shared by every member of the group.
+  kafka_seq:
+    module: KAFKA
+    section: KAFKA
+    type: int
+    level: I
+    required: true
+    min: 0
+    description: Member number within the Kafka cluster, used as the unique KRaft node id.
+  kafka_role:
+    module: KAFKA
+    section: KAFKA
+    type: enum
+    level: C/I
+    default: combined
+    values: [combined, broker, controller]
+    description: 'KRaft duties of the node: combined, broker only, or controller only; set on all members or none.'
+  kafka_cluster_id:
+    module: KAFKA
+    section: KAFKA
+    type: string
+    level: C
+    optional: true
+    description: Expected Kafka cluster id, only for adopting or recovering a cluster; new clusters get a random one.
+  kafka_rack:
+    module: KAFKA
+    section: KAFKA
+    type: string
+    level: C/I
+    optional: true
+    description: Rack label for broker placement; give it to every broker-capable member or to none.
+  kafka_data:
+    module: KAFKA
+    section: KAFKA
+    type: path
+    level: G/C
+    default: /data/kafka
+    description: Persistent directory holding Kafka log and metadata storage.
+  kafka_heap_opts:
+    module: KAFKA
+    section: KAFKA
+    type: string
+    level: G/C/I
+    default: '-Xms1G -Xmx1G'
+    description: JVM heap flags passed to the Kafka process.
+  kafka_port:
+    module: KAFKA
+    section: KAFKA
+    type: port
+    level: G/C/I
+    default: 9092
+    description: Port of the broker client listener.
+  kafka_controller_port:
+    module: KAFKA
+    section: KAFKA
+    type: port
+    level: G/C/I
+    default: 9093
+    description: Port of the KRaft controller listener.
+  kafka_parameters:
+    module: KAFKA
+    section: KAFKA
+    type: dict
+    level: G/C
+    default: {}
+    description: Additional broker properties; keys owned by the role (listeners, quorum, TLS, SASL…) are refused.
+  kafka_exporter_port:
+    module: KAFKA
+    section: KAFKA
+    type: port
+    level: G/C
+    default: 9308
+    description: Port of the Kafka protocol exporter.
+  kafka_jmx_exporter_port:
+    module: KAFKA
+    section: KAFKA
+    type: port
+    level: G/C
+    default: 9404
+    description: Port of the JMX metrics exporter agent inside each Kafka JVM.
+  kafka_security:
+    module: KAFKA
+    section: KAFKA
+    type: enum
+    level: C
+    default: plaintext
+    values: [plaintext, scram]
+    description: 'Security profile: plaintext for trusted networks, or scram for TLS, SCRAM auth and ACLs.'
+  kafka_users:
+    module: KAFKA
+    section: KAFKA
+    type: any[]
+    level: C
+    default: []
+    description: Kafka principals to reconcile, with their passwords, ACLs and quotas.
+  kafka_topics:
+    module: KAFKA
+    section: KAFKA
+    type: any[]
+    level: C
+    default: []
+    description: Kafka topics to reconcile, with partitions, replication factor and topic configs.
+  kafka_rotate_credentials:
+    module: KAFKA
+    section: KAFKA
+    type: bool
+    level: A
+    optional: true
+    description: Rotate role-owned SCRAM credentials on this run; needs kafka_rotate_confirm.
+  kafka_rotate_certificates:
+    module: KAFKA
+    section: KAFKA
+    type: bool
+    level: A
+    optional: true
+    description: Reissue the node certificates of a scram cluster on this run; needs kafka_rotate_confirm.
+  kafka_rotate_confirm:
+    module: KAFKA
+    section: KAFKA
+    type: string
+    level: A
+    optional: true
+    description: Cluster name repeated to confirm a credential or certificate rotation.
+
+  #------------------------------------------------------------
+  # KAFKA_REMOVE
+  #------------------------------------------------------------
+  kafka_safeguard:
+    module: KAFKA
+    section: KAFKA_REMOVE
+    type: bool
+    level: G/C/A
+    default: false
+    description: Refuse to remove Kafka members when true.
+  kafka_rm_data:
+    module: KAFKA
+    section: KAFKA_REMOVE
+    type: bool
+    level: G/C/A
+    default: true
+    description: Delete the Kafka data directory and recovery state in /etc/kafka on removal.
+  kafka_rm_pkg:
+    module: KAFKA
+    section: KAFKA_REMOVE
+    type: bool
+    level: G/C/A
+    default: false
+    description: Uninstall the Kafka and Kafka exporter packages on removal.
+
+  #------------------------------------------------------------
+  # MYSQL_IDENTITY
+  #------------------------------------------------------------
+  mysql_cluster:
+    module: MYSQL
+    section: MYSQL_IDENTITY
+    type: string
+    level: C
+    required: true
+    description: Name of the MySQL cluster; normally the group name, with 1 or 3 members.
+  mysql_seq:
+    module: MYSQL
+    section: MYSQL_IDENTITY
+    type: int
+    level: I
+    required: true
+    min: 1
+    max: 3
+    description: Member number within the MySQL cluster; 1 alone, or 1 to 3 for a group replication cluster.
+
+  #------------------------------------------------------------
+  # MYSQL_BUSINESS
+  #------------------------------------------------------------
+  mysql_root_password:
+    module: MYSQL
+    section: MYSQL_BUSINESS
+    type: password
+    level: G/C
+    default: DBUser.Root
+    description: Password of the local MySQL root account.
+  mysql_monitor_password:
+    module: MYSQL
+    section: MYSQL_BUSINESS
+    type: password
+    level: G/C
+    default: DBUser.Monitor
+    description: Password of the account used by mysqld_exporter.
+  mysql_cluster_password:
+    module: MYSQL
+    section: MYSQL_BUSINESS
+    type: password
+    level: G/C
+    default: DBUser.Cluster
+    description: Password of the account used for AdminAPI cluster management and backups.
+  mysql_databases:
+    module: MYSQL
+    section: MYSQL_BUSINESS
+    type: any[]
+    level: C
+    default: []
+    description: 'Databases to create (name, encoding, collate); never dropped by the role.'
+  mysql_users:
+    module: MYSQL
+    section: MYSQL_BUSINESS
+    type: any[]
+    level: C
+    default: []
+    description: 'Users to create with host, password, connection limit and privileges; never dropped.'
+  mysql_parameters:
+    module: MYSQL
+    section: MYSQL_BUSINESS
+    type: dict
+    level: G/C
+    default: {}
+    description: Additional [mysqld] options applied last; identity, replication and TLS options are refused.
+
+  #------------------------------------------------------------
+  # MYSQL_BACKUP
+  #------------------------------------------------------------
+  mysql_backup_enabled:
+    module: MYSQL
+    section: MYSQL_BACKUP
+    type: bool
+    level: G/C
+    default: true
+    description: Enable the daily full XtraBackup timer.
+  mysql_backup_method:
+    module: MYSQL
+    section: MYSQL_BACKUP
+    type: enum
+    level: G/C
+    optional: true
+    values: [local]
+    description: Backup repository kind; only local is accepted.
+  mysql_backup_repo:
+    module: MYSQL
+    section: MYSQL_BACKUP
+    type: dict
+    level: G/C
+    default:
+      local: { path: /data/backups/mysql, retention: 7 }
+    description: 'Backup repository settings: local.path (absolute directory) and local.retention (backups kept).'
+
+  #------------------------------------------------------------
+  # MYSQL_MONITOR
+  #------------------------------------------------------------
+  mysql_exporter_enabled:
+    module: MYSQL
+    section: MYSQL_MONITOR
+    type: bool
+    level: G/C
+    default: true
+    description: Run mysqld_exporter and register it as a metrics target.
+
+  #------------------------------------------------------------
+  # MYSQL_REMOVE
+  #------------------------------------------------------------
+  mysql_safeguard:
+    module: MYSQL
+    section: MYSQL_REMOVE
+    type: bool
+    level: G/C/A
+    default: true
+    description: Refuse to retire MySQL members unless explicitly set to false.
+  mysql_rm_confirm:
+    module: MYSQL
+    section: MYSQL_REMOVE
+    type: string
+    level: A
+    default: ''
+    description: Exact instance or cluster name repeated to confirm a MySQL retirement.
+
+  #------------------------------------------------------------
+  # JUICE
+  #------------------------------------------------------------
+  juice_cache:
+    module: JUICE
+    section: JUICE
+    type: path
+    level: G/C/I
+    default: /data/juice
+    description: Local cache directory shared by all JuiceFS mounts on the node.
+  juice_instances:
+    module: JUICE
+    section: JUICE
+    type: dict
+    level: G/C/I
+    default: {}
+    description: 'JuiceFS filesystems to mount, by name: path and meta URL required; data, port, owner, state…'
+
+  #------------------------------------------------------------
+  # CACHE
+  #------------------------------------------------------------
+  cache_pkg_name:
+    module: CACHE
+    section: CACHE
+    type: string
+    level: G/C/A
+    default: 'pigsty-pkg-${version}.${os}.${arch}.tgz'
+    description: 'File name pattern of the offline package; ${version}, ${os} and ${arch} are substituted.'
+  cache_pkg_dir:
+    module: CACHE
+    section: CACHE
+    type: string
+    level: G/C/A
+    default: 'dist/${version}'
+    description: 'Local directory receiving the offline package; ${version} is substituted.'
+  cache_repo:
+    module: CACHE
+    section: CACHE
+    type: string
+    level: G/C/A
+    default: pigsty
+    description: Comma-separated names of the local repositories packed into the offline package.
+
+  #------------------------------------------------------------
+  # APP
+  #------------------------------------------------------------
+  app:
+    module: APP
+    section: APP
+    type: string
+    level: G/C/A
+    optional: true
+    description: Name of the Docker Compose app to install with app.yml (a folder under app/ by default).
+  apps:
+    module: APP
+    section: APP
+    type: dict
+    level: G/C
+    optional: true
+    description: 'App definitions by name; each may give src, dest, conf (.env overrides), file and args.'
+
+  #------------------------------------------------------------
+  # MINIO (optional overrides)
+  #------------------------------------------------------------
+  minio_endpoint:
+    module: MINIO
+    section: MINIO
+    type: url
+    level: G/C
+    optional: true
+    description: Endpoint URL for the local mcli alias; built from minio_https, minio_domain and minio_port if unset.
+  minio_volumes:
+    module: MINIO
+    section: MINIO
+    type: string
+    level: C
+    optional: true
+    description: Explicit MINIO_VOLUMES value; derived from minio_node, minio_port and minio_data when unset.
+
+"""##),
         ("infra.yml", ##"""
 # pigstyc parameter schema: INFRA module (CA, portal, repo, Nginx, DNS, Victoria stack, Grafana).
 # Single source of truth for names, types, levels, defaults, constraints and one-line docs;

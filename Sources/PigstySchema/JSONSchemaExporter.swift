@@ -186,8 +186,8 @@ public enum JSONSchemaExporter {
             s["pattern"] = .string(#"^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/(3[0-2]|[12]?[0-9])$"#)
         case .enumeration:
             scalarEnum()
-            if s["enum"] == nil { return [:] }
-            return s
+            if s["enum"] != nil { return s }
+            types = ["string", "number"] // an open enum
         case .list(let element):
             types = ["array"]
             s["items"] = .object(valueSchema(element, values: values, min: min, max: max, pattern: pattern,
@@ -238,13 +238,14 @@ public enum JSONSchemaExporter {
     /// A default in a few characters, for descriptions.
     static func short(_ node: YAMLNode) -> String {
         switch node.content {
-        case .sequence(let items): return items.isEmpty ? "[]" : "[…] (\(items.count) items)"
-        case .mapping(let pairs): return pairs.isEmpty ? "{}" : "{…} (\(pairs.count) keys)"
+        case .sequence(let items):
+            return items.isEmpty ? "[]" : "[…] (\(items.count) item\(items.count == 1 ? "" : "s"))"
+        case .mapping(let pairs):
+            return pairs.isEmpty ? "{}" : "{…} (\(pairs.count) key\(pairs.count == 1 ? "" : "s"))"
         case .scalar(let s):
             if s.value == .null { return "null" }
             var text = ""
             json(node).write(to: &text, indent: 0)
-            _ = s
             return text.count > 40 ? String(text.prefix(39)) + "…" : text
         }
     }

@@ -26,7 +26,7 @@ public enum SchemaDiagnostic {
 /// One Pigsty parameter, as declared in `schema/<module>.yml`.
 public struct ParameterSpec: Sendable {
     public let name: String
-    /// Module name as the file declares it (`PGSQL`, `NODE`, …).
+    /// Module name (`PGSQL`, `NODE`, …): the parameter's own `module:`, else its file's.
     public let module: String
     public let section: String
     /// Pigsty's type word (`string`, `port`, `user[]`, `dict`, …).
@@ -133,7 +133,7 @@ public final class Schema: @unchecked Sendable {
     public let records: [String: RecordSpec]
     /// Record names, sorted.
     public let recordNames: [String]
-    /// Module names in the order their files were read.
+    /// Module names in the order their first parameter appears.
     public let modules: [String]
     /// Problems in the schema data (empty for the embedded schema; tests make sure).
     public let loadDiagnostics: [Diagnostic]
@@ -228,7 +228,7 @@ struct SchemaLoader {
 
     static let parameterKeys: Set<String> = [
         "section", "type", "level", "required", "optional", "default", "values", "min", "max",
-        "pattern", "items", "entries", "description",
+        "pattern", "items", "entries", "description", "module",
     ]
     static let fieldKeys: Set<String> = [
         "type", "required", "optional", "default", "values", "min", "max", "pattern", "items",
@@ -265,7 +265,6 @@ struct SchemaLoader {
                     problem("a file with 'parameters' must declare its 'module'", at: pair.key.range)
                     continue
                 }
-                if !modules.contains(module) { modules.append(module) }
                 for p in params { loadParameter(p, module: module) }
             case "records":
                 guard let recs = pair.value.mapping else {
@@ -297,6 +296,7 @@ struct SchemaLoader {
         var description = ""
         var section = ""
         var level = ""
+        var module: String?
     }
 
     private mutating func attributes(of pair: YAMLPair, allowed: Set<String>, label: String) -> Attributes? {
@@ -334,6 +334,7 @@ struct SchemaLoader {
             case "type": a.type = string(v, key) ?? ""
             case "section": a.section = string(v, key) ?? ""
             case "level": a.level = string(v, key) ?? ""
+            case "module": a.module = string(v, key)
             case "description": a.description = string(v, key) ?? ""
             case "required": a.required = bool(v, key)
             case "optional": a.optional = bool(v, key)
@@ -380,9 +381,8 @@ struct SchemaLoader {
         if let min = a.min, let max = a.max, min > max {
             problem("\(label) has min \(min) greater than max \(max)", at: pair.key.range)
         }
-        if a.type == "enum", (a.values ?? []).isEmpty {
-            problem("enum \(label) has no 'values'", at: pair.key.range)
-        } else if a.values != nil, a.type != "enum", !a.type.hasSuffix("[]") {
+        // An enum without `values` is open (Pigsty's catalogue calls pg_version an enum): any scalar.
+        if a.values != nil, a.type != "enum", !a.type.hasSuffix("[]") {
             problem("\(label) has 'values' but is not an enum", at: pair.key.range)
         }
         return a
@@ -423,6 +423,9 @@ struct SchemaLoader {
             problem("required parameter '\(name)' must not have a default", at: pair.key.range)
         }
         if a.record != nil { problem("parameter '\(name)' cannot use 'record'", at: pair.key.range) }
+        // A file of assorted parameters (extras.yml) names each one's module.
+        let module = a.module.flatMap { $0.isEmpty ? nil : $0 } ?? module
+        if !modules.contains(module) { modules.append(module) }
         parameters.append(ParameterSpec(
             name: name, module: module, section: a.section, type: a.type, levels: levels,
             levelText: a.level, required: a.required, optional: a.optional, defaultValue: a.defaultValue,

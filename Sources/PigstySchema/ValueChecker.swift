@@ -125,7 +125,11 @@ public struct ValueChecker {
             guard let s = node.string, Self.isCIDR4(s) else { return mismatch(node, type, secret: secret, at: place) }
             checkPattern(node, c, at: place)
         case .enumeration:
-            guard node.scalar != nil else { return mismatch(node, type, secret: secret, at: place) }
+            guard node.scalar != nil else {
+                let values = c?.values ?? []
+                return mismatch(node, type, secret: secret, at: place,
+                                expectation: values.isEmpty ? "a single value" : "one of \(Self.list(values))")
+            }
             checkValues(node, c, at: place)
             checkPattern(node, c, at: place)
         case .list(let element):
@@ -265,9 +269,7 @@ public struct ValueChecker {
             if let value = v.value { allowed.insert(YAMLNode.describe(value)) }
         }
         if allowed.contains(s.text) || allowed.contains(YAMLNode.describe(s.value)) { return }
-        let list = values.count <= 20
-            ? values.joined(separator: ", ")
-            : values.prefix(20).joined(separator: ", ") + ", … (\(values.count) in all)"
+        let list = Self.list(values)
         if c.secret {
             sink.error(SchemaDiagnostic.notAllowedValue,
                        "'\(place.label)' must be one of \(list); a password value is not", at: node.range,
@@ -275,10 +277,22 @@ public struct ValueChecker {
             return
         }
         let shown = s.value == .null ? "null" : s.text
-        let suggestion = Suggest.closest(to: shown, among: values).map { "did you mean '\($0)'?" }
+        var guess = Suggest.closest(to: shown, among: values)
+        if guess == nil, !shown.isEmpty {
+            // `oltp` for `oltp.yml`: the one value that starts with what was written.
+            let extended = values.filter { $0.hasPrefix(shown) }
+            if extended.count == 1 { guess = extended[0] }
+        }
+        let suggestion = guess.map { "did you mean '\($0)'?" }
         sink.error(SchemaDiagnostic.notAllowedValue,
                    "'\(place.label)' must be one of \(list); found '\(Self.clip(shown))'",
                    at: node.range, path: place.path, suggestion: suggestion)
+    }
+
+    static func list(_ values: [String]) -> String {
+        values.count <= 20
+            ? values.joined(separator: ", ")
+            : values.prefix(20).joined(separator: ", ") + ", … (\(values.count) in all)"
     }
 
     private func checkPattern(_ node: YAMLNode, _ c: Constraints?, at place: Place) {

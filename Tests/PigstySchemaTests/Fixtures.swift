@@ -12,7 +12,7 @@ enum Fixture {
       t_seq: { section: T, type: int, level: I, required: true, min: 0, max: 100, description: A sequence number. }
       t_cluster: { section: T, type: string, level: C, required: true, pattern: '^[A-Za-z0-9-]+$', description: A cluster name. }
       t_password: { section: T, type: password, level: G/C, default: DBUser.Secret, pattern: '^[A-Za-z.]+$', description: A password. }
-      t_users: { section: T, type: user[], level: C, default: [], items: t_user, description: Users. }
+      t_users: { section: T, type: 'user[]', level: C, default: [], items: t_user, description: Users. }
       t_flag: { section: T, type: bool, level: G/C/I, default: false, description: A flag. }
       t_ratio: { section: T, type: float, level: C, default: 0.25, min: 0, max: 1, description: A ratio. }
       t_admin_ip: { section: T, type: ip, level: G, default: 10.10.10.10, description: An address. }
@@ -22,6 +22,7 @@ enum Fixture {
       t_names: { section: T, type: 'string[]', level: C, default: [], description: Names. }
       t_portal: { section: T, type: dict, level: G, default: { home: { domain: h.pigsty } }, entries: t_entry, description: Portal. }
       t_any: { section: T, type: arg, level: A, default: null, description: Anything. }
+      t_version: { section: T, type: enum, level: C, default: 18, description: An open enum. }
       t_rto: { section: T, type: 'any[]', level: C, default: [[30, 10]], items: t_rto_plan, description: Timing presets. }
     """#
 

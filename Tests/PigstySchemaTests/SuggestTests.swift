@@ -56,3 +56,39 @@ struct SuggestTests {
         #expect(elapsed < .seconds(5))
     }
 }
+
+struct OSADistanceTests {
+    /// Textbook optimal string alignment, full matrix.
+    static func naive(_ a: [UInt32], _ b: [UInt32]) -> Int {
+        let n = a.count, m = b.count
+        var d = Array(repeating: Array(repeating: 0, count: m + 1), count: n + 1)
+        for i in 0...n { d[i][0] = i }
+        for j in 0...m { d[0][j] = j }
+        guard n > 0, m > 0 else { return max(n, m) }
+        for i in 1...n {
+            for j in 1...m {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return d[n][m]
+    }
+
+    @Test func bandedDistanceAgreesWithTheFullMatrix() {
+        var rng = SystemRandomNumberGenerator()
+        var rows = Suggest.Rows()
+        let alphabet: [UInt32] = [97, 98, 99, 95]
+        for _ in 0..<3_000 {
+            let a = (0..<Int.random(in: 0...9, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let b = (0..<Int.random(in: 0...9, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let expected = Self.naive(a, b)
+            for bound in 0...4 {
+                let got = Suggest.osaDistance(a, b, bound: bound, &rows)
+                #expect(got == (expected <= bound ? expected : nil), "\(a) \(b) bound \(bound)")
+            }
+        }
+    }
+}

@@ -30,6 +30,8 @@ struct ValueCheckerTests {
         #expect(d.suggestion == "did you mean 'oltp.yml'?")
         #expect(d.range?.start.line == 2)
         #expect(d.range?.start.column == 9)
+        let prefix = try only("t_conf: crit\n", "PGS0303")
+        #expect(prefix.suggestion == "did you mean 'crit.yml'?")
     }
 
     @Test func outOfRange0304() throws {
@@ -109,6 +111,7 @@ struct ValueCheckerTests {
         t_portal: { home: { domain: h.pigsty }, other: { endpoint: 'x:1' } }
         t_any: [{ anything: [goes] }]
         t_rto: [[30, 10], [30, 10, fast]]
+        t_version: 17
 
         """
         let diagnostics = Fixture.check(ok)
@@ -138,6 +141,8 @@ struct ValueCheckerTests {
         ("t_names: [a, [b]]\n", "'t_names[1]' expects a string, found a list"),
         ("t_portal: [home]\n", "'t_portal' expects a mapping, found a list"),
         ("t_portal: { home: x }\n", "'t_portal.home' expects a mapping (t_entry), found string 'x'"),
+        ("t_version: [17]\n", "'t_version' expects a single value, found a list"),
+        ("t_conf: [oltp.yml]\n", "'t_conf' expects one of oltp.yml, olap.yml, crit.yml, tiny.yml, found a list"),
         ("t_rto: [{ttl: 1}]\n", "'t_rto[0]' expects a list of 3 values (t_rto_plan: ttl, loop, extra), found a mapping"),
         ("t_rto: [[1, x]]\n", "'t_rto[0][1] (loop)' expects an integer, found string 'x'"),
     ])
