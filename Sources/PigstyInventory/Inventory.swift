@@ -67,6 +67,8 @@ public final class Group: @unchecked Sendable {
     public internal(set) var vars = VarTable()
     /// Hosts listed directly in this group, in order of first listing.
     public internal(set) var hosts: [String] = []
+    /// The same hosts as a set, for membership tests while parsing.
+    var hostSet: Set<String> = []
     public internal(set) var children: [String] = []
     public internal(set) var parents: [String] = []
     /// Where the group is written (each place it appears).

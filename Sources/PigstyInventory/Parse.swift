@@ -172,7 +172,7 @@ public struct InventoryParser {
             }
             host.occurrences.append(pair.key.range)
             if !host.groups.contains(g.name) { host.groups.append(g.name) }
-            if !g.hosts.contains(name) { g.hosts.append(name) }
+            if g.hostSet.insert(name).inserted { g.hosts.append(name) }
             let value = pair.value
             if value.isNull { continue }
             guard value.mapping != nil else {

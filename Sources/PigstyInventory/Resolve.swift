@@ -123,18 +123,18 @@ public struct ResolvedInventory: Sendable {
     }
 
     public static func resolve(_ inventory: Inventory, schema: Schema = .pigsty) -> ResolvedInventory {
-        let sortedGroups = Resolver.precedenceOrder(inventory)
+        // Hosts of one group usually share their group set: resolve each distinct set once.
+        let rank = Resolver.precedenceRank(inventory)
         var hosts: [ResolvedHost] = []
         hosts.reserveCapacity(inventory.hosts.count)
-        var cache: [[String]: [Group]] = [:]
+        var cache: [[Int]: [Group]] = [:]
         for h in inventory.hosts {
-            // Groups that apply to the host: direct ones plus all their ancestors, plus `all`.
-            let applicable = Resolver.applicableGroups(of: h, in: inventory)
-            let key = applicable.sorted()
+            // Groups that apply to the host: direct ones plus all their ancestors, plus `all`,
+            // identified by their precedence rank.
+            let key = Resolver.applicableGroups(of: h, in: inventory).compactMap { rank[$0] }.sorted()
             let ordered: [Group]
             if let c = cache[key] { ordered = c } else {
-                let set = Set(applicable)
-                ordered = sortedGroups.filter { set.contains($0.name) }
+                ordered = key.map { rank.groups[$0] }
                 cache[key] = ordered
             }
             hosts.append(ResolvedHost(host: h, groups: ordered, schema: schema))
@@ -190,10 +190,20 @@ extension ResolvedHost {
 
 enum Resolver {
     /// All groups sorted as Ansible applies their vars: (depth, priority, name); later wins.
-    static func precedenceOrder(_ inv: Inventory) -> [Group] {
-        inv.groupOrder.compactMap { inv.groups[$0] }.sorted {
-            ($0.depth, $0.priority, $0.name) < ($1.depth, $1.priority, $1.name)
-        }
+    struct Rank {
+        let groups: [Group]
+        let index: [String: Int]
+        subscript(name: String) -> Int? { index[name] }
+    }
+
+    static func precedenceRank(_ inv: Inventory) -> Rank {
+        let sorted = inv.groupOrder.compactMap { inv.groups[$0] }
+            .map { ($0.depth, $0.priority, $0.name, $0) }
+            .sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+            .map(\.3)
+        var index: [String: Int] = [:]
+        for (i, g) in sorted.enumerated() { index[g.name] = i }
+        return Rank(groups: sorted, index: index)
     }
 
     static func applicableGroups(of host: Host, in inv: Inventory) -> [String] {

@@ -8,9 +8,12 @@ public struct ValueChecker {
     public let schema: Schema
     public let sink: DiagnosticSink
 
+    private let typeTable: TypeTable
+
     public init(schema: Schema, sink: DiagnosticSink) {
         self.schema = schema
         self.sink = sink
+        typeTable = Self.tables.table(for: schema)
     }
 
     /// Constraints of one value, gathered from a parameter or field spec.
@@ -24,22 +27,76 @@ public struct ValueChecker {
     }
 
     /// Where a value sits: `label` names it in messages (`pg_users[0].name`), `path` is the full
-    /// inventory path given by the caller, extended the same way.
-    struct Place {
-        var label: String
-        var path: String
+    /// inventory path given by the caller, extended the same way. Built lazily: the strings are
+    /// only formatted when a diagnostic needs them, which keeps clean inputs fast.
+    indirect enum Place {
+        case root(label: String, path: String)
+        case key(Place, String)
+        case index(Place, Int)
+        case renamed(Place, label: String)
 
-        func appending(key: String) -> Place {
-            Place(label: label.isEmpty ? key : "\(label).\(key)", path: path.isEmpty ? key : "\(path).\(key)")
+        func appending(key: String) -> Place { .key(self, key) }
+        func appending(index: Int) -> Place { .index(self, index) }
+
+        var label: String {
+            switch self {
+            case .root(let label, _): return label
+            case .key(let parent, let key):
+                let l = parent.label
+                return l.isEmpty ? key : "\(l).\(key)"
+            case .index(let parent, let i): return "\(parent.label)[\(i)]"
+            case .renamed(_, let label): return label
+            }
         }
 
-        func appending(index: Int) -> Place {
-            Place(label: "\(label)[\(index)]", path: "\(path)[\(index)]")
+        var path: String {
+            switch self {
+            case .root(_, let path): return path
+            case .key(let parent, let key):
+                let p = parent.path
+                return p.isEmpty ? key : "\(p).\(key)"
+            case .index(let parent, let i): return "\(parent.path)[\(i)]"
+            case .renamed(let inner, _): return inner.path
+            }
+        }
+    }
+
+    /// Resolved types of every parameter and record field, computed once per schema.
+    final class TypeTable: @unchecked Sendable {
+        private var cache: [String: ValueType] = [:]
+        private let lock = NSLock()
+
+        func type(_ key: String, _ make: () -> ValueType) -> ValueType {
+            lock.lock()
+            defer { lock.unlock() }
+            if let t = cache[key] { return t }
+            let t = make()
+            cache[key] = t
+            return t
+        }
+    }
+
+    private static let tables = TypeTables()
+
+    final class TypeTables: @unchecked Sendable {
+        private var tables: [ObjectIdentifier: TypeTable] = [:]
+        private let lock = NSLock()
+
+        func table(for schema: Schema) -> TypeTable {
+            lock.lock()
+            defer { lock.unlock() }
+            if let t = tables[ObjectIdentifier(schema)] { return t }
+            let t = TypeTable()
+            tables[ObjectIdentifier(schema)] = t
+            return t
         }
     }
 
     private func resolve(_ type: String, items: String?, entries: String?, record: String?) -> ValueType {
-        ValueType.resolve(type: type, items: items, entries: entries, record: record) { schema.records[$0] != nil }
+        let key = "\(type)|\(items ?? "")|\(entries ?? "")|\(record ?? "")"
+        return typeTable.type(key) {
+            ValueType.resolve(type: type, items: items, entries: entries, record: record) { schema.records[$0] != nil }
+        }
     }
 
     // MARK: - Entry points
@@ -50,18 +107,18 @@ public struct ValueChecker {
         let c = Constraints(values: parameter.values, valueNodes: parameter.valueNodes, min: parameter.min,
                             max: parameter.max, pattern: parameter.pattern, secret: parameter.isSecret)
         check(node, type: type, constraints: c, acceptsNull: parameter.acceptsNull,
-              at: Place(label: parameter.name, path: path))
+              at: .root(label: parameter.name, path: path))
     }
 
     /// Checks one record field's value.
     public func check(_ node: YAMLNode, field: FieldSpec, path: String) {
         let label = path.split(separator: ".").last.map(String.init) ?? field.name
-        check(node, field: field, at: Place(label: label, path: path))
+        check(node, field: field, at: .root(label: label, path: path))
     }
 
     /// Checks a mapping against a record (unknown and missing fields, then each field's value).
     public func check(_ node: YAMLNode, record: RecordSpec, path: String) {
-        checkRecord(node, record: record, secret: false, at: Place(label: path.isEmpty ? record.name : path, path: path))
+        checkRecord(node, record: record, secret: false, at: .root(label: path.isEmpty ? record.name : path, path: path))
     }
 
     // MARK: - Walk
@@ -216,10 +273,10 @@ public struct ValueChecker {
                             expectation: "a list of \(record.fields.count) values (\(record.name): \(names))")
         }
         for (i, item) in items.enumerated() {
-            let itemPlace = Place(label: "\(place.label)[\(i)]", path: "\(place.path)[\(i)]")
+            let itemPlace = place.appending(index: i)
             if i < record.fields.count {
                 let field = record.fields[i]
-                check(item, field: field, at: Place(label: "\(itemPlace.label) (\(field.name))", path: itemPlace.path))
+                check(item, field: field, at: .renamed(itemPlace, label: "\(itemPlace.label) (\(field.name))"))
             } else {
                 sink.error(SchemaDiagnostic.unknownField,
                            "'\(place.label)' has \(items.count) items; \(record.name) takes \(record.fields.count) "

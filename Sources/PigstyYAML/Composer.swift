@@ -184,12 +184,12 @@ struct Composer {
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor) ?? ""
             let at = range(event.start_mark, event.end_mark)
-            guard var node = anchors[name] else {
+            guard let found = anchors[name] else {
                 sink.error(YAMLDiagnostic.undefinedAlias, "alias '*\(name)' refers to no anchor defined before it", at: at)
                 failed = true
                 return YAMLNode(scalar: .null, text: "", range: at)
             }
-            if node.expandedSize > limits.maxExpandedNodes {
+            if found.expandedSize > limits.maxExpandedNodes {
                 if !reportedExpansion {
                     sink.error(YAMLDiagnostic.aliasExpansion,
                                "alias '*\(name)' expands to more than \(limits.maxExpandedNodes) nodes", at: at,
@@ -197,9 +197,9 @@ struct Composer {
                 }
                 reportedExpansion = true
                 failed = true
-                node = YAMLNode(scalar: .null, text: "", range: at)
+                return YAMLNode(scalar: .null, text: "", range: at)
             }
-            return node
+            return found
 
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
@@ -310,6 +310,7 @@ struct Composer {
     /// wins at the first key's position — with a warning, as Ansible gives.
     private func buildMapping(explicit: [YAMLPair], merged: [[YAMLPair]]) -> [YAMLPair] {
         if merged.isEmpty, explicit.count < 2 { return explicit }
+        if merged.isEmpty, explicit.count <= 16, !Self.hasDuplicateKeys(explicit) { return explicit }
         var result: [YAMLPair] = []
         var index: [KeyIdentity: Int] = [:]
         result.reserveCapacity(explicit.count)
@@ -343,6 +344,20 @@ struct Composer {
             }
         }
         return result
+    }
+}
+
+extension Composer {
+    /// Pairwise comparison for small mappings: cheaper than hashing every key.
+    static func hasDuplicateKeys(_ pairs: [YAMLPair]) -> Bool {
+        for i in 1..<pairs.count {
+            guard let a = pairs[i].key.scalar else { return true } // complex keys: take the slow path
+            for j in 0..<i {
+                guard let b = pairs[j].key.scalar else { return true }
+                if a.value == b.value { return true }
+            }
+        }
+        return false
     }
 }
 

@@ -15,17 +15,20 @@ public enum ScalarResolver {
     }
 
     public static func resolvePlain(_ text: String) -> YAMLValue {
-        if nullWords.contains(text) { return .null }
-        let bytes = Array(text.utf8)
-        guard let first = bytes.first else { return .null }
+        let utf8 = text.utf8
+        guard let first = utf8.first else { return .null }
+        if utf8.count <= 4, first == UInt8(ascii: "~") || first == UInt8(ascii: "n") || first == UInt8(ascii: "N"),
+           nullWords.contains(text) { return .null }
         switch first {
         case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"),
              UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"),
              UInt8(ascii: "o"), UInt8(ascii: "O"):
+            guard utf8.count <= 5 else { return .string(text) }
             if trueWords.contains(text) { return .bool(true) }
             if falseWords.contains(text) { return .bool(false) }
             return .string(text)
         case UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let bytes = Array(utf8)
             if let f = matchFloat(bytes) { return f }
             if let i = matchInt(bytes) { return i }
             if isTimestamp(bytes) { return .timestamp(text) }

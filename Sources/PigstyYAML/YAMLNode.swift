@@ -44,7 +44,7 @@ public struct YAMLPair: Sendable {
 
 /// A composed YAML node. Every node keeps the source range it was written at; nodes copied in by
 /// an alias or a `<<` merge keep the range of their definition.
-public struct YAMLNode: Sendable {
+public final class YAMLNode: @unchecked Sendable {
     public enum Content: Sendable {
         case scalar(YAMLScalar)
         case sequence([YAMLNode])
@@ -53,12 +53,12 @@ public struct YAMLNode: Sendable {
         case mapping([YAMLPair])
     }
 
-    public var content: Content
-    public var range: SourceRange
+    public let content: Content
+    public let range: SourceRange
     /// Explicit tag as written (`!!str`, `!vault`), nil when implicit.
-    public var tag: String?
+    public let tag: String?
     /// Number of nodes this node stands for once aliases are expanded (itself included).
-    public var expandedSize: Int
+    public let expandedSize: Int
 
     public init(content: Content, range: SourceRange, tag: String? = nil) {
         self.content = content
@@ -71,7 +71,7 @@ public struct YAMLNode: Sendable {
         }
     }
 
-    public init(scalar value: YAMLValue, text: String? = nil, range: SourceRange) {
+    public convenience init(scalar value: YAMLValue, text: String? = nil, range: SourceRange) {
         let t = text ?? YAMLNode.describe(value)
         self.init(content: .scalar(YAMLScalar(text: t, style: .plain, value: value)), range: range)
     }

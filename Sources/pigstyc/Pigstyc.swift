@@ -41,3 +41,11 @@ enum Main {
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
 }
+
+/// Objects the process keeps until it exits. Freeing a 10k-host inventory object by object takes
+/// longer than checking it; the operating system reclaims the memory at once.
+nonisolated(unsafe) private var keptUntilExit: [Any] = []
+
+func keepUntilExit(_ object: Any?) {
+    if let object { keptUntilExit.append(object) }
+}

@@ -37,31 +37,35 @@ protocol InventoryRule {
     func check(_ context: RuleContext)
 }
 
-/// What rules share: the resolved inventory, the sink and helpers to walk definitions.
+/// What rules share: the resolved inventory, the sink and an index of every definition.
 struct RuleContext {
     let resolved: ResolvedInventory
     let sink: DiagnosticSink
     let options: CheckOptions
+    /// Every variable definition written in the inventory: `all.vars`, group vars (in order of
+    /// first appearance), then host vars (in host order).
+    let allBindings: [VarBinding]
+    private let byName: [String: [VarBinding]]
+
+    init(resolved: ResolvedInventory, sink: DiagnosticSink, options: CheckOptions) {
+        self.resolved = resolved
+        self.sink = sink
+        self.options = options
+        var all: [VarBinding] = []
+        let inventory = resolved.inventory
+        for name in inventory.groupOrder { if let g = inventory.groups[name] { all.append(contentsOf: g.vars.all) } }
+        for h in inventory.hosts { all.append(contentsOf: h.vars.all) }
+        var byName: [String: [VarBinding]] = [:]
+        for b in all { byName[b.name, default: []].append(b) }
+        allBindings = all
+        self.byName = byName
+    }
 
     var inventory: Inventory { resolved.inventory }
     var schema: Schema { resolved.schema }
 
-    /// Every variable definition written in the inventory: `all.vars`, group vars (in order of
-    /// first appearance), then host vars (in host order).
-    var allBindings: [VarBinding] {
-        var out: [VarBinding] = []
-        for name in inventory.groupOrder { if let g = inventory.groups[name] { out.append(contentsOf: g.vars.all) } }
-        for h in inventory.hosts { out.append(contentsOf: h.vars.all) }
-        return out
-    }
-
-    /// Definitions of one variable, wherever written.
-    func bindings(of name: String) -> [VarBinding] {
-        var out: [VarBinding] = []
-        for g in inventory.groupOrder { if let b = inventory.groups[g]?.vars[name] { out.append(b) } }
-        for h in inventory.hosts { if let b = h.vars[name] { out.append(b) } }
-        return out
-    }
+    /// Definitions of one variable, wherever written, in `allBindings` order.
+    func bindings(of name: String) -> [VarBinding] { byName[name] ?? [] }
 
     /// A key path naming a definition, e.g. `pg-meta.vars.pg_users` or `10.10.10.10.pg_seq`.
     func path(of b: VarBinding) -> String {

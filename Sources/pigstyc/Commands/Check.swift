@@ -24,9 +24,11 @@ struct Check: ParsableCommand {
             throw ExitCode(2)
         }
         let sink = DiagnosticSink()
-        Frontend.check(file, sink: sink, options: CheckOptions(strict: strict))
+        let resolved = Frontend.check(file, sink: sink, options: CheckOptions(strict: strict))
         let output = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory])
         print(output, terminator: "")
+        // The process ends here: skip tearing down the inventory's object graph.
+        keepUntilExit(resolved)
         if sink.hasErrors { throw ExitCode(1) }
     }
 }
