@@ -59,6 +59,9 @@ public struct Explanation {
         if let host {
             out += "\non host \(host.name):\n"
             out += explainHost(name, host, secret: secret)
+        } else if Self.derived[name] != nil {
+            out += "\nvalues:\n"
+            for h in resolved.hosts { out += "  \(h.name): \(derivedValue(name, h) ?? "(not applicable)")\n" }
         } else {
             out += "\ndefinitions in \(resolved.inventory.file.path):\n"
             var any = false
@@ -69,10 +72,6 @@ public struct Explanation {
                 if let b = h.vars[name] { out += line(b, secret: secret); any = true }
             }
             if !any { out += "  (none: every host uses the default)\n" }
-            if Self.derived[name] != nil {
-                out += "\nvalues:\n"
-                for h in resolved.hosts { out += "  \(h.name): \(derivedValue(name, h) ?? "(not applicable)")\n" }
-            }
         }
         return out
     }
