@@ -6,10 +6,11 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pigstyc", targets: ["pigstyc"]),
-        .library(name: "PigstyKit", targets: ["PigstyInventory"]),
+        .library(name: "PigstyKit", targets: ["PigstyInventory", "PigstyCompiler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -21,10 +22,15 @@ let package = Package(
         .target(name: "PigstyYAML", dependencies: ["CYAML", "PigstyDiagnostics"]),
         .target(name: "PigstySchema", dependencies: ["PigstyYAML", "PigstyDiagnostics"]),
         .target(name: "PigstyInventory", dependencies: ["PigstyYAML", "PigstySchema", "PigstyDiagnostics"]),
+        .target(
+            name: "PigstyCompiler",
+            dependencies: ["PigstyInventory", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "pigstyc",
             dependencies: [
                 "PigstyInventory",
+                "PigstyCompiler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,6 +38,7 @@ let package = Package(
         .testTarget(name: "PigstyYAMLTests", dependencies: ["PigstyYAML"]),
         .testTarget(name: "PigstySchemaTests", dependencies: ["PigstySchema"]),
         .testTarget(name: "PigstyInventoryTests", dependencies: ["PigstyInventory"]),
+        .testTarget(name: "PigstyCompilerTests", dependencies: ["PigstyCompiler"]),
         .testTarget(name: "PigstycCLITests", dependencies: ["pigstyc"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,6 @@
+/// The back ends `compile` runs, in this order. Add a new back end here.
+enum BackendList {
+    static let all: [any Backend] = [
+        EtcdBackend(),
+    ]
+}

@@ -1,0 +1,71 @@
+import PigstyDiagnostics
+
+/// A file pigstyc generates for a node: its absolute path on the node, content and ownership.
+public struct GeneratedFile: Sendable, Equatable {
+    public var path: String
+    public var content: String
+    public var owner: String
+    public var group: String
+    /// Permission bits, e.g. 0o644; secrets get 0o600 or 0o640.
+    public var mode: Int
+    /// The resource that produced it, e.g. `pg_hba:pg-meta-1`.
+    public var producer: String
+
+    public init(path: String, content: String, owner: String = "root", group: String = "root",
+                mode: Int = 0o644, producer: String) {
+        self.path = path
+        self.content = content
+        self.owner = owner
+        self.group = group
+        self.mode = mode
+        self.producer = producer
+    }
+
+    /// The mode as `0644`.
+    public var modeText: String {
+        let s = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - s.count)) + s
+    }
+}
+
+/// Every generated file, per node (keyed by the node's inventory IP).
+public struct FileTree: Sendable {
+    public private(set) var nodes: [String: [String: GeneratedFile]] = [:]
+    /// Files added twice with different content: a back-end bug or a real conflict.
+    public private(set) var conflicts: [(node: String, path: String, producers: [String])] = []
+
+    public init() {}
+
+    /// Adds a file. The same path with the same content is fine (several resources may agree);
+    /// different content is recorded as a conflict, and the first version is kept.
+    public mutating func add(_ file: GeneratedFile, on node: String) {
+        guard file.path.hasPrefix("/"), !file.path.split(separator: "/").contains("..") else {
+            conflicts.append((node, file.path, [file.producer, "invalid path"]))
+            return
+        }
+        if let existing = nodes[node]?[file.path] {
+            if existing.content != file.content || existing.mode != file.mode {
+                conflicts.append((node, file.path, [existing.producer, file.producer]))
+            }
+            return
+        }
+        nodes[node, default: [:]][file.path] = file
+    }
+
+    /// Node IPs in a stable order (numeric by octet).
+    public var nodeNames: [String] {
+        nodes.keys.sorted { a, b in
+            let x = a.split(separator: ".").compactMap { Int($0) }, y = b.split(separator: ".").compactMap { Int($0) }
+            return x.lexicographicallyPrecedes(y)
+        }
+    }
+
+    /// A node's files sorted by path.
+    public func files(on node: String) -> [GeneratedFile] {
+        (nodes[node] ?? [:]).values.sorted { $0.path < $1.path }
+    }
+
+    public func file(_ path: String, on node: String) -> GeneratedFile? { nodes[node]?[path] }
+
+    public var fileCount: Int { nodes.values.reduce(0) { $0 + $1.count } }
+}

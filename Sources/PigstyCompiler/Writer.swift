@@ -1,0 +1,122 @@
+import Crypto
+import Foundation
+
+/// write: a `FileTree` on disk as `DIR/<node>/files/<absolute path>` plus `DIR/<node>/manifest.json`.
+/// Everything is written into a staging directory next to DIR and renamed into place at the end,
+/// so a failed run leaves DIR as it was.
+public struct TreeWriter {
+    public let tree: FileTree
+
+    public init(tree: FileTree) { self.tree = tree }
+
+    public struct WriteError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// One manifest entry.
+    struct Entry: Codable {
+        let path: String
+        let sha256: String
+        let size: Int
+        let owner: String
+        let group: String
+        let mode: String
+        let producer: String
+    }
+
+    struct Manifest: Codable {
+        let node: String
+        let files: [Entry]
+    }
+
+    /// Every output file, relative to DIR, with its bytes and permission bits.
+    public func outputs() -> [(path: String, bytes: [UInt8], mode: Int)] {
+        var out: [(String, [UInt8], Int)] = []
+        for node in tree.nodeNames {
+            var entries: [Entry] = []
+            for f in tree.files(on: node) {
+                let bytes = Array(f.content.utf8)
+                entries.append(Entry(path: f.path, sha256: Self.sha256(bytes), size: bytes.count, owner: f.owner,
+                                     group: f.group, mode: f.modeText, producer: f.producer))
+                out.append(("\(node)/files\(f.path)", bytes, f.mode))
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let json = (try? encoder.encode(Manifest(node: node, files: entries))) ?? Data()
+            out.append(("\(node)/manifest.json", Array(json) + [0x0A], 0o644))
+        }
+        return out
+    }
+
+    public static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Writes the tree to `dir`, replacing what was there (a `.gitkeep` at its top is kept).
+    public func write(to dir: String) throws {
+        let fm = FileManager.default
+        let target = URL(fileURLWithPath: dir).standardizedFileURL
+        let parent = target.deletingLastPathComponent()
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).pigstyc-staging-\(pid)")
+        let old = parent.appendingPathComponent(".\(target.lastPathComponent).pigstyc-old-\(pid)")
+        try? fm.removeItem(at: staging)
+        do {
+            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+            for (path, bytes, mode) in outputs() {
+                let url = staging.appendingPathComponent(path)
+                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                guard fm.createFile(atPath: url.path, contents: Data(bytes), attributes: [.posixPermissions: mode]) else {
+                    throw WriteError(description: "cannot write \(url.path)")
+                }
+            }
+            let keep = target.appendingPathComponent(".gitkeep")
+            if fm.fileExists(atPath: keep.path) {
+                try fm.copyItem(at: keep, to: staging.appendingPathComponent(".gitkeep"))
+            }
+            var hadOld = false
+            if fm.fileExists(atPath: target.path) {
+                try fm.moveItem(at: target, to: old)
+                hadOld = true
+            }
+            do {
+                try fm.moveItem(at: staging, to: target)
+            } catch {
+                if hadOld { try? fm.moveItem(at: old, to: target) }
+                throw error
+            }
+            if hadOld { try? fm.removeItem(at: old) }
+        } catch {
+            try? fm.removeItem(at: staging)
+            if let e = error as? WriteError { throw e }
+            throw WriteError(description: "cannot write \(dir): \(error.localizedDescription)")
+        }
+    }
+
+    /// Compares the tree with what `dir` holds: paths (relative to DIR) that differ, are missing
+    /// or are extra. Empty means up to date.
+    public func differences(from dir: String) -> [String] {
+        let fm = FileManager.default
+        let root = URL(fileURLWithPath: dir)
+        var expected: [String: [UInt8]] = [:]
+        for (path, bytes, _) in outputs() { expected[path] = bytes }
+        var out: [String] = []
+        var present = Set<String>()
+        if let e = fm.enumerator(atPath: root.path) {
+            while let rel = e.nextObject() as? String {
+                var isDir: ObjCBool = false
+                guard fm.fileExists(atPath: root.appendingPathComponent(rel).path, isDirectory: &isDir), !isDir.boolValue,
+                      rel != ".gitkeep" else { continue }
+                present.insert(rel)
+                if let want = expected[rel] {
+                    let have = fm.contents(atPath: root.appendingPathComponent(rel).path).map { [UInt8]($0) }
+                    if have != want { out.append("changed: \(rel)") }
+                } else {
+                    out.append("extra:   \(rel)")
+                }
+            }
+        }
+        for path in expected.keys where !present.contains(path) { out.append("missing: \(path)") }
+        return out.sorted { $0.dropFirst(9) < $1.dropFirst(9) }
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import PigstyCompiler
+import PigstyDiagnostics
+import PigstyInventory
+
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check an inventory and write every node's configuration files to DIR/<node>/files/.")
+
+    @Argument(help: "The inventory file.")
+    var inventory: String = "pigsty.yml"
+
+    @Option(name: .shortAndLong, help: "Output directory.")
+    var output: String = "out"
+
+    @Option(help: "Node facts (YAML: { default: {os, arch, cpu, mem_mb, disk_gb, iface}, hosts: { IP: {…} } }).")
+    var facts: String?
+
+    @Flag(help: "Write nothing; exit 1 when the output directory differs from what would be written.")
+    var check = false
+
+    @Flag(help: "Treat unknown parameters as errors.")
+    var strict = false
+
+    @Option(help: "Diagnostics format: text, json, junit or checkstyle.")
+    var format: DiagnosticFormat = .text
+
+    func run() throws {
+        let sink = DiagnosticSink()
+        let file: SourceFile
+        var factsTable = FactsTable()
+        do {
+            file = try Frontend.read(path: inventory)
+            if let facts {
+                let factsFile = try Frontend.read(path: facts)
+                guard let table = FactsTable.parse(factsFile, sink: sink) else {
+                    report(sink)
+                    throw ExitCode(1)
+                }
+                factsTable = table
+            }
+        } catch let e as InputError {
+            printError("pigstyc: error: \(e)")
+            throw ExitCode(2)
+        }
+        guard let tree = Compiler.compile(file, facts: factsTable, sink: sink, options: CheckOptions(strict: strict)) else {
+            report(sink)
+            throw ExitCode(1)
+        }
+        if !sink.diagnostics.isEmpty { report(sink) }
+        let writer = TreeWriter(tree: tree)
+        if check {
+            let diffs = writer.differences(from: output)
+            if diffs.isEmpty {
+                print("\(output) is up to date (\(tree.nodes.count) nodes, \(tree.fileCount) files)")
+                return
+            }
+            for d in diffs { print(d) }
+            throw ExitCode(1)
+        }
+        do {
+            try writer.write(to: output)
+        } catch {
+            printError("pigstyc: error: \(error)")
+            throw ExitCode(2)
+        }
+        printError("pigstyc: wrote \(tree.fileCount) files for \(tree.nodes.count) nodes to \(output)/")
+    }
+
+    private func report(_ sink: DiagnosticSink) {
+        let text = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory])
+        printError(text)
+    }
+}
