@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import PigstyDiagnostics
+import PigstyInventory
+@testable import PigstyCompiler
+
+/// The compile pipeline around the back ends: facts, the staged writer, manifests, `--check`.
+struct CompilerTests {
+    static let inventory = """
+    all:
+      children:
+        infra: { hosts: { 10.10.10.10: { infra_seq: 1 } } }
+        etcd:
+          hosts:
+            10.10.10.10: { etcd_seq: 1 }
+            10.10.10.2: { etcd_seq: 2 }
+            10.10.10.3: { etcd_seq: 3 }
+          vars: { etcd_cluster: etcd }
+      vars:
+        admin_ip: 10.10.10.10
+        etcd_root_password: Root.Secret.1
+    """
+
+    func compile(_ text: String = inventory, facts: FactsTable = FactsTable()) throws -> FileTree {
+        let sink = DiagnosticSink()
+        let tree = Compiler.compile(SourceFile(path: "pigsty.yml", text: text), facts: facts, sink: sink)
+        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
+        return try #require(tree)
+    }
+
+    func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pigstyc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func etcdMembersAreStringSortedInInitialCluster() throws {
+        let tree = try compile()
+        let conf = try #require(tree.file("/etc/etcd/etcd.conf", on: "10.10.10.2"))
+        #expect(conf.content.contains(#"initial-cluster: "etcd-1=https://10.10.10.10:2380,etcd-2=https://10.10.10.2:2380,etcd-3=https://10.10.10.3:2380""#))
+        #expect(conf.content.contains("name: etcd-2\n"))
+        #expect(conf.content.hasPrefix("# pigstyc: etcd configuration for 10.10.10.2, generated from pigsty.yml"))
+        let pass = try #require(tree.file("/etc/etcd/etcd.pass", on: "10.10.10.3"))
+        #expect(pass.content == "Root.Secret.1")
+        #expect(pass.mode == 0o640)
+    }
+
+    @Test func writerStagesManifestsAndModes() throws {
+        let tree = try compile()
+        let dir = try tempDir().appendingPathComponent("out")
+        try TreeWriter(tree: tree).write(to: dir.path)
+        let fm = FileManager.default
+        let pass = dir.appendingPathComponent("10.10.10.3/files/etc/etcd/etcd.pass")
+        #expect(fm.fileExists(atPath: pass.path))
+        let attrs = try fm.attributesOfItem(atPath: pass.path)
+        #expect((attrs[.posixPermissions] as? Int) == 0o640)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("10.10.10.3/manifest.json"))) as? [String: Any]
+        let files = try #require(manifest?["files"] as? [[String: Any]])
+        #expect(files.map { $0["path"] as? String } == ["/etc/etcd/etcd.conf", "/etc/etcd/etcd.pass"])
+        #expect(files[1]["sha256"] as? String == TreeWriter.sha256(Array("Root.Secret.1".utf8)))
+        #expect(files[1]["mode"] as? String == "0640")
+        // No staging directories are left behind.
+        let siblings = try fm.contentsOfDirectory(atPath: dir.deletingLastPathComponent().path)
+        #expect(siblings == ["out"])
+    }
+
+    @Test func outputIsByteIdenticalAcrossRuns() throws {
+        let a = TreeWriter(tree: try compile()).outputs()
+        let b = TreeWriter(tree: try compile()).outputs()
+        #expect(a.map(\.path) == b.map(\.path))
+        #expect(a.map(\.bytes) == b.map(\.bytes))
+        #expect(a.allSatisfy { !$0.bytes.contains(0x0D) })
+    }
+
+    @Test func checkReportsDriftAndRewriteReplacesStaleFiles() throws {
+        let tree = try compile()
+        let dir = try tempDir().appendingPathComponent("out")
+        let writer = TreeWriter(tree: tree)
+        #expect(writer.differences(from: dir.path).count == 3 * 3)
+        try writer.write(to: dir.path)
+        #expect(writer.differences(from: dir.path).isEmpty)
+        let conf = dir.appendingPathComponent("10.10.10.10/files/etc/etcd/etcd.conf")
+        try "tampered\n".write(to: conf, atomically: true, encoding: .utf8)
+        let stale = dir.appendingPathComponent("10.10.10.99/files/etc/old.conf")
+        try FileManager.default.createDirectory(at: stale.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "old\n".write(to: stale, atomically: true, encoding: .utf8)
+        #expect(writer.differences(from: dir.path) == [
+            "changed: 10.10.10.10/files/etc/etcd/etcd.conf",
+            "extra:   10.10.10.99/files/etc/old.conf",
+        ])
+        try writer.write(to: dir.path)
+        #expect(writer.differences(from: dir.path).isEmpty)
+    }
+
+    @Test func inventoryErrorsWriteNothing() throws {
+        let sink = DiagnosticSink()
+        let bad = Self.inventory.replacingOccurrences(of: "etcd_seq: 3", with: "etcd_seq: 2")
+        #expect(Compiler.compile(SourceFile(path: "pigsty.yml", text: bad), sink: sink) == nil)
+        #expect(sink.diagnostics.map(\.id) == ["PGS0722"])
+    }
+
+    @Test func factsFileOverridesDefaultsPerHost() throws {
+        let sink = DiagnosticSink()
+        let table = try #require(FactsTable.parse(SourceFile(path: "facts.yml", text: """
+        hosts:
+          10.10.10.2: { cpu: 16, iface: ens3 }
+        default: { os: d12, mem_mb: 8192 }
+        """), sink: sink))
+        #expect(sink.diagnostics.isEmpty)
+        #expect(table.facts(for: "10.10.10.10") == NodeFacts(os: "d12", arch: "x86_64", cpu: 4, memMB: 8192, diskGB: 40, iface: "eth0"))
+        #expect(table.facts(for: "10.10.10.2") == NodeFacts(os: "d12", arch: "x86_64", cpu: 16, memMB: 8192, diskGB: 40, iface: "ens3"))
+        #expect(table.facts(for: "10.10.10.2").package == "deb")
+    }
+
+    @Test func factsFileRejectsUnknownKeysWithPositions() {
+        let sink = DiagnosticSink()
+        let table = FactsTable.parse(SourceFile(path: "facts.yml", text: """
+        default: { os: el9, memory: 4096, cpu: many }
+        host: {}
+        """), sink: sink)
+        #expect(table == nil)
+        let found = sink.sorted.map { "\($0.id)@\($0.range?.start.line ?? 0):\($0.range?.start.column ?? 0)" }
+        #expect(found == ["PGS0802@1:21", "PGS0801@1:40", "PGS0802@2:1"])
+        #expect(sink.sorted.first?.suggestion == nil)
+        #expect(sink.sorted.last?.suggestion == "did you mean 'hosts'?")
+    }
+}
