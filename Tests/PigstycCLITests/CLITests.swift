@@ -17,21 +17,8 @@ struct CLITests {
         return root.appendingPathComponent(".build/debug/pigstyc")
     }
 
-    struct Run { let status: Int32; let stdout: String; let stderr: String }
-
-    static func run(_ args: [String], cwd: URL = root, stdin: String? = nil) throws -> Run {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = cwd
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    static func run(_ args: [String], cwd: URL = root) throws -> Process.Captured {
+        try Process.runCapturing(binary.path, args, cwd: cwd)
     }
 
     static func temp(_ text: String, name: String = "pigsty.yml") throws -> URL {
@@ -119,6 +106,40 @@ struct CLITests {
         #expect(typo.stderr.contains("did you mean 'pg_version'?"))
         let host = try Self.run(["explain", "pg_version", "--host", "10.10.10.99"])
         #expect(host.status == 2)
+    }
+
+    @Test func graphPrintsClustersAndReplication() throws {
+        let json = try Self.run(["graph", "golden/cluster-trio/pigsty.yml", "--facts", "golden/cluster-trio/facts.yml"])
+        #expect(json.status == 0)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let clusters = try #require(obj["pg_clusters"] as? [[String: Any]])
+        #expect(clusters.first?["primary_ip"] as? String == "10.10.10.11")
+        #expect(clusters.first?["members"] as? [String] == ["10.10.10.10", "10.10.10.11", "10.10.10.12"])
+        let nodes = try #require(obj["nodes"] as? [[String: Any]])
+        #expect((nodes.first?["facts"] as? [String: Any])?["cpu"] as? Int == 4)
+        #expect((nodes.last?["facts"] as? [String: Any])?["cpu"] as? Int == 8)
+        let dot = try Self.run(["graph", "--format", "dot", "golden/cluster-trio/pigsty.yml"])
+        #expect(dot.stdout.hasPrefix("digraph pigsty {"))
+        #expect(dot.stdout.contains(#""pg:pg-test-2" -> "pg:pg-test-1" [label="replicates"];"#))
+        let bad = try Self.run(["graph", "golden/pgsql-identity/pigsty.yml"])
+        #expect(bad.status == 1)
+    }
+
+    @Test func compileWritesOutAndCheckDetectsDrift() throws {
+        let dir = try Self.temp(try String(contentsOf: Self.root.appendingPathComponent("pigsty.yml"), encoding: .utf8))
+        let first = try Self.run(["compile"], cwd: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/10.10.10.10/manifest.json").path))
+        let check = try Self.run(["compile", "--check"], cwd: dir)
+        #expect(check.status == 0)
+        try "x".write(to: dir.appendingPathComponent("out/10.10.10.10/files/etc/etcd/etcd.pass"), atomically: true, encoding: .utf8)
+        let drift = try Self.run(["compile", "--check"], cwd: dir)
+        #expect(drift.status == 1)
+        #expect(drift.stdout.contains("changed: 10.10.10.10/files/etc/etcd/etcd.pass"))
+        let broken = try Self.temp("all:\n  children:\n    pg-x: { hosts: { 10.10.10.10: { pg_seq: 1 } }, vars: { pg_cluster: pg-x } }\n")
+        let failed = try Self.run(["compile", "-o", "result"], cwd: broken)
+        #expect(failed.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: broken.appendingPathComponent("result").path))
     }
 
     @Test func schemaCommandMatchesTheCommittedFile() throws {

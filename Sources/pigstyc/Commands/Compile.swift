@@ -27,23 +27,8 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         let sink = DiagnosticSink()
-        let file: SourceFile
-        var factsTable = FactsTable()
-        do {
-            file = try Frontend.read(path: inventory)
-            if let facts {
-                let factsFile = try Frontend.read(path: facts)
-                guard let table = FactsTable.parse(factsFile, sink: sink) else {
-                    report(sink)
-                    throw ExitCode(1)
-                }
-                factsTable = table
-            }
-        } catch let e as InputError {
-            printError("pigstyc: error: \(e)")
-            throw ExitCode(2)
-        }
-        guard let tree = Compiler.compile(file, facts: factsTable, sink: sink, options: CheckOptions(strict: strict)) else {
+        let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: format)
+        guard let tree = Compiler.compile(inputs.file, facts: inputs.facts, sink: sink, options: CheckOptions(strict: strict)) else {
             report(sink)
             throw ExitCode(1)
         }

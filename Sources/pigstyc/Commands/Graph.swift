@@ -1,0 +1,31 @@
+import ArgumentParser
+import PigstyCompiler
+import PigstyDiagnostics
+import PigstyInventory
+
+struct Graph: ParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, dot }
+
+    static let configuration = CommandConfiguration(
+        abstract: "Print the resource graph: nodes, clusters, instances and replication (JSON or Graphviz DOT).")
+
+    @Argument(help: "The inventory file.")
+    var inventory: String = "pigsty.yml"
+
+    @Option(help: "json or dot.")
+    var format: Format = .json
+
+    @Option(help: "Node facts file (as for compile).")
+    var facts: String?
+
+    func run() throws {
+        let sink = DiagnosticSink()
+        let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
+        guard let resolved = Frontend.check(inputs.file, sink: sink), !sink.hasErrors else {
+            printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(sink.sorted, inputs: [inventory]))
+            throw ExitCode(1)
+        }
+        let graph = ResourceGraph.lower(resolved, facts: inputs.facts, inventoryName: inventory)
+        print(format == .json ? GraphExport.json(graph) : GraphExport.dot(graph), terminator: "")
+    }
+}
