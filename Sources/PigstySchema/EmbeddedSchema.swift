@@ -2968,6 +2968,7 @@ parameters:
     type: ip
     level: C
     default: 0.0.0.0
+    empty: true
     description: Address Redis binds to; empty means the node's inventory IP.
   redis_max_memory:
     section: REDIS

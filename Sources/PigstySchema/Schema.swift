@@ -55,6 +55,9 @@ public struct ParameterSpec: Sendable {
 
     /// The value nodes of `values`, kept to export typed enums.
     let valueNodes: [YAMLNode]?
+    /// `empty: true`: an empty string is accepted besides the type's values (Pigsty gives it a
+    /// meaning, e.g. `redis_bind_address: ''` binds the node's own address).
+    public var allowsEmpty: Bool = false
 
     /// Passwords are never echoed in messages or exports.
     public var isSecret: Bool { type == "password" }
@@ -228,7 +231,7 @@ struct SchemaLoader {
 
     static let parameterKeys: Set<String> = [
         "section", "type", "level", "required", "optional", "default", "values", "min", "max",
-        "pattern", "items", "entries", "description", "module",
+        "pattern", "items", "entries", "description", "module", "empty",
     ]
     static let fieldKeys: Set<String> = [
         "type", "required", "optional", "default", "values", "min", "max", "pattern", "items",
@@ -297,6 +300,7 @@ struct SchemaLoader {
         var section = ""
         var level = ""
         var module: String?
+        var empty = false
     }
 
     private mutating func attributes(of pair: YAMLPair, allowed: Set<String>, label: String) -> Attributes? {
@@ -338,6 +342,7 @@ struct SchemaLoader {
             case "description": a.description = string(v, key) ?? ""
             case "required": a.required = bool(v, key)
             case "optional": a.optional = bool(v, key)
+            case "empty": a.empty = bool(v, key)
             case "default": a.defaultValue = v
             case "min": a.min = int(v, key)
             case "max": a.max = int(v, key)
@@ -430,7 +435,7 @@ struct SchemaLoader {
             name: name, module: module, section: a.section, type: a.type, levels: levels,
             levelText: a.level, required: a.required, optional: a.optional, defaultValue: a.defaultValue,
             values: a.values, min: a.min, max: a.max, pattern: a.pattern, items: a.items, entries: a.entries,
-            description: a.description, range: pair.key.range, valueNodes: a.valueNodes))
+            description: a.description, range: pair.key.range, valueNodes: a.valueNodes, allowsEmpty: a.empty))
     }
 
     private mutating func loadRecord(_ pair: YAMLPair) {

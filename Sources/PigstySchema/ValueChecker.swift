@@ -24,6 +24,7 @@ public struct ValueChecker {
         var max: Int?
         var pattern: String?
         var secret: Bool
+        var allowsEmpty = false
     }
 
     /// Where a value sits: `label` names it in messages (`pg_users[0].name`), `path` is the full
@@ -105,7 +106,8 @@ public struct ValueChecker {
     public func check(_ node: YAMLNode, parameter: ParameterSpec, path: String) {
         let type = resolve(parameter.type, items: parameter.items, entries: parameter.entries, record: nil)
         let c = Constraints(values: parameter.values, valueNodes: parameter.valueNodes, min: parameter.min,
-                            max: parameter.max, pattern: parameter.pattern, secret: parameter.isSecret)
+                            max: parameter.max, pattern: parameter.pattern, secret: parameter.isSecret,
+                            allowsEmpty: parameter.allowsEmpty)
         check(node, type: type, constraints: c, acceptsNull: parameter.acceptsNull,
               at: .root(label: parameter.name, path: path))
     }
@@ -175,6 +177,7 @@ public struct ValueChecker {
                 return mismatch(node, type, secret: secret, at: place)
             }
         case .ip:
+            if node.string == "", c?.allowsEmpty == true { return }
             guard let s = node.string, Self.isIPv4(s) else { return mismatch(node, type, secret: secret, at: place) }
             checkValues(node, c, at: place)
             checkPattern(node, c, at: place)

@@ -56,7 +56,7 @@ struct CompilerTests {
         #expect((attrs[.posixPermissions] as? Int) == 0o640)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("10.10.10.3/manifest.json"))) as? [String: Any]
         let files = try #require(manifest?["files"] as? [[String: Any]])
-        #expect(files.map { $0["path"] as? String } == ["/etc/etcd/etcd.conf", "/etc/etcd/etcd.pass"])
+        #expect(files.map { $0["path"] as? String } == ["/etc/etcd/etcd.conf", "/etc/etcd/etcd.pass", "/etc/haproxy/haproxy.cfg"])
         #expect(files[1]["sha256"] as? String == TreeWriter.sha256(Array("Root.Secret.1".utf8)))
         #expect(files[1]["mode"] as? String == "0640")
         // No staging directories are left behind.
@@ -76,7 +76,8 @@ struct CompilerTests {
         let tree = try compile()
         let dir = try tempDir().appendingPathComponent("out")
         let writer = TreeWriter(tree: tree)
-        #expect(writer.differences(from: dir.path).count == 3 * 3)
+        // Three nodes: etcd.conf, etcd.pass, haproxy.cfg and the manifest each.
+        #expect(writer.differences(from: dir.path).count == 3 * 4)
         try writer.write(to: dir.path)
         #expect(writer.differences(from: dir.path).isEmpty)
         let conf = dir.appendingPathComponent("10.10.10.10/files/etc/etcd/etcd.conf")

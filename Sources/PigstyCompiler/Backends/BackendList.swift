@@ -2,5 +2,12 @@
 enum BackendList {
     static let all: [any Backend] = [
         EtcdBackend(),
+        HBABackend(),
+        PgbouncerBackend(),
+        PostgresAutoConfBackend(),
+        VIPBackend(),
+        RedisBackend(),
+        PatroniBackend(),
+        HAProxyBackend(),
     ]
 }
