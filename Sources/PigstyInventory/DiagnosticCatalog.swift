@@ -59,6 +59,7 @@ public enum DiagnosticCatalog {
         e("PGS0512", .error, "HBA rule auth method unknown"),
         e("PGS0513", .error, "HBA rule without addr and without raw rules"),
         e("PGS0514", .error, "pgbouncer HBA rule for db 'replication'"),
+        e("PGS0516", .warning, "HBA rule addr is an IPv4 address without a prefix length (PostgreSQL rejects it)"),
         e("PGS0601", .error, "service name used twice in a cluster or list"),
         e("PGS0602", .error, "service port used twice in a cluster or list"),
         e("PGS0603", .error, "service port taken by a PostgreSQL-node component"),
@@ -81,10 +82,20 @@ public enum DiagnosticCatalog {
         e("PGS0901", .error, "name or path that would reach a file name, path or shell line is unsafe"),
     ]
 
+    /// Diagnostics of `compile` (facts file, back ends), covered by unit tests rather than the
+    /// check-stage golden cases.
+    public static let compileStage: [Entry] = [
+        e("PGS0801", .error, "facts file: invalid value or host"),
+        e("PGS0802", .error, "facts file: unknown key"),
+        e("PGS0810", .error, "two back ends generate the same file with different content"),
+        e("PGS0820", .error, "service selector or backup is not a supported JMESPath expression"),
+        e("PGS0821", .warning, "pg_conf names a Patroni template pigstyc does not have; no Patroni file is written"),
+    ]
+
     /// The Markdown table for docs/diagnostics.md.
     public static var markdownTable: String {
         var out = "| id | severity | meaning |\n|---|---|---|\n"
-        for entry in all { out += "| `\(entry.id)` | \(entry.severity.rawValue) | \(entry.summary) |\n" }
+        for entry in all + compileStage { out += "| `\(entry.id)` | \(entry.severity.rawValue) | \(entry.summary) |\n" }
         return out
     }
 }

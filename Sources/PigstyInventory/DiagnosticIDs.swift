@@ -38,6 +38,7 @@ public enum InventoryDiagnostic {
     public static let hbaBadAuth = "PGS0512"
     public static let hbaEmpty = "PGS0513"
     public static let pgbHbaReplication = "PGS0514"
+    public static let hbaAddrWithoutMask = "PGS0516"
 
     // Services (PGS06xx)
     public static let serviceDuplicateName = "PGS0601"

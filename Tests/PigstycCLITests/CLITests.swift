@@ -75,7 +75,7 @@ struct CLITests {
         case "json":
             let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
             let ds = try #require(obj["diagnostics"] as? [[String: Any]])
-            #expect(ds.count == 6)
+            #expect(ds.count == 7)
             #expect(ds.first?["id"] as? String == "PGS0510")
             #expect(ds.first?["line"] as? Int == 11)
         default:

@@ -48,6 +48,13 @@ struct HBARules: InventoryRule {
                          notes: [DiagnosticNote("aliases: \(Self.aliases.joined(separator: ", "))")],
                          suggestion: Suggest.closest(to: addr, among: Self.aliases).map { "did you mean '\($0)'?" })
         }
+        if IPv4.isAddress(addr) {
+            c.sink.warning(InventoryDiagnostic.hbaAddrWithoutMask,
+                           "HBA rule addr '\(addr)' has no prefix length; PostgreSQL rejects an address without one",
+                           at: addrNode.range, path: "\(path).addr",
+                           notes: [DiagnosticNote("Pigsty writes the address as given, and pg_hba.conf then fails to load")],
+                           suggestion: "write '\(addr)/32'")
+        }
         if let authNode = rule["auth"], !authNode.isNull {
             let auth = authNode.keyName ?? ""
             if !Self.auths.contains(auth) {
