@@ -48,8 +48,16 @@ public struct TreeWriter {
         return out
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     public static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: bytes) {
+            hex.append(hexDigits[Int(byte >> 4)])
+            hex.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// Writes the tree to `dir`, replacing what was there (a `.gitkeep` at its top is kept).

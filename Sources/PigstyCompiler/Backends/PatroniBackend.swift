@@ -494,11 +494,20 @@ enum PYAML {
         return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
     }
 
+    /// Bytes that may not start a plain scalar.
+    private static let leadingIndicators = Set(Array("-?:,[]{}#&*!|>'\"%@` ".utf8))
+
     static func isPlainSafe(_ s: String) -> Bool {
-        guard let first = s.first, let last = s.last else { return false }
-        guard ScalarResolver.resolvePlain(s) == .string(s) else { return false }
-        if "-?:,[]{}#&*!|>'\"%@` ".contains(first) || last == " " || last == ":" { return false }
-        if s.contains(": ") || s.contains(" #") || s.contains("\t") { return false }
-        return !s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
+        let b = s.utf8
+        guard let first = b.first, let last = b.last else { return false }
+        if leadingIndicators.contains(first) || last == 0x20 || last == 0x3A { return false }
+        // No ": " or " #" inside, no control characters (tabs included).
+        var previous: UInt8 = 0
+        for c in b {
+            if c < 0x20 || c == 0x7F { return false }
+            if (previous == 0x3A && c == 0x20) || (previous == 0x20 && c == 0x23) { return false }
+            previous = c
+        }
+        return ScalarResolver.resolvePlain(s) == .string(s)
     }
 }
