@@ -165,8 +165,8 @@ struct PgbouncerBackendTests {
     }
 
     @Test func pythonReprOfStrings() {
-        #expect(PgbouncerJinja.reprString("a'b") == "\"a'b\"")
-        #expect(PgbouncerJinja.reprString("a'b\"c") == "'a\\'b\"c'")
-        #expect(PgbouncerJinja.reprString("x\ny") == "'x\\ny'")
+        #expect(Jinja.reprString("a'b") == "\"a'b\"")
+        #expect(Jinja.reprString("a'b\"c") == "'a\\'b\"c'")
+        #expect(Jinja.reprString("x\ny") == "'x\\ny'")
     }
 }

@@ -15,8 +15,8 @@ struct PatroniBackend: Backend {
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         for ins in graph.pgInstances {
             let h = ins.host
-            guard h.value("patroni_enabled").map(PJinja.bool) ?? true else { continue }
-            let conf = PJinja.str(h.value("pg_conf"))
+            guard Jinja.bool(h.value("patroni_enabled"), default: true) else { continue }
+            let conf = Jinja.text(h.value("pg_conf"))
             guard let template = PatroniTemplate(conf: conf) else {
                 sink.warning(PatroniDiagnostic.unknownTemplate,
                              "pg_conf '\(conf)' of \(ins.name) is not a template pigstyc knows (oltp.yml, olap.yml, crit.yml, tiny.yml); /pg/conf/\(ins.name).yml is not generated",
@@ -27,7 +27,7 @@ struct PatroniBackend: Backend {
             let doc = Self.document(graph: graph, instance: ins, template: template, facts: facts)
             var out = Header.hash("patroni configuration (\(template.rawValue)) of \(ins.name)", node: ins.ip,
                                   inventory: graph.inventoryName)
-            out += "# spec \(Self.spec(facts)), patroni api \(ins.ip):\(PJinja.str(h.value("patroni_port")))\n---\n"
+            out += "# spec \(Self.spec(facts)), patroni api \(ins.ip):\(Jinja.text(h.value("patroni_port")))\n---\n"
             out += PYAML.render(doc)
             let dbsu = h.string("pg_dbsu") ?? "postgres"
             tree.add(GeneratedFile(path: "/pg/conf/\(ins.name).yml", content: out, owner: dbsu, group: "postgres",
@@ -41,20 +41,20 @@ struct PatroniBackend: Backend {
     static func tuning(_ h: ResolvedHost, template: PatroniTemplate, facts: NodeFacts) -> PatroniTuning {
         PatroniTuning(template: template, cpu: facts.cpu, memMB: facts.memMB, diskGB: facts.diskGB,
                       maxConn: h.value("pg_max_conn"),
-                      serviceDest: h.value("pg_default_service_dest").map { PJinja.str($0) } ?? "postgres",
-                      libs: libs(h), bufferRatio: PJinja.float(h.value("pg_shared_buffer_ratio")))
+                      serviceDest: h.value("pg_default_service_dest").map { Jinja.text($0) } ?? "postgres",
+                      libs: libs(h), bufferRatio: Jinja.float(h.value("pg_shared_buffer_ratio")))
     }
 
     static func libs(_ h: ResolvedHost) -> String {
-        h.value("pg_libs").map { PJinja.str($0) } ?? "pg_stat_statements, auto_explain"
+        h.value("pg_libs").map { Jinja.text($0) } ?? "pg_stat_statements, auto_explain"
     }
 
     /// `pg_listen` with `${ip}`, `${lo}` and (for an enabled `<ip>/<mask>` VIP outside 127.0.0.x) `${vip}` replaced.
     static func listen(_ h: ResolvedHost, ip: String) -> String {
-        var s = PJinja.str(h.value("pg_listen"))
+        var s = Jinja.text(h.value("pg_listen"))
         s = s.replacingOccurrences(of: "${ip}", with: ip).replacingOccurrences(of: "${lo}", with: "127.0.0.1")
-        let vip = PJinja.str(h.value("pg_vip_address"))
-        if PJinja.bool(h.value("pg_vip_enabled")), !vip.hasPrefix("127.0.0"), vip.contains("/") {
+        let vip = Jinja.text(h.value("pg_vip_address"))
+        if Jinja.bool(h.value("pg_vip_enabled")), !vip.hasPrefix("127.0.0"), vip.contains("/") {
             s = s.replacingOccurrences(of: "${vip}", with: String(vip.split(separator: "/", omittingEmptySubsequences: false)[0]))
         }
         return s
@@ -65,17 +65,17 @@ struct PatroniBackend: Backend {
                          facts: NodeFacts) -> [(String, PYNode)] {
         let h = ins.host
         func v(_ n: String) -> YAMLNode? { h.value(n) }
-        func s(_ n: String) -> String { PJinja.str(v(n)) }
+        func s(_ n: String) -> String { Jinja.text(v(n)) }
         let ip = ins.ip
         let citus = s("pg_mode") == "citus"
         let pgCluster = s("pg_cluster")
-        let shard = v("pg_shard").map { PJinja.str($0) } ?? pgCluster
-        let group = v("pg_group").map { PJinja.str($0) } ?? "0"
+        let shard = v("pg_shard").map { Jinja.text($0) } ?? pgCluster
+        let group = v("pg_group").map { Jinja.text($0) } ?? "0"
         let etcdUser = citus ? shard : pgCluster
         let upstream = v("pg_upstream")
-        let version = v("pg_version").map { PJinja.int($0) } ?? 18
-        let sslAPI = PJinja.bool(v("patroni_ssl_enabled"))
-        let backrest = PJinja.bool(v("pgbackrest_enabled"))
+        let version = v("pg_version").map { Jinja.int($0) } ?? 18
+        let sslAPI = Jinja.bool(v("patroni_ssl_enabled"))
+        let backrest = Jinja.bool(v("pgbackrest_enabled"))
         let patroniPort = s("patroni_port")
 
         var doc: [(String, PYNode)] = [
@@ -85,7 +85,7 @@ struct PatroniBackend: Backend {
         ]
         if citus {
             doc.append(("citus", .map([("group", .raw(group)),
-                                       ("database", .raw(v("pg_primary_db").map { PJinja.str($0) } ?? "postgres"))])))
+                                       ("database", .raw(v("pg_primary_db").map { Jinja.text($0) } ?? "postgres"))])))
         }
         doc.append(("log", .map([
             ("level", .raw("INFO")),
@@ -99,7 +99,7 @@ struct PatroniBackend: Backend {
         // DCS endpoints: every etcd member, sorted as strings, with this instance's etcd_port.
         let etcdPort = s("etcd_port")
         let etcdHosts = graph.resolved.inventory.hosts(inGroup: "etcd").sorted().map { "\($0):\(etcdPort)" }
-        let etcdPassword = PJinja.truthy(v("pg_etcd_password")) ? s("pg_etcd_password") : etcdUser
+        let etcdPassword = Jinja.truthy(v("pg_etcd_password")) ? s("pg_etcd_password") : etcdUser
         doc.append(("etcd3", .map([
             ("hosts", .str(etcdHosts.joined(separator: ","))),
             ("cacert", .raw("/pg/cert/ca.crt")),
@@ -115,7 +115,7 @@ struct PatroniBackend: Backend {
         doc.append(("ctl", .map(sslAPI ? [("insecure", .raw("false"))] + certs : [("insecure", .raw("true"))])))
 
         var members = [s("admin_ip")]
-        members += graph.resolved.pgCluster(PJinja.str(v("pg_cluster")))?.sortedIPs ?? []
+        members += graph.resolved.pgCluster(Jinja.text(v("pg_cluster")))?.sortedIPs ?? []
         members += graph.resolved.inventory.hosts(inGroup: "infra")
         let allow = Array(Set(members)).sorted()
         var restapi: [(String, PYNode)] = sslAPI ? certs + [("verify_client", .raw("none"))] : []
@@ -131,14 +131,14 @@ struct PatroniBackend: Backend {
             ("nofailover", .raw("false")), ("clonefrom", .raw("true")),
             ("noloadbalance", .raw("false")), ("nosync", .raw("false")),
         ]
-        if let upstream { tags.append(("replicatefrom", .raw(PJinja.str(upstream)))) }
+        if let upstream { tags.append(("replicatefrom", .raw(Jinja.text(upstream)))) }
         tags += [("version", .str(s("pg_version"))), ("spec", .str(spec(facts))), ("conf", .str(s("pg_conf")))]
         doc.append(("tags", .map(tags)))
 
         let planName = s("pg_rto")
         let plans = v("pg_rto_plan")
         let plan = (plans?[planName] ?? plans?["norm"])?.sequence ?? []
-        func rto(_ i: Int) -> PYNode { .raw(i < plan.count ? PJinja.str(plan[i]) : "") }
+        func rto(_ i: Int) -> PYNode { .raw(i < plan.count ? Jinja.text(plan[i]) : "") }
 
         let wdMode = s("patroni_watchdog_mode").lowercased()
         let watchdog = ["off", "false"].contains(wdMode) ? (template == .crit ? "automatic" : "off") : wdMode
@@ -153,7 +153,7 @@ struct PatroniBackend: Backend {
 
         // postgresql: how patroni reaches and manages the local server.
         var auth: [(String, PYNode)] = [("username", .raw(s("pg_dbsu")))]
-        if let pw = v("pg_dbsu_password"), !PJinja.isEmptyString(pw) { auth.append(("password", .raw(PJinja.str(pw)))) }
+        if let pw = v("pg_dbsu_password"), !Jinja.isEmptyString(pw) { auth.append(("password", .raw(Jinja.text(pw)))) }
         let repl: [(String, PYNode)] = [("username", .raw(s("pg_replication_username"))),
                                          ("password", .str(s("pg_replication_password")))]
         let callback = PYNode.raw("/pg/bin/pg-failover-callback")
@@ -191,44 +191,44 @@ struct PatroniBackend: Backend {
     static func initdb(_ h: ResolvedHost, template: PatroniTemplate, version: Int) -> [PYNode] {
         var out: [PYNode] = []
         let checksum = h.value("pg_checksum")
-        if template == .crit || (!PJinja.isEmptyString(checksum) && PJinja.bool(checksum)) {
+        if template == .crit || (!Jinja.isEmptyString(checksum) && Jinja.bool(checksum)) {
             out.append(.raw("data-checksums"))
-        } else if version >= 18 && !PJinja.bool(checksum) {
+        } else if version >= 18 && !Jinja.bool(checksum) {
             out.append(.raw("no-data-checksums"))
         }
         let encoding = h.value("pg_encoding"), locale = h.value("pg_locale")
-        let encText = encoding.map { PJinja.str($0) } ?? "UTF8"
-        let locText = (locale.map { PJinja.str($0) } ?? "C").uppercased()
+        let encText = encoding.map { Jinja.text($0) } ?? "UTF8"
+        let locText = (locale.map { Jinja.text($0) } ?? "C").uppercased()
         if version >= 17, ["UTF8", "UTF-8"].contains(encText), ["C", "C.UTF-8"].contains(locText) {
-            out += [.map([("encoding", .raw(PJinja.str(encoding)))]),
+            out += [.map([("encoding", .raw(Jinja.text(encoding)))]),
                     .map([("locale-provider", .raw("builtin"))]),
-                    .map([("builtin-locale", .raw(PJinja.str(locale)))])]
+                    .map([("builtin-locale", .raw(Jinja.text(locale)))])]
         } else {
-            if !PJinja.isEmptyString(encoding) { out.append(.map([("encoding", .raw(PJinja.str(encoding)))])) }
-            if !PJinja.isEmptyString(locale) { out.append(.map([("locale", .raw(PJinja.str(locale)))])) }
+            if !Jinja.isEmptyString(encoding) { out.append(.map([("encoding", .raw(Jinja.text(encoding)))])) }
+            if !Jinja.isEmptyString(locale) { out.append(.map([("locale", .raw(Jinja.text(locale)))])) }
         }
         for (key, name) in [("lc-collate", "pg_lc_collate"), ("lc-ctype", "pg_lc_ctype")] {
             let value = h.value(name)
-            if !PJinja.isEmptyString(value) { out.append(.map([(key, .raw(PJinja.str(value)))])) }
+            if !Jinja.isEmptyString(value) { out.append(.map([(key, .raw(Jinja.text(value)))])) }
         }
-        if PJinja.str(h.value("pg_mode")) == "oracle" { out.append(.map([("compatibility_mode", .raw("ora"))])) }
+        if Jinja.text(h.value("pg_mode")) == "oracle" { out.append(.map([("compatibility_mode", .raw("ora"))])) }
         return out
     }
 
     /// `bootstrap.dcs`: standby cluster, rto plan, sync mode, cluster metadata and the tuned parameters.
     static func dcs(_ h: ResolvedHost, template: PatroniTemplate, version: Int, rto: (Int) -> PYNode,
                     tuning: PatroniTuning, facts: NodeFacts) -> [(String, PYNode)] {
-        func s(_ n: String) -> String { PJinja.str(h.value(n)) }
+        func s(_ n: String) -> String { Jinja.text(h.value(n)) }
         var out: [(String, PYNode)] = []
         if s("pg_role") == "primary", let upstream = h.value("pg_upstream") {
-            var standby: [(String, PYNode)] = [("host", .raw(PJinja.str(upstream))), ("port", .raw(s("pg_port")))]
-            if let delay = h.value("pg_delay"), !PJinja.isEmptyString(delay), !PJinja.isZero(delay) {
-                standby.append(("recovery_min_apply_delay", .raw(PJinja.str(delay))))
+            var standby: [(String, PYNode)] = [("host", .raw(Jinja.text(upstream))), ("port", .raw(s("pg_port")))]
+            if let delay = h.value("pg_delay"), !Jinja.isEmptyString(delay), !Jinja.isZero(delay) {
+                standby.append(("recovery_min_apply_delay", .raw(Jinja.text(delay))))
             }
             standby.append(("create_replica_methods", .list([.raw("basebackup")])))
             out.append(("standby_cluster", .map(standby)))
         }
-        let sync = template == .crit || PJinja.int(h.value("pg_rpo")) == 0
+        let sync = template == .crit || Jinja.int(h.value("pg_rpo")) == 0
         out += [
             ("ttl", rto(0)), ("loop_wait", rto(1)), ("retry_timeout", rto(2)), ("primary_start_timeout", rto(3)),
             ("maximum_lag_on_failover", .raw(s("pg_rpo"))),
@@ -239,8 +239,8 @@ struct PatroniBackend: Backend {
             ("failsafe_mode", .raw("true")),
             ("pg_version", .raw(s("pg_version"))),
             ("pg_cluster", .raw(s("pg_cluster"))),
-            ("pg_shard", .raw(h.value("pg_shard").map { PJinja.str($0) } ?? s("pg_cluster"))),
-            ("pg_group", .raw(h.value("pg_group").map { PJinja.str($0) } ?? "0")),
+            ("pg_shard", .raw(h.value("pg_shard").map { Jinja.text($0) } ?? s("pg_cluster"))),
+            ("pg_group", .raw(h.value("pg_group").map { Jinja.text($0) } ?? "0")),
             ("postgresql", .map([
                 ("use_slots", .raw("true")),
                 ("use_pg_rewind", .raw("true")),
@@ -254,11 +254,11 @@ struct PatroniBackend: Backend {
     /// The PostgreSQL parameters the template sets (pg_parameters go to postgresql.auto.conf instead).
     static func parameters(_ h: ResolvedHost, template: PatroniTemplate, version: Int, t: PatroniTuning,
                            facts: NodeFacts) -> [(String, PYNode)] {
-        func s(_ n: String) -> String { PJinja.str(h.value(n)) }
+        func s(_ n: String) -> String { Jinja.text(h.value(n)) }
         var p: [(String, PYNode)] = []
         func r(_ k: String, _ v: String) { p.append((k, .raw(v))) }
         func q(_ k: String, _ v: String) { p.append((k, .str(v))) }
-        let mode = h.value("pg_mode").map { PJinja.str($0) } ?? "pgsql"
+        let mode = h.value("pg_mode").map { Jinja.text($0) } ?? "pgsql"
         let libs = libs(h)
         let crit = template == .crit, olap = template == .olap, tiny = template == .tiny
 
@@ -275,7 +275,7 @@ struct PatroniBackend: Backend {
         r("max_wal_senders", "50")
         r("max_replication_slots", "50")
 
-        r("password_encryption", h.value("pg_pwd_enc").map { PJinja.str($0) } ?? "scram-sha-256")
+        r("password_encryption", h.value("pg_pwd_enc").map { Jinja.text($0) } ?? "scram-sha-256")
         q("ssl", "on")
         q("ssl_cert_file", "/pg/cert/server.crt")
         q("ssl_key_file", "/pg/cert/server.key")
@@ -296,7 +296,7 @@ struct PatroniBackend: Backend {
         if version >= 13 { r("hash_mem_multiplier", "8.0") }
         r("huge_pages", "try")
         if version >= 18 {
-            let io = h.value("pg_io_method").map { PJinja.str($0) } ?? "auto"
+            let io = h.value("pg_io_method").map { Jinja.text($0) } ?? "auto"
             // auto: io_uring on Debian/Ubuntu and EL10+, worker elsewhere.
             r("io_method", io != "auto" ? io : (facts.package == "deb" || facts.osVersion >= 10) ? "io_uring" : "worker")
             if version == 18 { r("io_workers", "\(t.ioWorkers)") }
@@ -319,7 +319,7 @@ struct PatroniBackend: Backend {
         r("commit_siblings", "10")
         r("checkpoint_timeout", "15min")
         r("checkpoint_completion_target", "0.95")
-        if PJinja.bool(h.value("pgbackrest_enabled")) {
+        if Jinja.bool(h.value("pgbackrest_enabled")) {
             q("archive_mode", "on")
             r("archive_timeout", "300")
             q("archive_command", "pgbackrest --stanza=\(s("pg_cluster")) archive-push %p")
@@ -418,9 +418,9 @@ struct PatroniBackend: Backend {
         if mode == "polar" { q("polar_resource_manager.enable_resource_manager", "off") }
         if let params = h.value("pg_parameters"), let pairs = params.mapping,
            let cron = pairs.first(where: { $0.key.keyName == "cron.database_name" }) {
-            r("cron.database_name", PJinja.str(cron.value))
+            r("cron.database_name", Jinja.text(cron.value))
         } else {
-            r("cron.database_name", h.value("pg_primary_db").map { PJinja.str($0) } ?? "postgres")
+            r("cron.database_name", h.value("pg_primary_db").map { Jinja.text($0) } ?? "postgres")
         }
         return p
     }

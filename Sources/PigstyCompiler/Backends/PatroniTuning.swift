@@ -46,8 +46,8 @@ struct PatroniTuning: Equatable, Sendable {
     init(template: PatroniTemplate, cpu: Int, memMB: Int, diskGB: Int, maxConn: YAMLNode?, serviceDest: String,
          libs: String, bufferRatio: Double) {
         let cpuD = Double(cpu)
-        let explicit = PJinja.int(maxConn)
-        if PJinja.str(maxConn) != "auto", explicit >= 20 {
+        let explicit = Jinja.int(maxConn)
+        if Jinja.text(maxConn) != "auto", explicit >= 20 {
             maxConnections = explicit
         } else {
             switch template {
@@ -93,101 +93,6 @@ struct PatroniTuning: Equatable, Sendable {
             parallelWorkersPerGather = 0
             parallelMaintenanceWorkers = max(Int((cpuD * 0.33).rounded(.down)), 1)
             ioWorkers = 3
-        }
-    }
-}
-
-/// Jinja/Ansible value semantics the patroni templates rely on.
-enum PJinja {
-    /// `{{ x }}`: Python `str()` of the value (lists and dicts as Python reprs).
-    static func str(_ node: YAMLNode?) -> String {
-        guard let node else { return "" }
-        switch node.content {
-        case .scalar(let s): return YAMLNode.describe(s.value)
-        case .sequence(let items): return "[" + items.map(repr).joined(separator: ", ") + "]"
-        case .mapping(let pairs):
-            return "{" + pairs.map { repr($0.key) + ": " + repr($0.value) }.joined(separator: ", ") + "}"
-        }
-    }
-
-    static func repr(_ node: YAMLNode) -> String {
-        if case .scalar(let s) = node.content, case .string(let t) = s.value {
-            return t.contains("'") && !t.contains("\"") ? "\"\(t)\"" : "'" + t.replacingOccurrences(of: "'", with: "\\'") + "'"
-        }
-        return str(node)
-    }
-
-    /// `x|int`: integers, numeric strings (also floats, truncated), booleans; anything else 0.
-    static func int(_ node: YAMLNode?) -> Int {
-        guard let v = node?.value else { return 0 }
-        switch v {
-        case .int(let i): return i
-        case .bool(let b): return b ? 1 : 0
-        case .float(let d): return d.isFinite ? Int(d) : 0
-        case .string(let s):
-            let t = s.trimmingCharacters(in: .whitespaces)
-            if let i = Int(t) { return i }
-            if let d = Double(t), d.isFinite, abs(d) < 9e18 { return Int(d) }
-            return 0
-        default: return 0
-        }
-    }
-
-    /// `x|float`.
-    static func float(_ node: YAMLNode?) -> Double {
-        guard let v = node?.value else { return 0 }
-        switch v {
-        case .int(let i): return Double(i)
-        case .float(let d): return d
-        case .bool(let b): return b ? 1 : 0
-        case .string(let s): return Double(s.trimmingCharacters(in: .whitespaces)) ?? 0
-        default: return 0
-        }
-    }
-
-    /// Ansible's `x|bool`.
-    static func bool(_ node: YAMLNode?) -> Bool {
-        guard let v = node?.value else { return false }
-        switch v {
-        case .bool(let b): return b
-        case .int(let i): return i == 1
-        case .float(let d): return d == 1
-        case .string(let s): return ["yes", "on", "1", "true"].contains(s.lowercased().trimmingCharacters(in: .whitespaces))
-        default: return false
-        }
-    }
-
-    /// Python truthiness (`default(x, true)` replaces falsy values).
-    static func truthy(_ node: YAMLNode?) -> Bool {
-        guard let node else { return false }
-        switch node.content {
-        case .sequence(let items): return !items.isEmpty
-        case .mapping(let pairs): return !pairs.isEmpty
-        case .scalar(let s):
-            switch s.value {
-            case .null: return false
-            case .bool(let b): return b
-            case .int(let i): return i != 0
-            case .float(let d): return d != 0
-            case .string(let t): return !t.isEmpty
-            default: return true
-            }
-        }
-    }
-
-    /// `x == ''` in Jinja: only the empty string equals ''.
-    static func isEmptyString(_ node: YAMLNode?) -> Bool {
-        if case .string(let s)? = node?.value { return s.isEmpty }
-        return false
-    }
-
-    /// `x == 0` in Jinja: ints, floats and booleans compare numerically; strings never equal 0.
-    static func isZero(_ node: YAMLNode?) -> Bool {
-        switch node?.value {
-        case .int(let i)?: return i == 0
-        case .float(let d)?: return d == 0
-        case .bool(let b)?: return !b
-        default: return false
         }
     }
 }

@@ -11,7 +11,7 @@ struct PgbouncerBackend: Backend {
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         for ins in graph.pgInstances {
             let h = ins.host
-            guard PgbouncerJinja.truthy(h.value("pgbouncer_enabled"), default: true) else { continue }
+            guard Jinja.bool(h.value("pgbouncer_enabled"), default: true) else { continue }
             let dbsu = h.string("pg_dbsu") ?? "postgres"
             let producer = "\(name):\(ins.name)"
             let inventory = graph.inventoryName
@@ -35,8 +35,8 @@ struct PgbouncerBackend: Backend {
     static func listenAddress(_ h: ResolvedHost, ip: String) -> String {
         var listen = text(h, "pg_listen", "0.0.0.0")
         listen = listen.replacingOccurrences(of: "${ip}", with: ip).replacingOccurrences(of: "${lo}", with: "127.0.0.1")
-        let vip = PgbouncerJinja.str(h.value("pg_vip_address"))
-        if PgbouncerJinja.truthy(h.value("pg_vip_enabled"), default: false), !vip.hasPrefix("127.0.0"), vip.contains("/") {
+        let vip = Jinja.str(h.value("pg_vip_address"))
+        if Jinja.bool(h.value("pg_vip_enabled"), default: false), !vip.hasPrefix("127.0.0"), vip.contains("/") {
             listen = listen.replacingOccurrences(of: "${vip}", with: String(vip.split(separator: "/", omittingEmptySubsequences: false)[0]))
         }
         return listen
@@ -45,11 +45,11 @@ struct PgbouncerBackend: Backend {
     /// A variable as `{{ x }}` prints it, `fallback` when it is undefined.
     private static func text(_ h: ResolvedHost, _ name: String, _ fallback: String) -> String {
         guard let v = h.value(name) else { return fallback }
-        return PgbouncerJinja.str(v)
+        return Jinja.str(v)
     }
 
     private static func setting(_ key: String, _ value: String) -> String {
-        PgbouncerJinja.pad(key, 27) + " = " + value + "\n"
+        Jinja.pad(key, 27) + " = " + value + "\n"
     }
 
     static func ini(_ h: ResolvedHost, ip: String) -> String {
@@ -57,7 +57,7 @@ struct PgbouncerBackend: Backend {
         // `x|join(', ')` joins a list's items; a plain string is joined character by character.
         let ignore: String
         if let items = h.value("pgbouncer_ignore_param")?.sequence {
-            ignore = items.map { PgbouncerJinja.str($0) }.joined(separator: ", ")
+            ignore = items.map { Jinja.str($0) }.joined(separator: ", ")
         } else {
             ignore = text(h, "pgbouncer_ignore_param", "").map(String.init).joined(separator: ", ")
         }
@@ -71,7 +71,7 @@ struct PgbouncerBackend: Backend {
         out += setting("auth_type", "hba")
         out += setting("auth_file", "/etc/pgbouncer/userlist.txt")
         out += setting("auth_hba_file", "/etc/pgbouncer/pgb_hba.conf")
-        if PgbouncerJinja.truthy(h.value("pgbouncer_auth_query"), default: false) {
+        if Jinja.bool(h.value("pgbouncer_auth_query"), default: false) {
             // Users missing from userlist.txt are looked up in postgres through the dbsu.
             out += setting("auth_user", text(h, "pg_dbsu", "postgres"))
             out += setting("auth_query", "SELECT username, password FROM monitor.pgbouncer_auth($1)")
@@ -117,20 +117,20 @@ struct PgbouncerBackend: Backend {
     static func databases(_ h: ResolvedHost) -> String {
         var host = text(h, "pg_localhost", "/var/run/postgresql")
         if let redirect = h.value("pgbouncer_redirect_to"), redirect.string != "" {
-            host = PgbouncerJinja.str(redirect)
+            host = Jinja.str(redirect)
         }
         var out = ""
         for db in h.value("pg_databases")?.sequence ?? [] {
             guard db.mapping != nil, let name = db["name"] else { continue }
-            if let pgb = db["pgbouncer"], !PgbouncerJinja.truthy(pgb, default: true) { continue }
+            if let pgb = db["pgbouncer"], !Jinja.bool(pgb, default: true) { continue }
             guard isPresent(db) else { continue }
             var conn = "host=\(host)"
             for (key, option) in [("pool_auth_user", "auth_user"), ("pool_mode", "pool_mode"), ("pool_size", "pool_size"),
                                   ("pool_size_min", "min_pool_size"), ("pool_reserve", "reserve_pool"),
                                   ("pool_connlimit", "max_db_connections")] where has(db, key) {
-                conn += " \(option)=\(PgbouncerJinja.str(db[key]))"
+                conn += " \(option)=\(Jinja.str(db[key]))"
             }
-            out += PgbouncerJinja.pad(PgbouncerJinja.str(name), 27) + " = " + conn + "\n"
+            out += Jinja.pad(Jinja.str(name), 27) + " = " + conn + "\n"
         }
         return out
     }
@@ -143,9 +143,9 @@ struct PgbouncerBackend: Backend {
         for user in users {
             guard user.mapping != nil, let name = user["name"], isPresent(user),
                   has(user, "pool_mode") || has(user, "pool_connlimit") else { continue }
-            let mode = has(user, "pool_mode") ? "pool_mode=\(PgbouncerJinja.str(user["pool_mode"]))" : ""
-            let limit = has(user, "pool_connlimit") ? "max_user_connections=\(PgbouncerJinja.str(user["pool_connlimit"]))" : ""
-            out += PgbouncerJinja.pad(PgbouncerJinja.str(name), 27) + " = " + mode + " " + limit + "\n"
+            let mode = has(user, "pool_mode") ? "pool_mode=\(Jinja.str(user["pool_mode"]))" : ""
+            let limit = has(user, "pool_connlimit") ? "max_user_connections=\(Jinja.str(user["pool_connlimit"]))" : ""
+            out += Jinja.pad(Jinja.str(name), 27) + " = " + mode + " " + limit + "\n"
         }
         return out
     }

@@ -42,13 +42,13 @@ struct RedisBackend: Backend {
         /// `bind`: `redis_bind_address`, or the inventory address when it is empty.
         var bind: String {
             let b = host.value("redis_bind_address")
-            return JinjaEval.truthy(b) ? JinjaEval.text(b) : ip
+            return Jinja.truthy(b) ? Jinja.text(b) : ip
         }
-        var dir: String { "\(JinjaEval.text(host.value("redis_fs_main")))/\(name)" }
+        var dir: String { "\(Jinja.text(host.value("redis_fs_main")))/\(name)" }
         /// The password, or nil when it is the empty string (auth disabled).
         var password: String? {
             let p = host.value("redis_password")
-            return p?.value == .string("") ? nil : JinjaEval.text(p)
+            return p?.value == .string("") ? nil : Jinja.text(p)
         }
     }
 
@@ -78,7 +78,7 @@ struct RedisBackend: Backend {
         line("proc-title-template \"{title} {listen-addr} {server-mode} \(r.name)\"")
 
         section("snapshots")
-        for save in h.value("redis_rdb_save")?.sequence ?? [] { line("save \(JinjaEval.text(save))") }
+        for save in h.value("redis_rdb_save")?.sequence ?? [] { line("save \(Jinja.text(save))") }
         line("stop-writes-on-bgsave-error no")
         line("rdbcompression yes")
         line("rdbchecksum yes")
@@ -89,7 +89,7 @@ struct RedisBackend: Backend {
         section("replication")
         let upstream = r.options["replica_of"]
         if let upstream, !upstream.isNull, upstream.value != .string("") {
-            line("replicaof \(JinjaEval.text(upstream))")
+            line("replicaof \(Jinja.text(upstream))")
         }
         if let pass = r.password { line("masterauth \(pass)") }
         line("replica-serve-stale-data yes")
@@ -104,13 +104,13 @@ struct RedisBackend: Backend {
         line("acllog-max-len 128")
         if let pass = r.password { line("requirepass \(pass)") }
         for pair in h.value("redis_rename_commands")?.mapping ?? [] {
-            line("rename-command \(pair.key.keyName ?? "") \"\(JinjaEval.text(pair.value))\"")
+            line("rename-command \(pair.key.keyName ?? "") \"\(Jinja.text(pair.value))\"")
         }
 
         section("memory")
         line("maxclients 6000")
-        line("maxmemory \(h.value("redis_max_memory").map { JinjaEval.text($0) } ?? "1GB")")
-        line("maxmemory-policy \(h.value("redis_mem_policy").map { JinjaEval.text($0) } ?? "noeviction")")
+        line("maxmemory \(h.value("redis_max_memory").map { Jinja.text($0) } ?? "1GB")")
+        line("maxmemory-policy \(h.value("redis_mem_policy").map { Jinja.text($0) } ?? "noeviction")")
         line("lazyfree-lazy-eviction no")
         line("lazyfree-lazy-expire no")
         line("lazyfree-lazy-server-del no")
@@ -122,7 +122,7 @@ struct RedisBackend: Backend {
         line("disable-thp yes")
 
         section("append only file")
-        line("appendonly \(JinjaEval.truthy(h.value("redis_aof_enabled")) ? "yes" : "no")")
+        line("appendonly \(Jinja.truthy(h.value("redis_aof_enabled")) ? "yes" : "no")")
         line("appendfilename \"\(r.name).aof\"")
         line("appendfsync everysec")
         line("no-appendfsync-on-rewrite no")

@@ -9,13 +9,13 @@ struct VIPBackend: Backend {
     let name = "vip"
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
-        for inst in graph.pgInstances where JinjaEval.ansibleBool(inst.host.value("pg_vip_enabled")) {
+        for inst in graph.pgInstances where Jinja.bool(inst.host.value("pg_vip_enabled")) {
             guard let node = graph.node(inst.ip) else { continue }
             tree.add(GeneratedFile(path: "/etc/default/vip-manager.yml", content: vipManager(inst, node: node, graph: graph),
                                    owner: "root", group: "postgres", mode: 0o600, producer: "vip:\(inst.name)"),
                      on: inst.ip)
         }
-        for node in graph.nodes where JinjaEval.ansibleBool(node.host.value("vip_enabled")) {
+        for node in graph.nodes where Jinja.bool(node.host.value("vip_enabled")) {
             tree.add(GeneratedFile(path: "/etc/keepalived/keepalived.conf", content: keepalived(node, graph: graph),
                                    owner: "root", group: "root", mode: 0o600, producer: "vip:\(node.nodeCluster)"),
                      on: node.ip)
@@ -25,21 +25,21 @@ struct VIPBackend: Backend {
     /// `interface`: the configured one, or the NIC holding the node's address when it is `auto`/empty.
     static func interface(_ h: ResolvedHost, _ variable: String, facts: NodeFacts) -> String {
         let v = h.value(variable)
-        let configured = JinjaEval.truthy(v) ? JinjaEval.strip(JinjaEval.text(v)) : "auto"
+        let configured = Jinja.truthy(v) ? Jinja.strip(Jinja.text(v)) : "auto"
         return ["", "auto"].contains(configured.lowercased()) ? facts.iface : configured
     }
 
     func vipManager(_ inst: PgInstanceResource, node: NodeResource, graph: ResourceGraph) -> String {
         let h = inst.host
         let citus = h.string("pg_mode") == "citus"
-        let namespace = JinjaEval.text(h.value("pg_namespace"))
+        let namespace = Jinja.text(h.value("pg_namespace"))
         let cluster = inst.cluster
         let shard = h.string("pg_shard") ?? cluster
         let triggerKey = citus
-            ? "\(namespace)/\(shard)/\(JinjaEval.text(h.value("pg_group")))/leader"
+            ? "\(namespace)/\(shard)/\(Jinja.text(h.value("pg_group")))/leader"
             : "\(namespace)/\(cluster)/leader"
         // `pg_vip_address` is `<ip>/<mask>`; the mask defaults to 24.
-        let address = JinjaEval.text(h.value("pg_vip_address"))
+        let address = Jinja.text(h.value("pg_vip_address"))
         let ip: Substring, mask: Substring
         if let slash = address.firstIndex(of: "/") {
             ip = address[..<slash]
@@ -48,13 +48,13 @@ struct VIPBackend: Backend {
             ip = Substring(address)
             mask = ""
         }
-        let etcdPort = JinjaEval.text(h.value("etcd_port"))
+        let etcdPort = Jinja.text(h.value("etcd_port"))
         let endpoints = graph.resolved.inventory.hosts(inGroup: "etcd").sorted()
             .map { "  - https://\($0):\(etcdPort)\n" }.joined()
         // etcd RBAC as patroni logs in: the shard (citus) or cluster name, password overridable.
         let etcdUser = citus ? shard : cluster
         let pass = h.value("pg_etcd_password")
-        let etcdPassword = JinjaEval.truthy(pass) ? JinjaEval.text(pass) : etcdUser
+        let etcdPassword = Jinja.truthy(pass) ? Jinja.text(pass) : etcdUser
 
         var out = Header.hash("vip-manager configuration", node: inst.ip, inventory: graph.inventoryName)
         out += """
@@ -64,7 +64,7 @@ struct VIPBackend: Backend {
 
         # the leader key written by patroni, and the value that means "this instance leads"
         trigger-key: "\(triggerKey)"
-        trigger-value: "\(cluster)-\(JinjaEval.text(h.value("pg_seq")))"
+        trigger-value: "\(cluster)-\(Jinja.text(h.value("pg_seq")))"
 
         # the L2 address bound on the leader
         ip: \(ip)
@@ -93,9 +93,9 @@ struct VIPBackend: Backend {
     func keepalived(_ node: NodeResource, graph: ResourceGraph) -> String {
         let h = node.host
         let cluster = node.nodeCluster
-        let role = JinjaEval.text(h.value("vip_role")).uppercased()
-        let vrid = JinjaEval.text(h.value("vip_vrid"))
-        let address = JinjaEval.text(h.value("vip_address"))
+        let role = Jinja.text(h.value("vip_role")).uppercased()
+        let vrid = Jinja.text(h.value("vip_vrid"))
+        let address = Jinja.text(h.value("vip_address"))
         // Peers: every other inventory host whose vip_address is this same string (Pigsty queries hostvars,
         // so a host counts whether or not it enables the VIP itself).
         let peers = graph.resolved.hosts.filter { other in
@@ -103,7 +103,7 @@ struct VIPBackend: Backend {
         }.map(\.name)
         let authPass: String
         if let b = h.binding("vip_auth_pass"), b.value.value != .string("") {
-            authPass = JinjaEval.text(b.value)
+            authPass = Jinja.text(b.value)
         } else {
             authPass = "\(cluster)-\(vrid)"
         }
@@ -123,7 +123,7 @@ struct VIPBackend: Backend {
           priority \(role == "MASTER" ? 128 : 100)
 
         """
-        if !JinjaEval.ansibleBool(h.value("vip_preempt")) { out += "  nopreempt\n" }
+        if !Jinja.bool(h.value("vip_preempt")) { out += "  nopreempt\n" }
         out += """
           advert_int 1
 
@@ -143,51 +143,5 @@ struct VIPBackend: Backend {
 
         """
         return out
-    }
-}
-
-/// How Pigsty's templates print and test inventory values (Jinja under Ansible).
-enum JinjaEval {
-    /// `{{ x }}`: Python's `str()` of a scalar; missing values print as nothing.
-    static func text(_ node: YAMLNode?) -> String {
-        guard let node else { return "" }
-        if let v = node.value { return YAMLNode.describe(v) }
-        return node.scalar?.text ?? ""
-    }
-
-    /// `{% if x %}`: Python truthiness.
-    static func truthy(_ node: YAMLNode?) -> Bool {
-        guard let node else { return false }
-        switch node.content {
-        case .sequence(let items): return !items.isEmpty
-        case .mapping(let pairs): return !pairs.isEmpty
-        case .scalar(let s):
-            switch s.value {
-            case .null: return false
-            case .bool(let b): return b
-            case .int(let i): return i != 0
-            case .bigInt: return true
-            case .float(let d): return d != 0
-            case .string(let t), .timestamp(let t): return !t.isEmpty
-            }
-        }
-    }
-
-    /// `x|bool`: Ansible's filter (true for True, 1, and the strings yes/on/true/1/y, any case).
-    static func ansibleBool(_ node: YAMLNode?) -> Bool {
-        guard let v = node?.value else { return false }
-        switch v {
-        case .bool(let b): return b
-        case .int(let i): return i == 1
-        case .float(let d): return d == 1
-        case .string(let s): return ["yes", "on", "1", "true", "y", "t"].contains(strip(s).lowercased())
-        default: return false
-        }
-    }
-
-    /// Python's `str.strip()` for the blanks that occur in inventories.
-    static func strip(_ s: String) -> String {
-        let blanks: Set<Character> = [" ", "\t", "\n", "\r"]
-        return String(s.drop { blanks.contains($0) }.reversed().drop { blanks.contains($0) }.reversed())
     }
 }
