@@ -51,25 +51,7 @@ extension YAMLNode {
                 || str.contains(where: { ":#,[]{}&*!|>'\"%@`\n\t".contains($0) })
                 || str.first == " " || str.last == " " || str.first == "-" || str.first == "?"
             guard needsQuotes else { return str }
-            var q = "\""
-            for u in str.unicodeScalars {
-                switch u {
-                case "\"": q += "\\\""
-                case "\\": q += "\\\\"
-                case "\n": q += "\\n"
-                case "\t": q += "\\t"
-                default:
-                    if u.value < 0x20 || u.value == 0x7F { q += "\\x" + String(format2: u.value) } else { q.unicodeScalars.append(u) }
-                }
-            }
-            return q + "\""
+            return Quoting.yamlDouble(str)
         }
-    }
-}
-
-extension String {
-    init(format2 value: UInt32) {
-        let hex = String(value, radix: 16, uppercase: true)
-        self = hex.count < 2 ? "0" + hex : hex
     }
 }

@@ -477,19 +477,7 @@ enum PYAML {
     static func scalar(_ s: String) -> String {
         if isPlainSafe(s) { return s }
         if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                case "\r": out += "\\r"
-                default:
-                    if u.value < 0x20 || u.value == 0x7f { out += String(format: "\\x%02X", u.value) } else { out.unicodeScalars.append(u) }
-                }
-            }
-            return out + "\""
+            return Quoting.yamlDouble(s)
         }
         return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
     }
