@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// write: a `FileTree` on disk as `DIR/<node>/files/<absolute path>` plus `DIR/<node>/manifest.json`.
 /// Everything is written into a staging directory next to DIR and renamed into place at the end,
@@ -71,12 +74,15 @@ public struct TreeWriter {
         try? fm.removeItem(at: staging)
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+            var made: Set<String> = [staging.path]
             for (path, bytes, mode) in outputs() {
-                let url = staging.appendingPathComponent(path)
-                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                guard fm.createFile(atPath: url.path, contents: Data(bytes), attributes: [.posixPermissions: mode]) else {
-                    throw WriteError(description: "cannot write \(url.path)")
+                let file = staging.path + "/" + path
+                let dir = String(file[..<(file.lastIndex(of: "/") ?? file.endIndex)])
+                if !made.contains(dir) {
+                    try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                    made.insert(dir)
                 }
+                try Self.writeFile(file, bytes, mode: mode)
             }
             let keep = target.appendingPathComponent(".gitkeep")
             if fm.fileExists(atPath: keep.path) {
@@ -98,6 +104,22 @@ public struct TreeWriter {
             try? fm.removeItem(at: staging)
             if let e = error as? WriteError { throw e }
             throw WriteError(description: "cannot write \(dir): \(error.localizedDescription)")
+        }
+    }
+
+    /// One file, created exclusively with its final mode (no window with wider permissions), no fsync:
+    /// the rename of the whole tree is what makes the output visible.
+    private static func writeFile(_ path: String, _ bytes: [UInt8], mode: Int) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 else { throw WriteError(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        // The umask may have narrowed the mode; set it exactly.
+        _ = fchmod(fd, mode_t(mode))
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw WriteError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+            offset += n
         }
     }
 
