@@ -185,10 +185,10 @@ private struct HBAContext {
         out += "# cluster   : \(members.joined(separator: ", "))\n"
         let users = userMapping
         out += "\n# user alias\n"
-        out += "# dbsu    :  \(users["${dbsu}"]!)\n"
-        out += "# repl    :  \(users["${repl}"]!)\n"
-        out += "# monitor :  \(users["${monitor}"]!)\n"
-        out += "# admin   :  \(users["${admin}"]!)\n\n"
+        out += "# dbsu    :  \(users["${dbsu}"] ?? "")\n"
+        out += "# repl    :  \(users["${repl}"] ?? "")\n"
+        out += "# monitor :  \(users["${monitor}"] ?? "")\n"
+        out += "# admin   :  \(users["${admin}"] ?? "")\n\n"
         for rule in rules(flavor) {
             out += renderRule(rule, flavor: flavor, users: users, auths: authMapping(flavor))
         }
