@@ -35,15 +35,9 @@ struct HAProxyBackendTests {
     }
 
     func tree(_ text: String) throws -> FileTree {
-        let sink = DiagnosticSink()
-        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: text), sink: sink))
-        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
-        let graph = ResourceGraph.lower(resolved, facts: FactsTable(), inventoryName: "pigsty.yml")
-        var tree = FileTree()
-        HAProxyBackend().emit(graph, into: &tree, sink: sink)
-        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
-        #expect(tree.conflicts.isEmpty)
-        return tree
+        let out = try emit(text, [HAProxyBackend()])
+        #expect(!out.sink.hasErrors, "\(out.sink.diagnostics.map(\.message))")
+        return out.tree
     }
 
     func file(_ tree: FileTree, _ path: String, on ip: String = "10.10.10.11") throws -> String {

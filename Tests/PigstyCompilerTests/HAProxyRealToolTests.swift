@@ -46,14 +46,9 @@ struct HAProxyRealToolTests {
     }
 
     func generate() throws -> FileTree {
-        let sink = DiagnosticSink()
-        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: Self.inventory), sink: sink))
-        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
-        let graph = ResourceGraph.lower(resolved, facts: FactsTable(), inventoryName: "pigsty.yml")
-        var tree = FileTree()
-        HAProxyBackend().emit(graph, into: &tree, sink: sink)
-        #expect(!sink.hasErrors && tree.conflicts.isEmpty)
-        return tree
+        let out = try emit(Self.inventory, [HAProxyBackend()])
+        #expect(!out.sink.hasErrors)
+        return out.tree
     }
 
     /// Writes a node's /etc/haproxy into a fresh directory, returning it.

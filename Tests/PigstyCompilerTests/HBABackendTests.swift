@@ -29,16 +29,7 @@ struct HBABackendTests {
         """
     }
 
-    func tree(_ text: String) throws -> FileTree {
-        let sink = DiagnosticSink()
-        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: text), sink: sink))
-        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
-        let graph = ResourceGraph.lower(resolved, facts: FactsTable(), inventoryName: "pigsty.yml")
-        var tree = FileTree()
-        HBABackend().emit(graph, into: &tree, sink: sink)
-        #expect(tree.conflicts.isEmpty)
-        return tree
-    }
+    func tree(_ text: String) throws -> FileTree { try emit(text, [HBABackend()]).tree }
 
     func lines(_ text: String, on ip: String = "10.10.10.11", pgbouncer: Bool = false) throws -> [String] {
         let path = pgbouncer ? "/etc/pgbouncer/pgb_hba.conf" : "/pg/data/pg_hba.conf"

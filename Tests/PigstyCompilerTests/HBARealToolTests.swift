@@ -45,34 +45,19 @@ struct HBARealToolTests {
     }
 
     func generate() throws -> FileTree {
-        let sink = DiagnosticSink()
-        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: Self.inventory), sink: sink))
-        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
-        let graph = ResourceGraph.lower(resolved, facts: FactsTable(), inventoryName: "pigsty.yml")
-        var tree = FileTree()
-        HBABackend().emit(graph, into: &tree, sink: sink)
-        #expect(!sink.hasErrors && tree.conflicts.isEmpty)
-        return tree
+        let out = try emit(Self.inventory, [HBABackend()])
+        #expect(!out.sink.hasErrors)
+        return out.tree
     }
 
     /// A fresh directory the tools' user owns.
     func tempDir(_ tag: String) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pigstyc-\(tag)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try giveAway(dir)
+        giveToNobody(dir)
         return dir
     }
 
-    /// As root, hands a path to `nobody`.
-    func giveAway(_ url: URL) throws {
-        guard getuid() == 0, let pw = getpwnam("nobody") else { return }
-        #expect(chown(url.path, pw.pointee.pw_uid, pw.pointee.pw_gid) == 0, "chown \(url.path)")
-    }
-
-    func write(_ text: String, to url: URL) throws {
-        try text.write(to: url, atomically: false, encoding: .utf8)
-        try giveAway(url)
-    }
 
     /// The command line, prefixed to drop root (and the network) when running as root.
     func command(_ argv: [String], isolateNetwork: Bool = false) throws -> (String, [String]) {
@@ -127,7 +112,7 @@ struct HBARealToolTests {
     /// Loads `hba` as the data directory's pg_hba.conf; (rules PostgreSQL accepted, error lines).
     func postgresRules(_ hba: String, in dir: URL) throws -> (Int, String) {
         let data = dir.appendingPathComponent("data")
-        try write(hba, to: data.appendingPathComponent("pg_hba.conf"))
+        try writeForNobody(hba, to: data.appendingPathComponent("pg_hba.conf"))
         // ssl=on so hostssl lines are judged as on a server with SSL; single-user mode never loads certs.
         let query = "select 'RESULT<' || count(*) filter (where error is null) || '|' || "
             + "coalesce(string_agg(line_number || ': ' || error, '; ') filter (where error is not null), '') || '>' "
@@ -177,9 +162,9 @@ struct HBARealToolTests {
         let dir = try tempDir("pgb")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = { (name: String) in dir.appendingPathComponent(name).path }
-        try write(hba, to: dir.appendingPathComponent("pgb_hba.conf"))
-        try write("", to: dir.appendingPathComponent("userlist.txt"))
-        try write("""
+        try writeForNobody(hba, to: dir.appendingPathComponent("pgb_hba.conf"))
+        try writeForNobody("", to: dir.appendingPathComponent("userlist.txt"))
+        try writeForNobody("""
         [databases]
         [pgbouncer]
         listen_addr =

@@ -136,13 +136,9 @@ struct JMESPathTests {
                   - { name: bad, port: 5440, selector: "[? pg_role = `primary`]" }
           vars: { admin_ip: 10.10.10.11 }
         """
-        let sink = DiagnosticSink()
-        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: text), sink: sink))
-        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
-        let graph = ResourceGraph.lower(resolved, facts: FactsTable(), inventoryName: "pigsty.yml")
-        var tree = FileTree()
-        HAProxyBackend().emit(graph, into: &tree, sink: sink)
-        let errors = sink.diagnostics.filter { $0.id == "PGS0820" }
+        let out = try emit(text, [HAProxyBackend()])
+        let tree = out.tree
+        let errors = out.sink.diagnostics.filter { $0.id == "PGS0820" }
         #expect(errors.count == 1)
         let e = try #require(errors.first)
         #expect(e.severity == .error)

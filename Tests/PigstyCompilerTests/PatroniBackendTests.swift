@@ -43,13 +43,8 @@ struct PatroniBackendTests {
     static let eightGig = NodeFacts(os: "el9", arch: "x86_64", cpu: 4, memMB: 8192, diskGB: 40, iface: "eth0")
 
     func document(_ text: String, on ip: String = "10.10.10.11", facts: NodeFacts = .standard) throws -> YAMLNode {
-        let sink = DiagnosticSink()
-        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: text), sink: sink))
-        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
-        let graph = ResourceGraph.lower(resolved, facts: FactsTable(defaults: facts), inventoryName: "pigsty.yml")
-        var tree = FileTree()
-        PatroniBackend().emit(graph, into: &tree, sink: sink)
-        #expect(tree.conflicts.isEmpty)
+        let out = try emit(text, [PatroniBackend()], facts: FactsTable(defaults: facts))
+        let (graph, tree, sink) = (out.graph, out.tree, out.sink)
         let name = try #require(graph.pgInstances.first { $0.ip == ip }).name
         let file = try #require(tree.file("/pg/conf/\(name).yml", on: ip), "no patroni config on \(ip)")
         #expect(file.mode == 0o640 && file.group == "postgres" && file.owner == "postgres")

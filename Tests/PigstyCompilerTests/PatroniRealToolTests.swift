@@ -59,11 +59,7 @@ struct PatroniRealToolTests {
     }
 
     func generated() throws -> [GeneratedFile] {
-        let sink = DiagnosticSink()
-        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: Self.inventory), sink: sink))
-        let graph = ResourceGraph.lower(resolved, facts: FactsTable(), inventoryName: "pigsty.yml")
-        var tree = FileTree()
-        PatroniBackend().emit(graph, into: &tree, sink: sink)
+        let tree = try emit(Self.inventory, [PatroniBackend()]).tree
         return tree.nodeNames.flatMap { ip in tree.files(on: ip).filter { $0.path.hasPrefix("/pg/conf/") } }
     }
 

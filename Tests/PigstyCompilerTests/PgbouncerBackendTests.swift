@@ -57,15 +57,9 @@ struct PgbouncerBackendTests {
     """
 
     func generate(_ text: String = inventory) throws -> FileTree {
-        let sink = DiagnosticSink()
-        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: text), sink: sink))
-        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
-        let graph = ResourceGraph.lower(resolved, facts: FactsTable(), inventoryName: "pigsty.yml")
-        var tree = FileTree()
-        PgbouncerBackend().emit(graph, into: &tree, sink: sink)
-        PostgresAutoConfBackend().emit(graph, into: &tree, sink: sink)
-        #expect(!sink.hasErrors && tree.conflicts.isEmpty)
-        return tree
+        let out = try emit(text, [PgbouncerBackend(), PostgresAutoConfBackend()])
+        #expect(!out.sink.hasErrors)
+        return out.tree
     }
 
     /// The file's lines without our header comment.

@@ -49,26 +49,11 @@ struct PgbouncerRealToolTests {
     }
 
     func generate() throws -> FileTree {
-        let sink = DiagnosticSink()
-        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: Self.inventory), sink: sink))
-        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
-        let graph = ResourceGraph.lower(resolved, facts: FactsTable(), inventoryName: "pigsty.yml")
-        var tree = FileTree()
-        PgbouncerBackend().emit(graph, into: &tree, sink: sink)
-        #expect(!sink.hasErrors && tree.conflicts.isEmpty)
-        return tree
+        let out = try emit(Self.inventory, [PgbouncerBackend()])
+        #expect(!out.sink.hasErrors)
+        return out.tree
     }
 
-    /// As root, hands a path to `nobody` (pgbouncer refuses to run as root).
-    func giveAway(_ url: URL) throws {
-        guard getuid() == 0, let pw = getpwnam("nobody") else { return }
-        #expect(chown(url.path, pw.pointee.pw_uid, pw.pointee.pw_gid) == 0, "chown \(url.path)")
-    }
-
-    func write(_ text: String, to url: URL) throws {
-        try text.write(to: url, atomically: false, encoding: .utf8)
-        try giveAway(url)
-    }
 
     /// The installed version as numbers, from `pgbouncer --version` ("PgBouncer 1.18.0").
     func version(_ pgbouncer: String) throws -> [Int] {
@@ -127,12 +112,12 @@ struct PgbouncerRealToolTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pigstyc-pgb-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try giveAway(dir)
-        try write(relocate(ini, into: dir, version: try version(pgbouncer)), to: dir.appendingPathComponent("pgbouncer.ini"))
-        try write(databases, to: dir.appendingPathComponent("database.txt"))
-        try write(userOptions, to: dir.appendingPathComponent("useropts.txt"))
-        try write("\"postgres\" \"\"\n", to: dir.appendingPathComponent("userlist.txt"))
-        try write("local all all peer\n", to: dir.appendingPathComponent("pgb_hba.conf"))
+        giveToNobody(dir)
+        try writeForNobody(relocate(ini, into: dir, version: try version(pgbouncer)), to: dir.appendingPathComponent("pgbouncer.ini"))
+        try writeForNobody(databases, to: dir.appendingPathComponent("database.txt"))
+        try writeForNobody(userOptions, to: dir.appendingPathComponent("useropts.txt"))
+        try writeForNobody("\"postgres\" \"\"\n", to: dir.appendingPathComponent("userlist.txt"))
+        try writeForNobody("local all all peer\n", to: dir.appendingPathComponent("pgb_hba.conf"))
 
         var argv = [pgbouncer, dir.appendingPathComponent("pgbouncer.ini").path]
         if getuid() == 0 {

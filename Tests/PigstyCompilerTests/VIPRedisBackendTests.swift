@@ -10,15 +10,7 @@ struct VIPRedisBackendTests {
     /// an empty `redis_bind_address`).
     static func emit(_ text: String, _ backend: any Backend, facts: FactsTable = FactsTable(),
                      checked: Bool = true) throws -> FileTree {
-        let sink = DiagnosticSink()
-        let file = SourceFile(path: "pigsty.yml", text: text)
-        let resolved = try #require(checked ? Frontend.check(file, sink: sink) : Frontend.load(file, sink: sink))
-        #expect(!sink.hasErrors, "\(sink.diagnostics.map(\.message))")
-        let graph = ResourceGraph.lower(resolved, facts: facts, inventoryName: "pigsty.yml")
-        var tree = FileTree()
-        backend.emit(graph, into: &tree, sink: sink)
-        #expect(tree.conflicts.isEmpty)
-        return tree
+        try PigstyCompilerTests.emit(text, [backend], facts: facts, checked: checked).tree
     }
 
     static func lines(_ tree: FileTree, _ path: String, on node: String) throws -> [String] {
