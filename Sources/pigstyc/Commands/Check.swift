@@ -18,12 +18,8 @@ struct Check: ParsableCommand {
     var format: DiagnosticFormat = .text
 
     func run() throws {
-        let file: SourceFile
-        do { file = try Frontend.read(path: inventory) } catch {
-            printError("pigstyc: error: \(error)")
-            throw ExitCode(2)
-        }
         let sink = DiagnosticSink()
+        let file = try Inputs.load(inventory: inventory, facts: nil, sink: sink, format: format).file
         let resolved = Frontend.check(file, sink: sink, options: CheckOptions(strict: strict))
         let output = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory])
         print(output, terminator: "")

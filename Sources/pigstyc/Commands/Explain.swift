@@ -17,12 +17,8 @@ struct Explain: ParsableCommand {
     var inventory: String = "pigsty.yml"
 
     func run() throws {
-        let file: SourceFile
-        do { file = try Frontend.read(path: inventory) } catch {
-            printError("pigstyc: error: \(error)")
-            throw ExitCode(2)
-        }
         let sink = DiagnosticSink()
+        let file = try Inputs.load(inventory: inventory, facts: nil, sink: sink, format: .text).file
         guard let resolved = Frontend.load(file, sink: sink), !sink.hasErrors else {
             print(DiagnosticRenderer(format: .text, sources: sink.sources).render(sink.sorted, inputs: [inventory]), terminator: "")
             throw ExitCode(1)
