@@ -55,20 +55,27 @@ struct ModuleRules: InventoryRule {
     private func checkSequencedGroup(_ c: RuleContext, group: String, seq: String, id: String, module: String,
                                      duplicateID: String? = nil) {
         guard let g = c.inventory.groups[group] else { return }
+        let members = c.resolved.members(ofGroup: group)
+        for h in members where h.binding(seq) == nil {
+            c.sink.error(id, "\(module) host '\(h.name)' has no \(seq)",
+                         at: c.occurrence(of: h.host, in: g), path: "\(group).hosts.\(h.name)",
+                         notes: [DiagnosticNote("give each \(module) host a unique integer '\(seq)' (0, 1, 2, …)")])
+        }
+        reportRepeats(of: seq, among: members, id: duplicateID ?? id, c) { v, first, h in
+            "\(seq) \(v) is used by both \(first.name) and \(h.name)"
+        }
+    }
+
+    /// Reports every host whose non-negative integer `variable` repeats an earlier host's, pointing
+    /// at the first. Values of the wrong type or range are the schema check's to report.
+    private func reportRepeats(of variable: String, among hosts: [ResolvedHost], id: String, _ c: RuleContext,
+                               message: (Int, ResolvedHost, ResolvedHost) -> String) {
         var owners: [Int: ResolvedHost] = [:]
-        for h in c.resolved.members(ofGroup: group) {
-            guard let b = h.binding(seq) else {
-                c.sink.error(id, "\(module) host '\(h.name)' has no \(seq)",
-                             at: c.occurrence(of: h.host, in: g), path: "\(group).hosts.\(h.name)",
-                             notes: [DiagnosticNote("give each \(module) host a unique integer '\(seq)' (0, 1, 2, …)")])
-                continue
-            }
-            // A value of the wrong type or range is reported by the schema check.
-            guard let v = b.value.int, v >= 0 else { continue }
+        for h in hosts {
+            guard let b = h.binding(variable), let v = b.value.int, v >= 0 else { continue }
             if let first = owners[v] {
-                c.sink.error(duplicateID ?? id, "\(seq) \(v) is used by both \(first.name) and \(h.name)",
-                             at: b.value.range, path: "\(h.name).\(seq)",
-                             notes: [c.note("first used here", first.binding(seq))])
+                c.sink.error(id, message(v, first, h), at: b.value.range, path: "\(h.name).\(variable)",
+                             notes: [c.note("first used here", first.binding(variable))])
             } else {
                 owners[v] = h
             }
@@ -100,21 +107,13 @@ struct ModuleRules: InventoryRule {
         // A minio_cluster in all.vars is already an error (PGS0310); its "members" are not checked.
         for cluster in c.resolved.minioClusters
         where c.resolved.hosts[cluster.members[0]].binding("minio_cluster")?.origin != .allVars {
-            var owners: [Int: ResolvedHost] = [:]
-            for i in cluster.members {
-                let h = c.resolved.hosts[i]
-                guard let b = h.binding("minio_seq") else {
-                    c.sink.error(InventoryDiagnostic.minioIdentity, "MinIO host '\(h.name)' has no minio_seq",
-                                 at: c.memberAnchor(h, identity: "minio_cluster"), path: "\(h.name).minio_seq")
-                    continue
-                }
-                guard let v = b.value.int, v >= 0 else { continue }
-                if let first = owners[v] {
-                    c.sink.error(InventoryDiagnostic.minioDuplicateSeq,
-                                 "minio_seq \(v) is used twice in MinIO cluster '\(cluster.name)'",
-                                 at: b.value.range, path: "\(h.name).minio_seq",
-                                 notes: [c.note("first used here", first.binding("minio_seq"))])
-                } else { owners[v] = h }
+            let members = cluster.members.map { c.resolved.hosts[$0] }
+            for h in members where h.binding("minio_seq") == nil {
+                c.sink.error(InventoryDiagnostic.minioIdentity, "MinIO host '\(h.name)' has no minio_seq",
+                             at: c.memberAnchor(h, identity: "minio_cluster"), path: "\(h.name).minio_seq")
+            }
+            reportRepeats(of: "minio_seq", among: members, id: InventoryDiagnostic.minioDuplicateSeq, c) { v, _, _ in
+                "minio_seq \(v) is used twice in MinIO cluster '\(cluster.name)'"
             }
         }
     }
@@ -124,19 +123,12 @@ struct ModuleRules: InventoryRule {
     private func checkRedis(_ c: RuleContext) {
         var reportedFs = Set<SourcePosition>()
         for cluster in c.resolved.redisClusters {
-            var nodes: [Int: ResolvedHost] = [:]
-            for i in cluster.members {
-                let h = c.resolved.hosts[i]
-                if let b = h.binding("redis_node") {
-                    if let v = b.value.int, v >= 0 {
-                        if let first = nodes[v] {
-                            c.sink.error(InventoryDiagnostic.redisDuplicate,
-                                         "redis_node \(v) is used twice in Redis cluster '\(cluster.name)'",
-                                         at: b.value.range, path: "\(h.name).redis_node",
-                                         notes: [c.note("first used here", first.binding("redis_node"))])
-                        } else { nodes[v] = h }
-                    }
-                } else {
+            let members = cluster.members.map { c.resolved.hosts[$0] }
+            reportRepeats(of: "redis_node", among: members, id: InventoryDiagnostic.redisDuplicate, c) { v, _, _ in
+                "redis_node \(v) is used twice in Redis cluster '\(cluster.name)'"
+            }
+            for h in members {
+                if h.binding("redis_node") == nil {
                     c.sink.error(InventoryDiagnostic.redisIdentity, "Redis host '\(h.name)' has no redis_node",
                                  at: c.memberAnchor(h, identity: "redis_cluster"), path: "\(h.name).redis_node")
                 }
