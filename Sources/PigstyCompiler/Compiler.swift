@@ -1,3 +1,4 @@
+import Foundation
 import PigstyDiagnostics
 import PigstyInventory
 
@@ -8,9 +9,22 @@ public enum CompilerDiagnostic {
 /// lower + emit: a checked inventory → every node's files.
 public enum Compiler {
     /// Runs every back end. Returns nil (with diagnostics) when back ends disagree about a file.
+    /// Back ends only read the graph, so they run side by side, each into its own tree and sink;
+    /// the results are merged in back-end order, which keeps the output and the diagnostics the
+    /// same as a sequential run.
     public static func emit(_ graph: ResourceGraph, sink: DiagnosticSink, backends: [any Backend] = Backends.all) -> FileTree? {
+        let results = ResultSlots(count: backends.count)
+        DispatchQueue.concurrentPerform(iterations: backends.count) { i in
+            var own = FileTree()
+            let ownSink = DiagnosticSink()
+            backends[i].emit(graph, into: &own, sink: ownSink)
+            results.set(i, (own, ownSink.diagnostics))
+        }
         var tree = FileTree()
-        for backend in backends { backend.emit(graph, into: &tree, sink: sink) }
+        for (own, diagnostics) in results.values {
+            tree.merge(own)
+            for d in diagnostics { sink.report(d) }
+        }
         for c in tree.conflicts {
             sink.error(CompilerDiagnostic.fileConflict,
                        "\(c.path) on \(c.node) is generated twice with different content (\(c.producers.joined(separator: ", ")))",
@@ -21,9 +35,25 @@ public enum Compiler {
 
     /// The whole pipeline for one inventory file: check, lower, emit. Nil when anything failed.
     public static func compile(_ file: SourceFile, facts: FactsTable = FactsTable(), sink: DiagnosticSink,
-                               options: CheckOptions = CheckOptions()) -> FileTree? {
-        guard let resolved = Frontend.check(file, sink: sink, options: options), !sink.hasErrors else { return nil }
-        let graph = ResourceGraph.lower(resolved, facts: facts, inventoryName: file.path)
-        return emit(graph, sink: sink)
+                               options: CheckOptions = CheckOptions(), clock: StageClock? = nil) -> FileTree? {
+        guard let resolved = StageClock.time(clock, "check", { Frontend.check(file, sink: sink, options: options) }),
+              !sink.hasErrors else { return nil }
+        let graph = StageClock.time(clock, "lower") { ResourceGraph.lower(resolved, facts: facts, inventoryName: file.path) }
+        return StageClock.time(clock, "emit") { emit(graph, sink: sink) }
     }
+}
+
+/// One result per back end, written from concurrent iterations (each index once) and read after.
+private final class ResultSlots: @unchecked Sendable {
+    private var slots: [(FileTree, [Diagnostic])?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ value: (FileTree, [Diagnostic])) {
+        lock.lock(); defer { lock.unlock() }
+        slots[i] = value
+    }
+
+    var values: [(FileTree, [Diagnostic])] { slots.compactMap { $0 } }
 }

@@ -52,12 +52,24 @@ public struct FileTree: Sendable {
         nodes[node, default: [:]][file.path] = file
     }
 
-    /// Node IPs in a stable order (numeric by octet).
-    public var nodeNames: [String] {
-        nodes.keys.sorted { a, b in
-            let x = a.split(separator: ".").compactMap { Int($0) }, y = b.split(separator: ".").compactMap { Int($0) }
-            return x.lexicographicallyPrecedes(y)
+    /// Adds every file and conflict of `other`, as if its files had been added after this tree's.
+    /// Nodes and paths are taken in sorted order, so merging is deterministic.
+    public mutating func merge(_ other: FileTree) {
+        for node in other.nodeNames {
+            for file in other.files(on: node) { add(file, on: node) }
         }
+        conflicts += other.conflicts
+    }
+
+    /// Node IPs in a stable order (numeric by octet, then as text for anything else).
+    public var nodeNames: [String] {
+        nodes.keys.map { (key: Self.octets($0), name: $0) }
+            .sorted { $0.key != $1.key ? $0.key.lexicographicallyPrecedes($1.key) : $0.name < $1.name }
+            .map(\.name)
+    }
+
+    private static func octets(_ ip: String) -> [Int] {
+        ip.split(separator: ".").compactMap { Int($0) }
     }
 
     /// A node's files sorted by path.

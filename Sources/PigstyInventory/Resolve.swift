@@ -28,14 +28,14 @@ public final class ResolvedHost: @unchecked Sendable {
 
     /// The effective value: the winning inventory definition, else the role default.
     public func value(_ name: String) -> YAMLNode? {
-        binding(name)?.value ?? schema.parameter(name)?.defaultValue
+        binding(name)?.value ?? schema.defaultValue(name)
     }
 
     /// Every definition of a variable, lowest precedence first, the role default included.
     /// The last element is the one in effect.
     public func chain(_ name: String) -> [VarBinding] {
         var out: [VarBinding] = []
-        if let d = schema.parameter(name)?.defaultValue {
+        if let d = schema.defaultValue(name) {
             out.append(VarBinding(name: name, key: nil, value: d, origin: .roleDefault))
         }
         for g in groups { if let b = g.vars[name] { out.append(b) } }

@@ -145,6 +145,8 @@ public final class Schema: @unchecked Sendable {
     public let parameterPrefixes: [String]
 
     private let byName: [String: Int]
+    /// Role defaults by parameter name, for the resolver's hot path (no copy of a whole spec).
+    private let defaults: [String: YAMLNode]
     private let prefixSet: Set<String>
     /// Compiled `pattern`s, by pattern text.
     let regexes: [String: NSRegularExpression]
@@ -165,6 +167,9 @@ public final class Schema: @unchecked Sendable {
         var byName: [String: Int] = [:]
         for (i, p) in parameters.enumerated() where byName[p.name] == nil { byName[p.name] = i }
         self.byName = byName
+        var defaults: [String: YAMLNode] = [:]
+        for (name, i) in byName { if let d = parameters[i].defaultValue { defaults[name] = d } }
+        self.defaults = defaults
         var prefixes = Set<String>()
         for p in parameters {
             guard let underscore = p.name.firstIndex(of: "_"), underscore != p.name.startIndex else { continue }
@@ -179,6 +184,9 @@ public final class Schema: @unchecked Sendable {
     public func parameter(_ name: String) -> ParameterSpec? {
         byName[name].map { parameters[$0] }
     }
+
+    /// The role default of a parameter, when the schema declares one.
+    public func defaultValue(_ name: String) -> YAMLNode? { defaults[name] }
 
     public func record(_ name: String) -> RecordSpec? { records[name] }
 

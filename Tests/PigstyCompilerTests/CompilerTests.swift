@@ -34,6 +34,45 @@ struct CompilerTests {
         return dir
     }
 
+    /// Two back ends writing the same path with different content.
+    struct Writes: Backend {
+        let name: String
+        let content: String
+        func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
+            tree.add(GeneratedFile(path: "/etc/shared.conf", content: content, producer: "\(name):x"), on: "10.10.10.10")
+            sink.warning("PGS0821", "from \(name)", at: nil)
+        }
+    }
+
+    @Test func backEndsRunConcurrentlyButMergeInTheirOrder() throws {
+        let sink = DiagnosticSink()
+        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: Self.inventory), sink: sink))
+        let graph = ResourceGraph.lower(resolved, facts: FactsTable(), inventoryName: "pigsty.yml")
+        // Same output as running the back ends one after another.
+        var sequential = FileTree()
+        for backend in Backends.all { backend.emit(graph, into: &sequential, sink: DiagnosticSink()) }
+        let parallel = try #require(Compiler.emit(graph, sink: DiagnosticSink()))
+        #expect(parallel.nodeNames == sequential.nodeNames)
+        for node in sequential.nodeNames {
+            #expect(parallel.files(on: node) == sequential.files(on: node))
+        }
+        // A disagreement between back ends is still an error, and diagnostics keep back-end order.
+        let conflictSink = DiagnosticSink()
+        let result = Compiler.emit(graph, sink: conflictSink,
+                                   backends: [Writes(name: "a", content: "1"), Writes(name: "b", content: "2")])
+        #expect(result == nil)
+        #expect(conflictSink.diagnostics.map(\.message).prefix(2) == ["from a", "from b"])
+        #expect(conflictSink.diagnostics.contains { $0.id == "PGS0810" && $0.message.contains("(a:x, b:x)") })
+    }
+
+    @Test func nodeNamesSortByOctetsThenText() {
+        var tree = FileTree()
+        for ip in ["10.10.10.10", "10.10.10.2", "9.1.1.1", "010.10.10.2"] {
+            tree.add(GeneratedFile(path: "/a", content: "", producer: "t"), on: ip)
+        }
+        #expect(tree.nodeNames == ["9.1.1.1", "010.10.10.2", "10.10.10.2", "10.10.10.10"])
+    }
+
     @Test func etcdMembersAreStringSortedInInitialCluster() throws {
         let tree = try compile()
         let conf = try #require(tree.file("/etc/etcd/etcd.conf", on: "10.10.10.2"))

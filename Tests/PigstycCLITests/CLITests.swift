@@ -142,6 +142,15 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: broken.appendingPathComponent("result").path))
     }
 
+    @Test func compileTimingsNameEveryStage() throws {
+        let dir = try Self.temp(try String(contentsOf: Self.root.appendingPathComponent("pigsty.yml"), encoding: .utf8))
+        let run = try Self.run(["compile", "--timings"], cwd: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        for stage in ["check", "lower", "emit", "write", "total"] {
+            #expect(run.stderr.contains("\n\(stage) ") || run.stderr.hasPrefix("\(stage) "), "\(stage) in \(run.stderr)")
+        }
+    }
+
     @Test func schemaCommandMatchesTheCommittedFile() throws {
         let r = try Self.run(["schema"])
         #expect(r.status == 0)

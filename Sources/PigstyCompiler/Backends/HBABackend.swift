@@ -45,6 +45,16 @@ private struct HBAContext {
     let infra: [String]
     /// `pg_cluster_members`: string-sorted member IPs.
     let members: [String]
+    /// The infra IPs string-sorted, as the `infra` address alias lists them.
+    let sortedInfra: [String]
+
+    init(host: ResolvedHost, instance: PgInstanceResource, infra: [String], members: [String]) {
+        self.host = host
+        self.instance = instance
+        self.infra = infra
+        self.members = members
+        sortedInfra = infra.sorted()
+    }
 
     static let roles: Set<String> = ["default", "common", "primary", "replica", "offline", "standby", "delayed"]
     static let sslAuths: Set<String> = ["ssl", "ssl-md5", "ssl-sha", "cert"]
@@ -189,18 +199,21 @@ private struct HBAContext {
         out += "# repl    :  \(users["${repl}"] ?? "")\n"
         out += "# monitor :  \(users["${monitor}"] ?? "")\n"
         out += "# admin   :  \(users["${admin}"] ?? "")\n\n"
+        let auths = authMapping(flavor)
+        let offline = Self.truthy(host.value("pg_offline_query"), default: false)
+        let password = pwdenc
         for rule in rules(flavor) {
-            out += renderRule(rule, flavor: flavor, users: users, auths: authMapping(flavor))
+            out += renderRule(rule, flavor: flavor, users: users, auths: auths, offline: offline, pwdenc: password)
         }
         return out
     }
 
     /// One rule: its title line, its lines (commented out when the rule does not apply to this
     /// instance), a blank line.
-    func renderRule(_ rule: YAMLNode, flavor: Flavor, users: [String: String], auths: [String: String]) -> String {
+    func renderRule(_ rule: YAMLNode, flavor: Flavor, users: [String: String], auths: [String: String],
+                    offline: Bool, pwdenc: String) -> String {
         guard rule.mapping != nil else { return "" }
         let role = Self.field(rule, "role").map(Self.str) ?? "default"
-        let offline = Self.truthy(host.value("pg_offline_query"), default: false)
         let enabled = role == "default" || role == "common" || role == instance.role || (role == "offline" && offline)
         let prefix = enabled ? "" : "#"
         let title = "# " + (rule["title"].map(Self.str) ?? "") + " [\(role)] " + (enabled ? "" : "[DISABLED]") + "\n"
@@ -240,7 +253,7 @@ private struct HBAContext {
         case "admin":
             body = line(string("admin_ip", "10.10.10.10") + "/32")
         case "infra":
-            body = infra.sorted().map { line($0 + "/32") }.joined()
+            body = sortedInfra.map { line($0 + "/32") }.joined()
         case "cluster":
             body = members.map { line($0 + "/32") }.joined()
         case "intra", "intranet":

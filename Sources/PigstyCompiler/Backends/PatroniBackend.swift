@@ -440,36 +440,58 @@ indirect enum PYNode {
 enum PYAML {
     static func render(_ pairs: [(String, PYNode)], indent: Int = 0) -> String {
         var out = ""
-        let pad = String(repeating: " ", count: indent)
-        for (key, value) in pairs {
-            let k = pad + scalar(key) + ":"
-            switch value {
-            case .map(let m):
-                out += m.isEmpty ? k + " {}\n" : k + "\n" + render(m, indent: indent + 2)
-            case .list(let items):
-                out += items.isEmpty ? k + " []\n" : k + "\n" + items.map { item($0, indent: indent + 2) }.joined()
-            case .raw(let t):
-                out += t.isEmpty ? k + "\n" : k + " " + t + "\n"
-            case .str(let s):
-                out += k + " " + scalar(s) + "\n"
-            }
-        }
+        out.reserveCapacity(4096)
+        write(pairs, indent: indent, firstLinePrefix: nil, into: &out)
         return out
     }
 
-    static func item(_ node: PYNode, indent: Int) -> String {
-        let pad = String(repeating: " ", count: indent)
-        switch node {
-        case .raw(let t): return pad + "- " + t + "\n"
-        case .str(let s): return pad + "- " + scalar(s) + "\n"
-        case .list(let items):
-            return pad + "-\n" + items.map { item($0, indent: indent + 2) }.joined()
-        case .map(let m):
-            if m.isEmpty { return pad + "- {}\n" }
-            // The first key goes on the dash line; the rest align under it.
-            let body = render(m, indent: indent + 2)
-            return pad + "- " + body.dropFirst(indent + 2)
+    /// Writes a mapping at `indent`; the first key may start after a given prefix instead of the
+    /// indentation (a list item's `- `).
+    private static func write(_ pairs: [(String, PYNode)], indent: Int, firstLinePrefix: String?, into out: inout String) {
+        for (i, (key, value)) in pairs.enumerated() {
+            if i == 0, let firstLinePrefix { out += firstLinePrefix } else { pad(indent, &out) }
+            out += scalar(key)
+            out += ":"
+            switch value {
+            case .map(let m):
+                if m.isEmpty { out += " {}\n" } else {
+                    out += "\n"
+                    write(m, indent: indent + 2, firstLinePrefix: nil, into: &out)
+                }
+            case .list(let items):
+                if items.isEmpty { out += " []\n" } else {
+                    out += "\n"
+                    for item in items { writeItem(item, indent: indent + 2, into: &out) }
+                }
+            case .raw(let t):
+                if !t.isEmpty { out += " "; out += t }
+                out += "\n"
+            case .str(let s):
+                out += " "
+                out += scalar(s)
+                out += "\n"
+            }
         }
+    }
+
+    private static func writeItem(_ node: PYNode, indent: Int, into out: inout String) {
+        switch node {
+        case .raw(let t):
+            pad(indent, &out); out += "- "; out += t; out += "\n"
+        case .str(let s):
+            pad(indent, &out); out += "- "; out += scalar(s); out += "\n"
+        case .list(let items):
+            pad(indent, &out); out += "-\n"
+            for item in items { writeItem(item, indent: indent + 2, into: &out) }
+        case .map(let m):
+            if m.isEmpty { pad(indent, &out); out += "- {}\n"; return }
+            // The first key goes on the dash line; the rest align under it.
+            write(m, indent: indent + 2, firstLinePrefix: String(repeating: " ", count: indent) + "- ", into: &out)
+        }
+    }
+
+    private static func pad(_ n: Int, _ out: inout String) {
+        for _ in 0..<n { out += " " }
     }
 
     /// A string as a YAML scalar: plain when it reads back as the same string, else single-quoted

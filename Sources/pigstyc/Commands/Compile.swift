@@ -25,10 +25,16 @@ struct Compile: ParsableCommand {
     @Option(help: "Diagnostics format: text, json, junit or checkstyle.")
     var format: DiagnosticFormat = .text
 
+    @Flag(help: "Print the wall time of each stage to standard error.")
+    var timings = false
+
     func run() throws {
         let sink = DiagnosticSink()
+        let clock = timings ? StageClock() : nil
+        defer { if let clock { printError(clock.report) } }
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: format)
-        guard let tree = Compiler.compile(inputs.file, facts: inputs.facts, sink: sink, options: CheckOptions(strict: strict)) else {
+        guard let tree = Compiler.compile(inputs.file, facts: inputs.facts, sink: sink, options: CheckOptions(strict: strict),
+                                          clock: clock) else {
             report(sink)
             throw ExitCode(1)
         }
@@ -44,7 +50,7 @@ struct Compile: ParsableCommand {
             throw ExitCode(1)
         }
         do {
-            try writer.write(to: output)
+            try StageClock.time(clock, "write") { try writer.write(to: output) }
         } catch {
             printError("pigstyc: error: \(error)")
             throw ExitCode(2)
@@ -57,3 +63,4 @@ struct Compile: ParsableCommand {
         printError(text)
     }
 }
+
