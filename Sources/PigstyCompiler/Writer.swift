@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PigstyYAML
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,47 +17,62 @@ public struct TreeWriter {
         public let description: String
     }
 
-    /// One manifest entry.
-    struct Entry: Codable {
-        let path: String
-        let sha256: String
-        let size: Int
-        let owner: String
-        let group: String
-        let mode: String
-        let producer: String
+    /// One node's manifest: every file with its sha256, size, owner, group, mode and producer,
+    /// as pretty JSON with sorted keys (written by hand: it is on the hot path of large trees).
+    static func manifest(node: String, files: [(file: GeneratedFile, sha256: String, size: Int)]) -> String {
+        var out = "{\n  \"files\" : ["
+        for (i, entry) in files.enumerated() {
+            let f = entry.file
+            out += i == 0 ? "\n" : ",\n"
+            out += "    {\n"
+            out += "      \"group\" : " + Quoting.json(f.group) + ",\n"
+            out += "      \"mode\" : \"" + f.modeText + "\",\n"
+            out += "      \"owner\" : " + Quoting.json(f.owner) + ",\n"
+            out += "      \"path\" : " + Quoting.json(f.path) + ",\n"
+            out += "      \"producer\" : " + Quoting.json(f.producer) + ",\n"
+            out += "      \"sha256\" : \"" + entry.sha256 + "\",\n"
+            out += "      \"size\" : " + String(entry.size) + "\n"
+            out += "    }"
+        }
+        out += files.isEmpty ? "\n\n  ],\n" : "\n  ],\n"
+        out += "  \"node\" : " + Quoting.json(node) + "\n}\n"
+        return out
     }
 
-    struct Manifest: Codable {
-        let node: String
-        let files: [Entry]
+    /// One node's outputs, relative to DIR: its files, then its manifest.
+    func outputs(node: String) -> [(path: String, content: String, mode: Int)] {
+        var out: [(String, String, Int)] = []
+        var entries: [(GeneratedFile, String, Int)] = []
+        for f in tree.files(on: node) {
+            let digest = Self.sha256(f.content)
+            entries.append((f, digest, f.content.utf8.count))
+            out.append(("\(node)/files\(f.path)", f.content, f.mode))
+        }
+        out.append(("\(node)/manifest.json", Self.manifest(node: node, files: entries), 0o644))
+        return out
     }
 
     /// Every output file, relative to DIR, with its bytes and permission bits.
     public func outputs() -> [(path: String, bytes: [UInt8], mode: Int)] {
-        var out: [(String, [UInt8], Int)] = []
-        for node in tree.nodeNames {
-            var entries: [Entry] = []
-            for f in tree.files(on: node) {
-                let bytes = Array(f.content.utf8)
-                entries.append(Entry(path: f.path, sha256: Self.sha256(bytes), size: bytes.count, owner: f.owner,
-                                     group: f.group, mode: f.modeText, producer: f.producer))
-                out.append(("\(node)/files\(f.path)", bytes, f.mode))
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let json = (try? encoder.encode(Manifest(node: node, files: entries))) ?? Data()
-            out.append(("\(node)/manifest.json", Array(json) + [0x0A], 0o644))
-        }
-        return out
+        tree.nodeNames.flatMap { node in outputs(node: node).map { ($0.path, Array($0.content.utf8), $0.mode) } }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     public static func sha256(_ bytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: bytes))
+    }
+
+    /// The sha256 of a string's UTF-8 bytes, hashed in place.
+    public static func sha256(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { hex(SHA256.hash(data: $0)) }
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
+        for byte in digest {
             hex.append(hexDigits[Int(byte >> 4)])
             hex.append(hexDigits[Int(byte & 0x0F)])
         }
@@ -74,16 +90,7 @@ public struct TreeWriter {
         try? fm.removeItem(at: staging)
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            var made: Set<String> = [staging.path]
-            for (path, bytes, mode) in outputs() {
-                let file = staging.path + "/" + path
-                let dir = String(file[..<(file.lastIndex(of: "/") ?? file.endIndex)])
-                if !made.contains(dir) {
-                    try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                    made.insert(dir)
-                }
-                try Self.writeFile(file, bytes, mode: mode)
-            }
+            try writeNodes(into: staging.path)
             let keep = target.appendingPathComponent(".gitkeep")
             if fm.fileExists(atPath: keep.path) {
                 try fm.copyItem(at: keep, to: staging.appendingPathComponent(".gitkeep"))
@@ -107,9 +114,46 @@ public struct TreeWriter {
         }
     }
 
+    /// Writes every node's outputs under `root`, nodes side by side (they share no directory
+    /// below `root`). The first error in node order is the one reported.
+    private func writeNodes(into root: String) throws {
+        let nodes = tree.nodeNames
+        let errors = ErrorSlots(count: nodes.count)
+        DispatchQueue.concurrentPerform(iterations: nodes.count) { i in
+            do {
+                var made: Set<String> = [root]
+                for (path, content, mode) in outputs(node: nodes[i]) {
+                    let file = root + "/" + path
+                    try Self.makeDirectories(String(file[..<(file.lastIndex(of: "/") ?? file.endIndex)]), made: &made)
+                    try Self.writeFile(file, content, mode: mode)
+                }
+            } catch {
+                errors.set(i, error)
+            }
+        }
+        if let first = errors.first { throw first }
+    }
+
+    /// `mkdir -p` with a cache of directories already made by this writer.
+    private static func makeDirectories(_ dir: String, made: inout Set<String>) throws {
+        if made.contains(dir) { return }
+        if let slash = dir.lastIndex(of: "/"), slash != dir.startIndex {
+            try makeDirectories(String(dir[..<slash]), made: &made)
+        }
+        if mkdir(dir, 0o755) != 0 && errno != EEXIST {
+            throw WriteError(description: "cannot create \(dir): \(String(cString: strerror(errno)))")
+        }
+        made.insert(dir)
+    }
+
+    private static func writeFile(_ path: String, _ content: String, mode: Int) throws {
+        var content = content
+        try content.withUTF8 { try writeFile(path, $0, mode: mode) }
+    }
+
     /// One file, created exclusively with its final mode (no window with wider permissions), no fsync:
     /// the rename of the whole tree is what makes the output visible.
-    private static func writeFile(_ path: String, _ bytes: [UInt8], mode: Int) throws {
+    private static func writeFile(_ path: String, _ bytes: UnsafeBufferPointer<UInt8>, mode: Int) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else { throw WriteError(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -117,7 +161,7 @@ public struct TreeWriter {
         _ = fchmod(fd, mode_t(mode))
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            let n = Glibc.write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
             guard n > 0 else { throw WriteError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
             offset += n
         }
@@ -149,4 +193,19 @@ public struct TreeWriter {
         for path in expected.keys where !present.contains(path) { out.append("missing: \(path)") }
         return out.sorted { $0.dropFirst(9) < $1.dropFirst(9) }
     }
+}
+
+/// Errors of concurrent iterations, by index.
+private final class ErrorSlots: @unchecked Sendable {
+    private var slots: [Error?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ error: Error) {
+        lock.lock(); defer { lock.unlock() }
+        slots[i] = error
+    }
+
+    var first: Error? { slots.compactMap { $0 }.first }
 }
