@@ -42,9 +42,10 @@ public struct ResourceGraph: Sendable {
     public let nodes: [NodeResource]
     public let pgClusters: [PgClusterResource]
     private let nodeIndex: [String: Int]
+    private let pgClusterIndex: [String: Int]
 
     public func node(_ ip: String) -> NodeResource? { nodeIndex[ip].map { nodes[$0] } }
-    public func pgCluster(_ name: String) -> PgClusterResource? { pgClusters.first { $0.name == name } }
+    public func pgCluster(_ name: String) -> PgClusterResource? { pgClusterIndex[name].map { pgClusters[$0] } }
 
     /// Instances of every cluster, in cluster then inventory order.
     public var pgInstances: [PgInstanceResource] { pgClusters.flatMap(\.instances) }
@@ -71,8 +72,10 @@ public struct ResourceGraph: Sendable {
             }
             clusters.append(PgClusterResource(name: c.name, identity: c, instances: instances))
         }
+        var clusterIndex: [String: Int] = [:]
+        for (i, c) in clusters.enumerated() where clusterIndex[c.name] == nil { clusterIndex[c.name] = i }
         return ResourceGraph(resolved: resolved, inventoryName: inventoryName, nodes: nodes, pgClusters: clusters,
-                             nodeIndex: index)
+                             nodeIndex: index, pgClusterIndex: clusterIndex)
     }
 }
 

@@ -113,9 +113,23 @@ public struct ResolvedInventory: Sendable {
     public let pgClusters: [PgCluster]
     public let redisClusters: [ModuleCluster]
     public let minioClusters: [ModuleCluster]
+    private let pgClusterIndex: [String: Int]
+
+    init(inventory: Inventory, schema: Schema, hosts: [ResolvedHost], pgClusters: [PgCluster],
+         redisClusters: [ModuleCluster], minioClusters: [ModuleCluster]) {
+        self.inventory = inventory
+        self.schema = schema
+        self.hosts = hosts
+        self.pgClusters = pgClusters
+        self.redisClusters = redisClusters
+        self.minioClusters = minioClusters
+        var index: [String: Int] = [:]
+        for (i, c) in pgClusters.enumerated() where index[c.name] == nil { index[c.name] = i }
+        pgClusterIndex = index
+    }
 
     public func host(_ name: String) -> ResolvedHost? { inventory.hostIndex[name].map { hosts[$0] } }
-    public func pgCluster(_ name: String) -> PgCluster? { pgClusters.first { $0.name == name } }
+    public func pgCluster(_ name: String) -> PgCluster? { pgClusterIndex[name].map { pgClusters[$0] } }
 
     /// Hosts of a group, as `groups['name']` lists them.
     public func members(ofGroup name: String) -> [ResolvedHost] {
