@@ -439,59 +439,62 @@ indirect enum PYNode {
 /// Block-style YAML for `PYNode` trees.
 enum PYAML {
     static func render(_ pairs: [(String, PYNode)], indent: Int = 0) -> String {
-        var out = ""
-        out.reserveCapacity(4096)
-        write(pairs, indent: indent, firstLinePrefix: nil, into: &out)
-        return out
+        var out: [UInt8] = []
+        out.reserveCapacity(8192)
+        write(pairs, indent: indent, dash: nil, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// Writes a mapping at `indent`; the first key may start after a given prefix instead of the
-    /// indentation (a list item's `- `).
-    private static func write(_ pairs: [(String, PYNode)], indent: Int, firstLinePrefix: String?, into out: inout String) {
+    /// Writes a mapping at `indent`; with `dash`, the first key goes on a list item's dash line
+    /// (`dash` spaces, then `- `) and the rest align under it.
+    private static func write(_ pairs: [(String, PYNode)], indent: Int, dash: Int?, into out: inout [UInt8]) {
         for (i, (key, value)) in pairs.enumerated() {
-            if i == 0, let firstLinePrefix { out += firstLinePrefix } else { pad(indent, &out) }
-            out += scalar(key)
-            out += ":"
+            if i == 0, let dash { pad(dash, &out); out.append(0x2D); out.append(0x20) } else { pad(indent, &out) }
+            appendScalar(key, &out)
+            out.append(0x3A)
             switch value {
             case .map(let m):
-                if m.isEmpty { out += " {}\n" } else {
-                    out += "\n"
-                    write(m, indent: indent + 2, firstLinePrefix: nil, into: &out)
+                if m.isEmpty { out += " {}\n".utf8 } else {
+                    out.append(0x0A)
+                    write(m, indent: indent + 2, dash: nil, into: &out)
                 }
             case .list(let items):
-                if items.isEmpty { out += " []\n" } else {
-                    out += "\n"
+                if items.isEmpty { out += " []\n".utf8 } else {
+                    out.append(0x0A)
                     for item in items { writeItem(item, indent: indent + 2, into: &out) }
                 }
             case .raw(let t):
-                if !t.isEmpty { out += " "; out += t }
-                out += "\n"
+                if !t.isEmpty { out.append(0x20); out += t.utf8 }
+                out.append(0x0A)
             case .str(let s):
-                out += " "
-                out += scalar(s)
-                out += "\n"
+                out.append(0x20)
+                appendScalar(s, &out)
+                out.append(0x0A)
             }
         }
     }
 
-    private static func writeItem(_ node: PYNode, indent: Int, into out: inout String) {
+    private static func writeItem(_ node: PYNode, indent: Int, into out: inout [UInt8]) {
         switch node {
         case .raw(let t):
-            pad(indent, &out); out += "- "; out += t; out += "\n"
+            pad(indent, &out); out += "- ".utf8; out += t.utf8; out.append(0x0A)
         case .str(let s):
-            pad(indent, &out); out += "- "; out += scalar(s); out += "\n"
+            pad(indent, &out); out += "- ".utf8; appendScalar(s, &out); out.append(0x0A)
         case .list(let items):
-            pad(indent, &out); out += "-\n"
+            pad(indent, &out); out += "-\n".utf8
             for item in items { writeItem(item, indent: indent + 2, into: &out) }
         case .map(let m):
-            if m.isEmpty { pad(indent, &out); out += "- {}\n"; return }
-            // The first key goes on the dash line; the rest align under it.
-            write(m, indent: indent + 2, firstLinePrefix: String(repeating: " ", count: indent) + "- ", into: &out)
+            if m.isEmpty { pad(indent, &out); out += "- {}\n".utf8; return }
+            write(m, indent: indent + 2, dash: indent, into: &out)
         }
     }
 
-    private static func pad(_ n: Int, _ out: inout String) {
-        for _ in 0..<n { out += " " }
+    private static func pad(_ n: Int, _ out: inout [UInt8]) {
+        for _ in 0..<n { out.append(0x20) }
+    }
+
+    private static func appendScalar(_ s: String, _ out: inout [UInt8]) {
+        if isPlainSafe(s) { out += s.utf8 } else { out += scalar(s).utf8 }
     }
 
     /// A string as a YAML scalar: plain when it reads back as the same string, else single-quoted
