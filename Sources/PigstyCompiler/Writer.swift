@@ -106,7 +106,7 @@ public struct TreeWriter {
                 if hadOld { try? fm.moveItem(at: old, to: target) }
                 throw error
             }
-            if hadOld { try? fm.removeItem(at: old) }
+            if hadOld { Self.removeTree(old.path) }
         } catch {
             try? fm.removeItem(at: staging)
             if let e = error as? WriteError { throw e }
@@ -134,6 +134,16 @@ public struct TreeWriter {
         if let first = errors.first { throw first }
     }
 
+    /// Removes a previous output tree, its node directories side by side.
+    private static func removeTree(_ path: String) {
+        let fm = FileManager.default
+        let entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+        DispatchQueue.concurrentPerform(iterations: entries.count) { i in
+            try? FileManager.default.removeItem(atPath: path + "/" + entries[i])
+        }
+        try? fm.removeItem(atPath: path)
+    }
+
     /// `mkdir -p` with a cache of directories already made by this writer.
     private static func makeDirectories(_ dir: String, made: inout Set<String>) throws {
         if made.contains(dir) { return }
@@ -146,6 +156,13 @@ public struct TreeWriter {
         made.insert(dir)
     }
 
+    /// The process's umask, read once (reading it means setting it, so it is put straight back).
+    private static let umaskBits: mode_t = {
+        let bits = umask(0o022)
+        umask(bits)
+        return bits
+    }()
+
     private static func writeFile(_ path: String, _ content: String, mode: Int) throws {
         var content = content
         try content.withUTF8 { try writeFile(path, $0, mode: mode) }
@@ -157,8 +174,8 @@ public struct TreeWriter {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else { throw WriteError(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        // The umask may have narrowed the mode; set it exactly.
-        _ = fchmod(fd, mode_t(mode))
+        // The umask may have narrowed the mode; set it exactly (only then: it costs a system call per file).
+        if Self.umaskBits & mode_t(mode) != 0 { _ = fchmod(fd, mode_t(mode)) }
         var offset = 0
         while offset < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
