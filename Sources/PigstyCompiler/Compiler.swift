@@ -35,10 +35,11 @@ public enum Compiler {
 
     /// The whole pipeline for one inventory file: check, lower, emit. Nil when anything failed.
     public static func compile(_ file: SourceFile, facts: FactsTable = FactsTable(), sink: DiagnosticSink,
-                               options: CheckOptions = CheckOptions(), clock: StageClock? = nil) -> FileTree? {
+                               options: CheckOptions = CheckOptions(), clock: StageClock? = nil,
+                               inventoryName: String? = nil) -> FileTree? {
         guard let resolved = StageClock.time(clock, "check", { Frontend.check(file, sink: sink, options: options) }),
               !sink.hasErrors else { return nil }
-        let graph = StageClock.time(clock, "lower") { ResourceGraph.lower(resolved, facts: facts, inventoryName: file.path) }
+        let graph = StageClock.time(clock, "lower") { ResourceGraph.lower(resolved, facts: facts, inventoryName: inventoryName ?? file.path) }
         return StageClock.time(clock, "emit") { emit(graph, sink: sink) }
     }
 }

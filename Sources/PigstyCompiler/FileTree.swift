@@ -62,8 +62,11 @@ public struct FileTree: Sendable {
     }
 
     /// Node IPs in a stable order (numeric by octet, then as text for anything else).
-    public var nodeNames: [String] {
-        nodes.keys.map { (key: Self.octets($0), name: $0) }
+    public var nodeNames: [String] { Self.ordered(nodes.keys) }
+
+    /// Node names in the order `nodeNames` uses.
+    public static func ordered<S: Sequence<String>>(_ names: S) -> [String] {
+        names.map { (key: Self.octets($0), name: $0) }
             .sorted { $0.key != $1.key ? $0.key.lexicographicallyPrecedes($1.key) : $0.name < $1.name }
             .map(\.name)
     }

@@ -53,12 +53,11 @@ extension Schema {
     fileprivate static let secretNameCache = SecretNameCache()
 }
 
-/// Marks every secret value of the inventory in its source file, so that diagnostic snippets
-/// never quote a password: values of password parameters, and values under secret-looking keys
-/// anywhere inside other values.
-enum SecretRedactor {
-    static func redact(_ inventory: Inventory, schema: Schema) {
-        let file = inventory.file
+/// Finds the secret values of an inventory: values of password parameters, and values under
+/// secret-looking keys anywhere inside other values.
+public enum SecretRedactor {
+    /// Calls `found` with every node that holds a secret (a scalar or a whole container).
+    static func forEachSecret(_ inventory: Inventory, schema: Schema, _ found: (YAMLNode) -> Void) {
         var known: [String: Bool] = [:]
         func isSecret(_ key: String) -> Bool {
             if let v = known[key] { return v }
@@ -77,13 +76,38 @@ enum SecretRedactor {
             }
         }
         func hide(_ node: YAMLNode) {
-            if node.isNull { return }
-            if node.range.file == file.path { file.redact(node.range) }
+            if !node.isNull { found(node) }
         }
         func visit(_ b: VarBinding) {
             if schema.parameter(b.name)?.isSecret == true || isSecret(b.name) { hide(b.value) } else { walk(b.value) }
         }
         for g in inventory.groupOrder { inventory.groups[g]?.vars.all.forEach(visit) }
         for h in inventory.hosts { h.vars.all.forEach(visit) }
+    }
+
+    /// Marks every secret of the inventory in its source file, so that diagnostic snippets never
+    /// quote a password.
+    static func redact(_ inventory: Inventory, schema: Schema) {
+        let file = inventory.file
+        forEachSecret(inventory, schema: schema) { node in
+            if node.range.file == file.path { file.redact(node.range) }
+        }
+    }
+
+    /// The text of every secret an inventory can put into a generated file: its secret values
+    /// (every scalar inside a secret container) and the defaults of password parameters.
+    public static func secretValues(_ inventory: Inventory, schema: Schema = .pigsty) -> Set<String> {
+        var out = Set<String>()
+        func collect(_ node: YAMLNode) {
+            switch node.content {
+            case .scalar(let s):
+                if case .string(let t) = s.value, !t.isEmpty { out.insert(t) } else if !node.isNull { out.insert(YAMLNode.describe(s.value)) }
+            case .sequence(let items): items.forEach(collect)
+            case .mapping(let pairs): pairs.forEach { collect($0.value) }
+            }
+        }
+        forEachSecret(inventory, schema: schema, collect)
+        for p in schema.parameters where p.isSecret { if let d = p.defaultValue { collect(d) } }
+        return out
     }
 }

@@ -151,6 +151,29 @@ struct CLITests {
         }
     }
 
+    @Test func diffShowsChangedFilesMasksSecretsAndExitsLikeTerraform() throws {
+        let bundled = try String(contentsOf: Self.root.appendingPathComponent("pigsty.yml"), encoding: .utf8)
+        let dir = try Self.temp(bundled, name: "old.yml")
+        let changed = bundled.replacingOccurrences(of: "pg_version: 18", with: "pg_version: 17")
+            + "    patroni_password: Very.Secret.Patroni\n"
+        try changed.write(to: dir.appendingPathComponent("new.yml"), atomically: true, encoding: .utf8)
+        let same = try Self.run(["diff", "old.yml", "old.yml"], cwd: dir)
+        #expect(same.status == 0)
+        #expect(same.stdout == "No changes.\n")
+        let diff = try Self.run(["diff", "old.yml", "new.yml"], cwd: dir)
+        #expect(diff.status == 2, "\(diff.stderr)")
+        #expect(diff.stdout.contains("== 10.10.10.10\n   changed  /pg/conf/pg-meta-1.yml\n"))
+        #expect(diff.stdout.contains("-  version: '18'\n+  version: '17'\n"))
+        #expect(diff.stdout.contains("+    password: ********\n"))
+        #expect(!diff.stdout.contains("Very.Secret.Patroni"))
+        let stat = try Self.run(["diff", "--stat", "old.yml", "new.yml"], cwd: dir)
+        #expect(stat.status == 2)
+        #expect(!stat.stdout.contains("@@"))
+        try "all: [".write(to: dir.appendingPathComponent("bad.yml"), atomically: true, encoding: .utf8)
+        #expect(try Self.run(["diff", "old.yml", "bad.yml"], cwd: dir).status == 1)
+        #expect(try Self.run(["diff", "old.yml", "missing.yml"], cwd: dir).status == 1)
+    }
+
     @Test func schemaCommandMatchesTheCommittedFile() throws {
         let r = try Self.run(["schema"])
         #expect(r.status == 0)

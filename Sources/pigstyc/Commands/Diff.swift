@@ -1,0 +1,60 @@
+import ArgumentParser
+import PigstyCompiler
+import PigstyDiagnostics
+import PigstyInventory
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show which files and services change on each node between two inventories.",
+        discussion: """
+        Compiles both inventories and prints, per node, a unified diff of every file that would be
+        added, removed or changed (secrets masked) and the services that would reload or restart.
+        Exit status, like `terraform plan -detailed-exitcode`: 0 no changes, 2 changes, 1 errors
+        (an inventory with errors, or unreadable input).
+        """)
+
+    @Argument(help: "The inventory as it is deployed now.")
+    var old: String
+
+    @Argument(help: "The inventory to compare it with.")
+    var new: String
+
+    @Option(help: "Node facts for both inventories (see `compile --facts`).")
+    var facts: String?
+
+    @Flag(help: "List changed files and services only, without the content diff.")
+    var stat = false
+
+    @Flag(help: "Treat unknown parameters as errors.")
+    var strict = false
+
+    @Option(help: "Diagnostics format: text, json, junit or checkstyle.")
+    var format: DiagnosticFormat = .text
+
+    func run() throws {
+        let before = try compile(old)
+        let after = try compile(new)
+        let mask = SecretMask(before.secrets.union(after.secrets))
+        let diff = TreeDiff(old: before.tree, new: after.tree)
+        print(ChangeReport(diff: diff, mask: mask, oldLabel: "a", newLabel: "b").render(withContent: !stat), terminator: "")
+        if !diff.isEmpty { throw ExitCode(2) }
+    }
+
+    private func compile(_ path: String) throws -> (tree: FileTree, secrets: Set<String>) {
+        let sink = DiagnosticSink()
+        let inputs: Inputs
+        do {
+            inputs = try Inputs.load(inventory: path, facts: facts, sink: sink, format: format)
+        } catch {
+            throw ExitCode(1)
+        }
+        // Both trees name the new inventory in their headers, so a renamed file is not a change everywhere.
+        guard let tree = Compiler.compile(inputs.file, facts: inputs.facts, sink: sink, options: CheckOptions(strict: strict),
+                                          inventoryName: new) else {
+            printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [path]))
+            throw ExitCode(1)
+        }
+        let secrets = Frontend.load(inputs.file, sink: DiagnosticSink()).map { SecretRedactor.secretValues($0.inventory) } ?? []
+        return (tree, secrets)
+    }
+}
