@@ -23,6 +23,44 @@ struct PortalRules: InventoryRule {
             }
         }
         for b in c.bindings(of: "nginx_users") { checkUsers(c, b) }
+        checkHAProxyNames(c)
+    }
+
+    /// Every node with HAProxy registers `/haproxy/<nodename>/` on the infra nodes: two such nodes
+    /// with one node name would overwrite each other's registration.
+    private func checkHAProxyNames(_ c: RuleContext) {
+        guard !c.inventory.hosts(inGroup: "infra").isEmpty else { return }
+        var first: [String: ResolvedHost] = [:]
+        for h in c.resolved.hosts where Self.ansibleBool(h.value("haproxy_enabled")) {
+            let name = h.nodename ?? h.name
+            guard let other = first[name] else {
+                first[name] = h
+                continue
+            }
+            // Names taken from one PostgreSQL identity are PGS0403 (pg_seq used twice).
+            func pgName(_ x: ResolvedHost) -> String? {
+                guard let cluster = x.string("pg_cluster"), let seq = x.string("pg_seq") else { return nil }
+                return "\(cluster)-\(seq)"
+            }
+            if pgName(h) == name && pgName(other) == name { continue }
+            c.sink.error(InventoryDiagnostic.haproxyNodenameClash,
+                         "nodes \(other.name) and \(h.name) both run HAProxy as node '\(SafetyRules.printable(name))'",
+                         at: c.range(for: h, "nodename"), path: "\(h.name).nodename",
+                         notes: [DiagnosticNote("each registers /etc/nginx/conf.d/haproxy/upstream-\(SafetyRules.printable(name)).conf on the infra nodes; one would replace the other",
+                                                at: c.range(for: other, "nodename"))])
+        }
+    }
+
+    /// Ansible's `|bool`.
+    static func ansibleBool(_ n: YAMLNode?) -> Bool {
+        switch n?.value {
+        case .bool(let b)?: return b
+        case .int(let i)?: return i == 1
+        case .float(let d)?: return d == 1
+        case .string(let s)?:
+            return ["y", "yes", "on", "1", "true", "t"].contains(String(s.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed()).lowercased())
+        default: return false
+        }
     }
 
     static let pathNote = "nginx paths must be absolute, without '..', blanks, quotes, ';', '{', '}', '#', '$' or '\\'"
