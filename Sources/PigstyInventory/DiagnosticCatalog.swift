@@ -83,6 +83,7 @@ public enum DiagnosticCatalog {
         e("PGS0771", .error, "portal value that would break the nginx configuration or the certificate scripts"),
         e("PGS0772", .error, "nginx_users name or password that cannot be written to .htpasswd"),
         e("PGS0773", .error, "two nodes with HAProxy share a node name; their nginx registrations collide"),
+        e("PGS0774", .warning, "portal entry enforces HTTPS while nginx_sslmode is disable"),
         e("PGS0901", .error, "name or path that would reach a file name, path or shell line is unsafe"),
     ]
 

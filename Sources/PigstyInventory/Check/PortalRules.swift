@@ -24,6 +24,31 @@ struct PortalRules: InventoryRule {
         }
         for b in c.bindings(of: "nginx_users") { checkUsers(c, b) }
         checkHAProxyNames(c)
+        checkEnforceWithoutHTTPS(c)
+    }
+
+    /// `enforce_https` under `nginx_sslmode: disable`: the entry loses its plain-HTTP listener and
+    /// redirects to an HTTPS server that is never configured.
+    private func checkEnforceWithoutHTTPS(_ c: RuleContext) {
+        var reported = Set<String>()
+        for name in c.inventory.hosts(inGroup: "infra") {
+            guard let h = c.resolved.hosts.first(where: { $0.name == name }), Self.ansibleBool(h.value("nginx_enabled")),
+                  h.value("nginx_sslmode")?.string == "disable" else { continue }
+            for pair in h.value("infra_portal")?.mapping ?? [] {
+                guard let key = pair.key.keyName, pair.key.keyName != "home",
+                      let flag = pair.value.mapping?.last(where: { $0.key.keyName == "enforce_https" })?.value,
+                      Self.ansibleBool(flag),
+                      let domain = pair.value["domain"], !domain.isNull, domain.string != "" else { continue }
+                let at = "\(flag.range.file):\(flag.range.start.offset)"
+                guard reported.insert(at).inserted else { continue }
+                c.sink.warning(InventoryDiagnostic.portalEnforceWithoutHTTPS,
+                               "portal entry '\(key)' enforces HTTPS but nginx_sslmode is disable on \(h.name)",
+                               at: flag.range,
+                               path: "\(h.binding("infra_portal").map { c.path(of: $0) } ?? "infra_portal").\(key).enforce_https",
+                               notes: [DiagnosticNote("Pigsty drops its plain-HTTP listener and redirects to an HTTPS server that is never configured",
+                                                      at: c.range(for: h, "nginx_sslmode"))])
+            }
+        }
     }
 
     /// Every node with HAProxy registers `/haproxy/<nodename>/` on the infra nodes: two such nodes
