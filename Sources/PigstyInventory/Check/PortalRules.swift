@@ -96,10 +96,16 @@ struct PortalRules: InventoryRule {
             else { return nil }
             return (v, YAMLNode.describe(s.value))
         }
-        // Entries without a domain are not rendered: nothing of theirs reaches a file.
-        guard let (domainNode, domain) = field("domain"), !domain.isEmpty else { return }
-        if !Self.isHostName(domain) {
-            let (node, text) = (domainNode, domain)
+        // Entries without a domain get no server file; their certbot name and domains still reach
+        // sign-cert. Entries with neither reach no file.
+        let domainField = field("domain").flatMap { $0.1.isEmpty ? nil : $0 }
+        let certbotField = field("certbot").flatMap { $0.1.isEmpty ? nil : $0 }
+        guard domainField != nil || certbotField != nil else { return }
+        if let (node, text) = certbotField, !SafeName.identifier.matches(text) {
+            unsafe(c, "certbot '\(SafetyRules.printable(text))' of portal entry '\(key)' is not a safe file name", node,
+                   "\(path).certbot", note: "it becomes a file name; it must match \(SafeName.identifier.patternText)")
+        }
+        if let (node, text) = domainField, !Self.isHostName(text) {
             unsafe(c, "domain '\(SafetyRules.printable(text))' of portal entry '\(key)' is not a host name", node, "\(path).domain",
                    note: "it becomes a server name, a certificate file name and a word of the certificate scripts")
         }
@@ -111,6 +117,7 @@ struct PortalRules: InventoryRule {
                        "\(path).domains[\(i)]", note: "it becomes a server name and a word of the certificate scripts")
             }
         }
+        guard domainField != nil else { return }
         if let (node, text) = field("endpoint") {
             let bare = text.replacingOccurrences(of: "${admin_ip}", with: "0.0.0.0")
             let ok = !bare.isEmpty && bare.unicodeScalars.allSatisfy {
@@ -121,11 +128,9 @@ struct PortalRules: InventoryRule {
                        note: "it becomes an nginx upstream server; write host:port, e.g. '${admin_ip}:8885'")
             }
         }
-        for name in ["certbot", "log"] {
-            if let (node, text) = field(name), !text.isEmpty, !SafeName.identifier.matches(text) {
-                unsafe(c, "\(name) '\(SafetyRules.printable(text))' of portal entry '\(key)' is not a safe file name", node,
-                       "\(path).\(name)", note: "it becomes a file name; it must match \(SafeName.identifier.patternText)")
-            }
+        if let (node, text) = field("log"), !text.isEmpty, !SafeName.identifier.matches(text) {
+            unsafe(c, "log '\(SafetyRules.printable(text))' of portal entry '\(key)' is not a safe file name", node,
+                   "\(path).log", note: "it becomes a file name; it must match \(SafeName.identifier.patternText)")
         }
         for name in ["cert", "key", "path"] {
             if let (node, text) = field(name), !Self.isNginxPath(text) {
