@@ -79,6 +79,11 @@ public enum DiagnosticCatalog {
         e("PGS0744", .error, "redis_fs_main is /data itself"),
         e("PGS0750", .error, "portal entry with a domain but no endpoint, path or conf"),
         e("PGS0760", .error, "host in two groups of the same module"),
+        e("PGS0770", .warning, "portal conf names a template pigstyc does not have; no nginx file is written for the entry"),
+        e("PGS0771", .error, "portal value that would break the nginx configuration or the certificate scripts"),
+        e("PGS0772", .error, "nginx_users name or password that cannot be written to .htpasswd"),
+        e("PGS0773", .error, "two nodes with HAProxy share a node name; their nginx registrations collide"),
+        e("PGS0774", .warning, "portal entry enforces HTTPS while nginx_sslmode is disable"),
         e("PGS0901", .error, "name or path that would reach a file name, path or shell line is unsafe"),
     ]
 

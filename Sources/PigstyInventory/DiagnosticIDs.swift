@@ -63,6 +63,11 @@ public enum InventoryDiagnostic {
     public static let redisFsMain = "PGS0744"
     public static let portalNoTarget = "PGS0750"
     public static let moduleGroupOverlap = "PGS0760"
+    public static let portalCustomTemplate = "PGS0770"
+    public static let portalUnsafeValue = "PGS0771"
+    public static let nginxUserInvalid = "PGS0772"
+    public static let haproxyNodenameClash = "PGS0773"
+    public static let portalEnforceWithoutHTTPS = "PGS0774"
 
     // Safety of names that become file names, paths or shell words (PGS09xx)
     public static let unsafeName = "PGS0901"

@@ -55,7 +55,7 @@ public struct Explanation {
         } else {
             out += "\(name)  (not a Pigsty parameter: a custom variable)\n"
         }
-        let secret = spec?.isSecret ?? false
+        let secret = (spec?.isSecret ?? false) || Schema.passwordDicts.contains(name)
         if let host {
             out += "\non host \(host.name):\n"
             out += explainHost(name, host, secret: secret)

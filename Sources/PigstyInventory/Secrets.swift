@@ -15,6 +15,10 @@ extension Schema {
 }
 
 extension Schema {
+    /// Parameters that are dicts of `name: password` (`nginx_users`): every value is a secret,
+    /// whatever its key is called.
+    public static let passwordDicts: Set<String> = ["nginx_users"]
+
     /// Whether a mapping key may hold a secret: a known secret name, or a name that looks like one
     /// (a misspelled `pasword` is still a password).
     public func isSecretKey(_ name: String) -> Bool {
@@ -79,7 +83,13 @@ public enum SecretRedactor {
             if !node.isNull { found(node) }
         }
         func visit(_ b: VarBinding) {
-            if schema.parameter(b.name)?.isSecret == true || isSecret(b.name) { hide(b.value) } else { walk(b.value) }
+            if schema.parameter(b.name)?.isSecret == true || isSecret(b.name) {
+                hide(b.value)
+            } else if Schema.passwordDicts.contains(b.name), let pairs = b.value.mapping {
+                pairs.forEach { hide($0.value) }
+            } else {
+                walk(b.value)
+            }
         }
         for g in inventory.groupOrder { inventory.groups[g]?.vars.all.forEach(visit) }
         for h in inventory.hosts { h.vars.all.forEach(visit) }

@@ -32,8 +32,10 @@ struct CheckTests {
             admin_ip: 10.10.10.10
             patroni_password: \(secret)
             patroni_pasword: \(secret)
+            nginx_users: { "bad:name": \(secret), ops: [ \(secret) ], admin: \(secret) }
         """
         let sink = check(text)
+        #expect(sink.diagnostics.contains { $0.id == "PGS0772" })
         #expect(sink.hasErrors)
         for format in DiagnosticFormat.allCases {
             let out = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: ["pigsty.yml"])
@@ -44,6 +46,29 @@ struct CheckTests {
             #expect(!d.message.contains(secret) && !(d.suggestion ?? "").contains(secret)
                     && !d.notes.contains { $0.message.contains(secret) }, "\(d.id): \(d.message)")
         }
+    }
+
+    @Test func nginxUsersPasswordsAreHiddenByExplain() throws {
+        let secret = "Nginx.Secret.Do.Not.Print"
+        let sink = DiagnosticSink()
+        let text = inventory(children: "", vars: "    nginx_users: { admin: \(secret) }")
+        let resolved = try #require(Frontend.check(SourceFile(path: "pigsty.yml", text: text), sink: sink))
+        for host in [nil, "10.10.10.10"] {
+            let out = try Explanation(resolved: resolved).explain("nginx_users", host: host)
+            #expect(!out.contains(secret), "\(out)")
+        }
+    }
+
+    @Test func ordinaryPortalValuesAreAccepted() {
+        let sink = check(inventory(children: "", vars: """
+            nginx_users: { admin: "p@ss word;#" }
+            infra_portal:
+              home: { domain: i.pigsty, auth: true, realm: "Pigsty's Home", config: "location = /x { return 200 '}'; } # }" }
+              a: { domain: "*.example.com", domains: [ a.example.com, x_y.local ], endpoint: "${admin_ip}:8080", certbot: example.com, log: a.log }
+              b: { domain: b.pigsty, endpoint: "unix:/run/b.sock", cert: /etc/pki/b.crt, key: /etc/pki/b.key }
+              c: { domain: c.pigsty, path: /www/c-site_1, conf: path.conf }
+        """))
+        #expect(sink.diagnostics.isEmpty, "\(summary(sink))")
     }
 
     @Test func strictTurnsUnknownParametersIntoErrors() {

@@ -9,5 +9,6 @@ enum BackendList {
         RedisBackend(),
         PatroniBackend(),
         HAProxyBackend(),
+        NginxBackend(),
     ]
 }

@@ -175,7 +175,7 @@ struct ModuleRules: InventoryRule {
         for b in c.bindings(of: "infra_portal") {
             for pair in b.value.mapping ?? [] {
                 guard let key = pair.key.keyName, key != "home", let entry = pair.value.mapping != nil ? pair.value : nil else { continue }
-                guard let domain = entry["domain"], !domain.isNull else { continue }
+                guard let domain = entry["domain"], !domain.isNull, domain.string != "" else { continue }
                 let targets = ["endpoint", "path", "conf"].filter { entry[$0].map { !$0.isNull } ?? false }
                 if targets.isEmpty {
                     c.sink.error(InventoryDiagnostic.portalNoTarget,
