@@ -79,6 +79,10 @@ public enum DiagnosticCatalog {
         e("PGS0744", .error, "redis_fs_main is /data itself"),
         e("PGS0750", .error, "portal entry with a domain but no endpoint, path or conf"),
         e("PGS0760", .error, "host in two groups of the same module"),
+        e("PGS0780", .error, "pg_exporters entry: key not a port, unsafe cluster name or host"),
+        e("PGS0781", .error, "pg_dns_suffix or vip_dns_suffix is not a DNS name suffix"),
+        e("PGS0782", .warning, "pg_dns_target is none of auto, primary, vip, none or an IPv4 address"),
+        e("PGS0783", .warning, "dns_records item is not '<address> <name> [<name>…]'"),
         e("PGS0901", .error, "name or path that would reach a file name, path or shell line is unsafe"),
     ]
 

@@ -63,6 +63,10 @@ public enum InventoryDiagnostic {
     public static let redisFsMain = "PGS0744"
     public static let portalNoTarget = "PGS0750"
     public static let moduleGroupOverlap = "PGS0760"
+    public static let pgExporterInvalid = "PGS0780"
+    public static let dnsSuffixInvalid = "PGS0781"
+    public static let dnsTargetUnknown = "PGS0782"
+    public static let dnsRecordInvalid = "PGS0783"
 
     // Safety of names that become file names, paths or shell words (PGS09xx)
     public static let unsafeName = "PGS0901"
