@@ -101,7 +101,7 @@ struct DNSMetricsRules: InventoryRule {
                     c.sink.warning(InventoryDiagnostic.dnsRecordInvalid,
                                    "dns_records item '\(SafetyRules.printable(s))' is not '<address> <name> [<name>…]'",
                                    at: item.range, path: "\(c.path(of: b))[\(i)]",
-                                   notes: [DiagnosticNote("dnsmasq reports a bad address and skips the line")])
+                                   notes: [DiagnosticNote("each line of a hosts-format record file is an address followed by host names; dnsmasq skips other lines")])
                 }
             }
         }
