@@ -150,6 +150,18 @@ struct MetricsBackendTests {
         #expect(t.file("/infra/targets/pgrds/pg-rds.yml", on: "10.10.10.2") == nil)
     }
 
+    @Test func unsafeNamesNeverBecomeFileNames() throws {
+        // Unchecked input (the checker refuses it: PGS0780, PGS0302): no file is named from it.
+        let text = Self.inventory
+            .replacingOccurrences(of: "pg_cluster: pg-abc", with: "pg_cluster: ../../etc/x")
+            .replacingOccurrences(of: "vip_address: 10.10.10.9", with: "vip_address: ../x")
+        let t = try emit(text, [MetricsBackend()], checked: false).tree
+        let paths = t.files(on: "10.10.10.10").map(\.path)
+        #expect(!paths.contains { $0.contains("..") || $0.contains("/etc/x") })
+        #expect(paths.contains("/infra/targets/pgrds/pg-rds.yml"))
+        #expect(!paths.contains { $0.hasPrefix("/infra/targets/ping/") && $0.contains("---10.10.10.14") })
+    }
+
     @Test func envFilesAndTheirSwitches() throws {
         let t = try Self.tree(Self.inventory)
         #expect(try Self.content(t, "/etc/default/vmetrics").hasSuffix("VMETRICS_OPTS='-storageDataPath=/infra/metrics -httpListenAddr=:8428 -promscrape.config=/infra/prometheus.yml -retentionPeriod=15d -promscrape.fileSDCheckInterval=5s'\n"))

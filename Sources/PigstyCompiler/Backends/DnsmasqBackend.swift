@@ -92,7 +92,7 @@ struct DnsmasqBackend: Backend {
         }
         for node in graph.nodes where Jinja.bool(node.host.value("vip_enabled")) {
             let h = node.host
-            guard let address = h.string("vip_address") else { continue }
+            guard let address = h.string("vip_address"), ValueChecker.isIPv4(address) else { continue }
             let name = node.nodeCluster + Jinja.text(h.value("vip_dns_suffix"))
             put(Record(file: "\(node.nodeCluster).vip", what: "node vip \(node.nodeCluster)", body: "\(address) \(name)",
                        producer: "dnsmasq:\(node.nodeCluster).vip"))
@@ -100,7 +100,7 @@ struct DnsmasqBackend: Backend {
         for cluster in graph.resolved.minioClusters {
             for i in cluster.members {
                 let h = graph.resolved.hosts[i]
-                guard let seq = h.string("minio_seq") else { continue }
+                guard let seq = h.int("minio_seq").map(String.init) else { continue }
                 let instance = "\(cluster.name)-\(seq)"
                 let nodename = minioNodename(h, cluster: cluster.name, seq: seq)
                 put(Record(file: instance, what: "minio \(instance)",

@@ -1,5 +1,6 @@
 import PigstyDiagnostics
 import PigstyInventory
+import PigstySchema
 import PigstyYAML
 
 /// VictoriaMetrics on every infra node: the scrape configuration `/infra/prometheus.yml`, the file-SD
@@ -247,7 +248,7 @@ struct MetricsBackend: Backend {
             if let i = index[key] { out[i] = t } else { index[key] = out.count; out.append(t) }
         }
         for node in graph.nodes(inGroup: "infra") {
-            guard let seq = node.host.string("infra_seq") else { continue }
+            guard let seq = node.host.int("infra_seq").map(String.init) else { continue }
             put(Target(job: "infra", file: "infra-\(seq)", body: infraTargets(node.host, seq: seq), producer: "metrics:infra-\(seq)"))
         }
         for node in graph.nodes {
@@ -257,7 +258,8 @@ struct MetricsBackend: Backend {
             let ports = [("node_exporter_enabled", "node_exporter_port"), ("haproxy_enabled", "haproxy_exporter_port"),
                          ("vector_enabled", "vector_port")].filter { on(h, $0.0) }.map { "\(ip):\(v(h, $0.1))" }
             body += ports.isEmpty ? "  targets: []\n" : "  targets:\n" + ports.map { "    - \($0)\n" }.joined()
-            let vip = h.string("vip_address")
+            // The address names a file: only a well-formed IPv4 address (the checker reports others).
+            let vip = h.string("vip_address").flatMap { ValueChecker.isIPv4($0) ? $0 : nil }
             if on(h, "vip_enabled"), let vip {
                 body += "# keepalived_exporter\n- labels: { \(labels), vip: \(vip) }\n  targets: [ \(ip):\(v(h, "vip_exporter_port")) ]\n"
             }
@@ -272,7 +274,7 @@ struct MetricsBackend: Backend {
         }
         for node in graph.nodes(inGroup: "etcd") {
             let h = node.host
-            guard let seq = h.string("etcd_seq") else { continue }
+            guard let seq = h.int("etcd_seq").map(String.init) else { continue }
             let cls = h.string("etcd_cluster") ?? "etcd"
             put(Target(job: "etcd", file: "\(cls)-\(seq)",
                        body: "# \(cls)-\(seq) @ \(node.ip)\n- labels: { ip: \(node.ip) , ins: \(cls)-\(seq) , cls: \(cls) }\n"
@@ -282,7 +284,7 @@ struct MetricsBackend: Backend {
         for cluster in graph.resolved.minioClusters {
             for i in cluster.members {
                 let h = graph.resolved.hosts[i]
-                guard let seq = h.string("minio_seq") else { continue }
+                guard let seq = h.int("minio_seq").map(String.init) else { continue }
                 let ins = "\(cluster.name)-\(seq)", addr = "\(h.name):\(v(h, "minio_port"))"
                 put(Target(job: "minio", file: ins, body: """
                     # \(ins) @ \(h.name)
@@ -318,8 +320,9 @@ struct MetricsBackend: Backend {
                            body: head + "- labels: { job: pgsql, \(labels) }\n  targets: [ \(ip):\(v(h, "patroni_port")) ]\n",
                            producer: "metrics:\(inst.name)"))
             }
-            if on(h, "pg_vip_enabled"), let address = h.string("pg_vip_address") {
-                let vip = address.split(separator: "/", omittingEmptySubsequences: false).first.map(String.init) ?? address
+            if on(h, "pg_vip_enabled"), let address = h.string("pg_vip_address"),
+               let vip = address.split(separator: "/", omittingEmptySubsequences: false).first.map(String.init),
+               ValueChecker.isIPv4(vip) {
                 put(Target(job: "ping", file: "\(vip)---\(ip)",
                            body: "# \(vip)@\(ip)\n- labels: { \(labels), vip: \(vip), job: pgsql-vip }\n  targets: [ \(vip) ]\n",
                            producer: "metrics:\(inst.name)"))
@@ -328,7 +331,7 @@ struct MetricsBackend: Backend {
         for cluster in graph.resolved.redisClusters {
             for i in cluster.members {
                 let h = graph.resolved.hosts[i]
-                guard let redisNode = h.string("redis_node"), let instances = h.value("redis_instances")?.mapping else { continue }
+                guard let redisNode = h.int("redis_node").map(String.init), let instances = h.value("redis_instances")?.mapping else { continue }
                 let prefix = "\(cluster.name)-\(redisNode)"
                 var body = "# \(prefix) @ \(h.name)\n\n"
                 for pair in instances {
@@ -368,7 +371,9 @@ struct MetricsBackend: Backend {
     func pgrdsTargets(_ node: NodeResource) -> [Target] {
         let h = node.host
         guard let entries = h.value("pg_exporters")?.mapping else { return [] }
-        let clusters = Set(entries.compactMap { $0.value["pg_cluster"].flatMap { Jinja.truthy($0) ? Jinja.str($0) : nil } }).sorted()
+        // Cluster names become file names: only safe ones (the checker reports the others, PGS0780).
+        let clusters = Set(entries.compactMap { $0.value["pg_cluster"].flatMap { Jinja.truthy($0) ? Jinja.str($0) : nil } })
+            .filter { SafeName.pgCluster.matches($0) }.sorted()
         return clusters.map { cls in
             var body = "# PGRDS: remote postgres instances of \(cls), scraped through local exporters\n\n"
             for pair in entries {
