@@ -84,6 +84,10 @@ public enum DiagnosticCatalog {
         e("PGS0772", .error, "nginx_users name or password that cannot be written to .htpasswd"),
         e("PGS0773", .error, "two nodes with HAProxy share a node name; their nginx registrations collide"),
         e("PGS0774", .warning, "portal entry enforces HTTPS while nginx_sslmode is disable"),
+        e("PGS0780", .error, "pg_exporters entry: key not a port, unsafe cluster name or host"),
+        e("PGS0781", .error, "pg_dns_suffix or vip_dns_suffix is not a DNS name suffix"),
+        e("PGS0782", .warning, "pg_dns_target is none of auto, primary, vip, none or an IPv4 address"),
+        e("PGS0783", .warning, "dns_records item is not '<address> <name> [<name>…]'"),
         e("PGS0901", .error, "name or path that would reach a file name, path or shell line is unsafe"),
     ]
 

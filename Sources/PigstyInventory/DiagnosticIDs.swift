@@ -68,6 +68,10 @@ public enum InventoryDiagnostic {
     public static let nginxUserInvalid = "PGS0772"
     public static let haproxyNodenameClash = "PGS0773"
     public static let portalEnforceWithoutHTTPS = "PGS0774"
+    public static let pgExporterInvalid = "PGS0780"
+    public static let dnsSuffixInvalid = "PGS0781"
+    public static let dnsTargetUnknown = "PGS0782"
+    public static let dnsRecordInvalid = "PGS0783"
 
     // Safety of names that become file names, paths or shell words (PGS09xx)
     public static let unsafeName = "PGS0901"

@@ -10,5 +10,7 @@ enum BackendList {
         PatroniBackend(),
         HAProxyBackend(),
         NginxBackend(),
+        DnsmasqBackend(),
+        MetricsBackend(),
     ]
 }

@@ -26,7 +26,7 @@ public struct InventoryChecker {
         let context = RuleContext(resolved: resolved, sink: sink, options: options)
         let rules: [any InventoryRule] = [
             StructureRules(), ParameterRules(), ConsistencyRules(), PgsqlIdentityRules(), BusinessRules(), HBARules(),
-            ServiceRules(), ModuleRules(), PortalRules(), SafetyRules(),
+            ServiceRules(), ModuleRules(), PortalRules(), DNSMetricsRules(), SafetyRules(),
         ]
         for rule in rules { rule.check(context) }
     }
