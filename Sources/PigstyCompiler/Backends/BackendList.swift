@@ -9,5 +9,7 @@ enum BackendList {
         RedisBackend(),
         PatroniBackend(),
         HAProxyBackend(),
+        AlertRulesBackend(),
+        GrafanaBackend(),
     ]
 }
