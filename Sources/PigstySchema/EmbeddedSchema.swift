@@ -163,7 +163,8 @@ parameters:
 """##),
         ("extras.yml", ##"""
 # pigstyc parameter schema: variables of Pigsty v4.5 roles outside the cmdb catalogue
-# (KAFKA, MYSQL, JUICE, CACHE, APP, and MinIO's optional minio_endpoint / minio_volumes).
+# (KAFKA, MYSQL, JUICE, CACHE, APP, and MinIO's optional minio_endpoint / minio_volumes), and
+# pigstyc's own alert rule thresholds (alert_*).
 # Same format as the module files; each parameter also names its real module with `module:`.
 # Facts follow the role defaults (roles/*/defaults/main.yml), the tasks and the playbooks.
 module: EXTRA
