@@ -76,8 +76,9 @@ struct CompilerTests {
         let tree = try compile()
         let dir = try tempDir().appendingPathComponent("out")
         let writer = TreeWriter(tree: tree)
-        // Three nodes: etcd.conf, etcd.pass, haproxy.cfg and the manifest each.
-        #expect(writer.differences(from: dir.path).count == 3 * 4)
+        // Three nodes: etcd.conf, etcd.pass, haproxy.cfg and the manifest each; the infra node also
+        // grafana.ini, two provisioning files and the infra, node and etcd alert rules.
+        #expect(writer.differences(from: dir.path).count == 3 * 4 + 6)
         try writer.write(to: dir.path)
         #expect(writer.differences(from: dir.path).isEmpty)
         let conf = dir.appendingPathComponent("10.10.10.10/files/etc/etcd/etcd.conf")
