@@ -163,7 +163,8 @@ parameters:
 """##),
         ("extras.yml", ##"""
 # pigstyc parameter schema: variables of Pigsty v4.5 roles outside the cmdb catalogue
-# (KAFKA, MYSQL, JUICE, CACHE, APP, and MinIO's optional minio_endpoint / minio_volumes).
+# (KAFKA, MYSQL, JUICE, CACHE, APP, and MinIO's optional minio_endpoint / minio_volumes), and
+# pigstyc's own alert rule thresholds (alert_*).
 # Same format as the module files; each parameter also names its real module with `module:`.
 # Facts follow the role defaults (roles/*/defaults/main.yml), the tasks and the playbooks.
 module: EXTRA
@@ -527,6 +528,73 @@ parameters:
     level: C
     optional: true
     description: Explicit MINIO_VOLUMES value; derived from minio_node, minio_port and minio_data when unset.
+
+  #------------------------------------------------------------
+  # ALERT (pigstyc's own alert rule thresholds, not Pigsty parameters)
+  #------------------------------------------------------------
+  alert_node_cpu_percent:
+    module: INFRA
+    section: ALERT
+    type: int
+    level: G
+    default: 80
+    min: 1
+    max: 100
+    description: NodeCpuHigh fires when a node's CPU usage stays above this percentage for 3 minutes.
+  alert_node_mem_percent:
+    module: INFRA
+    section: ALERT
+    type: int
+    level: G
+    default: 90
+    min: 1
+    max: 100
+    description: NodeMemHigh fires when a node's used memory (total minus available) stays above this percentage.
+  alert_node_fs_percent:
+    module: INFRA
+    section: ALERT
+    type: int
+    level: G
+    default: 90
+    min: 1
+    max: 100
+    description: NodeFsSpaceFull and NodeFsFilesFull fire when a file system's space or inodes are used above this percentage.
+  alert_pg_conn_percent:
+    module: INFRA
+    section: ALERT
+    type: int
+    level: G
+    default: 70
+    min: 1
+    max: 100
+    description: PostgresConnUsageHigh fires when an instance's backends exceed this percentage of max_connections for 3 minutes.
+  alert_pg_xid_percent:
+    module: INFRA
+    section: ALERT
+    type: int
+    level: G
+    default: 80
+    min: 1
+    max: 100
+    description: PostgresXidWarpAround fires when a database's transaction ID age passes this percentage of 2^31.
+  alert_etcd_quota_percent:
+    module: INFRA
+    section: ALERT
+    type: int
+    level: G
+    default: 90
+    min: 1
+    max: 100
+    description: EtcdQuotaFull fires when an etcd member's backend database passes this percentage of its space quota.
+  alert_redis_mem_percent:
+    module: INFRA
+    section: ALERT
+    type: int
+    level: G
+    default: 90
+    min: 1
+    max: 100
+    description: RedisMemHigh fires when a Redis instance uses more than this percentage of its maxmemory.
 
 """##),
         ("infra.yml", ##"""

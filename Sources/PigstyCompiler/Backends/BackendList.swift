@@ -12,5 +12,7 @@ enum BackendList {
         NginxBackend(),
         DnsmasqBackend(),
         MetricsBackend(),
+        AlertRulesBackend(),
+        GrafanaBackend(),
     ]
 }

@@ -1,0 +1,164 @@
+import Testing
+import PigstyDiagnostics
+import PigstyInventory
+import PigstyYAML
+@testable import PigstyCompiler
+
+/// The Grafana back end: grafana.ini, the dashboard provider and the datasource matrix.
+struct GrafanaBackendTests {
+    static let inventory = """
+    all:
+      children:
+        infra:
+          hosts:
+            10.10.10.10: { infra_seq: 1 }
+            10.10.10.11: { infra_seq: 2, vlogs_enabled: false, vmetrics_port: 8429 }
+        pg-meta:
+          hosts: { 10.10.10.10: { pg_seq: 1, pg_role: primary } }
+          vars:
+            pg_cluster: pg-meta
+            pg_databases:
+              - { name: meta }
+              - { name: hidden, register_datasource: false }
+              - { name: gone, state: absent }
+              - { name: postgres, comment: listed again }
+        pg-test:
+          hosts:
+            10.10.10.12: { pg_seq: 1, pg_role: primary }
+            10.10.10.13: { pg_seq: 2, pg_role: replica, pg_port: 5433 }
+          vars:
+            pg_cluster: pg-test
+            pg_version: 14
+            pg_monitor_username: watcher
+            pg_monitor_password: "Watch#Me"
+            pg_databases: [ { name: test } ]
+        pg-quiet:
+          hosts: { 10.10.10.14: { pg_seq: 1, pg_role: primary } }
+          vars: { pg_cluster: pg-quiet, grafana_enabled: false }
+        pg-raw:
+          hosts: { 10.10.10.15: { pg_seq: 1, pg_role: primary } }
+          vars: { pg_cluster: pg-raw, pg_provision: false }
+      vars:
+        admin_ip: 10.10.10.10
+        grafana_admin_password: "se;cret#1"
+    """
+
+    static func datasources(_ tree: FileTree, on node: String) throws -> [YAMLNode] {
+        let file = try #require(tree.file("/etc/grafana/provisioning/datasources/pigsty.yml", on: node))
+        let sink = DiagnosticSink()
+        let doc = try #require(YAML.parse(file.content, path: "pigsty.yml", into: sink))
+        #expect(!sink.hasErrors)
+        return doc["datasources"]?.sequence ?? []
+    }
+
+    @Test func filesOnEveryInfraNodeWithSecretsProtected() throws {
+        let tree = try emit(Self.inventory, [GrafanaBackend()]).tree
+        for node in ["10.10.10.10", "10.10.10.11"] {
+            let ini = try #require(tree.file("/etc/grafana/grafana.ini", on: node))
+            #expect(ini.mode == 0o640 && ini.owner == "root" && ini.group == "grafana")
+            let ds = try #require(tree.file("/etc/grafana/provisioning/datasources/pigsty.yml", on: node))
+            #expect(ds.mode == 0o640 && ds.owner == "root" && ds.group == "grafana")
+            let dash = try #require(tree.file("/etc/grafana/provisioning/dashboards/pigsty.yml", on: node))
+            #expect(dash.mode == 0o644 && dash.content.contains("path: /etc/dashboards/"))
+        }
+        #expect(tree.files(on: "10.10.10.12").isEmpty)
+    }
+
+    @Test func datasourceMatrix() throws {
+        let tree = try emit(Self.inventory, [GrafanaBackend()]).tree
+        let first = try Self.datasources(tree, on: "10.10.10.10")
+        let names = first.compactMap { $0["name"]?.string }
+        #expect(names == ["Metrics", "Meta", "Logs", "Traces", "Static",
+                          "vmetrics-1", "vlogs-1", "vtraces-1", "vmetrics-2", "vtraces-2",
+                          "pg-meta-1.postgres", "pg-meta-1.meta",
+                          "pg-test-1.postgres", "pg-test-1.test", "pg-test-2.postgres", "pg-test-2.test"])
+        // Every infra node provisions the same datasources; only the local ones' ports differ.
+        let second = try Self.datasources(tree, on: "10.10.10.11")
+        #expect(second.compactMap { $0["name"]?.string } == names)
+        #expect(second[0]["url"]?.string == "http://127.0.0.1:8429")
+        #expect(first[0]["url"]?.string == "http://127.0.0.1:8428")
+        #expect(first.first { $0["name"]?.string == "vmetrics-2" }?["url"]?.string == "http://10.10.10.11:8429")
+        // Unique names, exactly one default.
+        #expect(Set(names).count == names.count)
+        #expect(first.filter { $0["isDefault"]?.bool == true }.compactMap { $0["name"]?.string } == ["Metrics"])
+
+        let replica = try #require(first.first { $0["name"]?.string == "pg-test-2.test" })
+        #expect(replica["type"]?.string == "postgres")
+        #expect(replica["url"]?.string == "10.10.10.13:5433")
+        #expect(replica["user"]?.string == "watcher")
+        #expect(replica["database"]?.string == "test")
+        #expect(replica["jsonData"]?["postgresVersion"]?.int == 1400)
+        #expect(replica["secureJsonData"]?["password"]?.string == "Watch#Me")
+        let meta = try #require(first.first { $0["name"]?.string == "pg-meta-1.meta" })
+        #expect(meta["jsonData"]?["postgresVersion"]?.int == 1500)
+        #expect(meta["secureJsonData"]?["password"]?.string == "DBUser.Monitor")
+        #expect(meta["uid"]?.string == "pg-meta-1_meta")
+    }
+
+    @Test func uidsAreValidUniqueAndShortForLongNames() {
+        let long = String(repeating: "x", count: 50) + ".db"
+        let u = GrafanaBackend.uid(for: long, taken: [])
+        #expect(u.count <= 40 && u.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
+        #expect(u == GrafanaBackend.uid(for: long, taken: []))
+        // Names that map to the same text get distinct uids.
+        let a = GrafanaBackend.uid(for: "pg-a-1.x.y", taken: [])
+        let b = GrafanaBackend.uid(for: "pg-a-1.x_y", taken: [a])
+        #expect(a == "pg-a-1_x_y" && a != b && b.count <= 40)
+    }
+
+    @Test func repeatedNamesAreMergedAndFixedOnesKept() {
+        let ds = { (name: String, url: String) in
+            GrafanaBackend.Datasource(name: name, uid: "", type: "prometheus", url: url)
+        }
+        let list = GrafanaBackend.unique([
+            GrafanaBackend.Datasource(name: "Metrics", uid: "ds-prometheus", type: "prometheus", url: "http://a", isDefault: true),
+            ds("vmetrics-1", "http://b"), ds("vmetrics-1", "http://c"), ds("Metrics", "http://d"),
+        ])
+        #expect(list.map(\.name) == ["Metrics", "vmetrics-1"])
+        #expect(list[0].url == "http://a" && list[0].isDefault)
+        #expect(list[1].url == "http://c" && list[1].uid == "vmetrics-1")
+    }
+
+    @Test func iniFollowsTheInventory() throws {
+        let tree = try emit("""
+        all:
+          children:
+            infra: { hosts: { 10.10.10.10: { infra_seq: 1 } } }
+          vars:
+            admin_ip: 10.10.10.10
+            language: zh
+            grafana_port: 3001
+            grafana_auth_proxy: true
+            grafana_admin_username: boss
+            grafana_admin_password: "se;cret#1"
+            grafana_pgurl: postgres://dbuser_grafana:pass@10.10.10.10:5432/grafana
+        """, [GrafanaBackend()]).tree
+        let ini = try #require(tree.file("/etc/grafana/grafana.ini", on: "10.10.10.10")).content
+        for line in ["http_port = 3001", "root_url = /ui/", "serve_from_sub_path = true", "type = postgres",
+                     "url = postgres://dbuser_grafana:pass@10.10.10.10:5432/grafana", "admin_user = boss",
+                     #"admin_password = """se;cret#1""""#, "default_language = zh-Hans", "[auth.proxy]",
+                     "whitelist = 127.0.0.1, 10.10.10.10, localhost, ::1",
+                     "csrf_trusted_origins = localhost i.pigsty 10.10.10.10 127.0.0.1"] {
+            #expect(ini.contains(line + "\n"), "\(line)")
+        }
+        let plain = try emit("""
+        all:
+          children:
+            infra: { hosts: { 10.10.10.10: { infra_seq: 1 } } }
+          vars: { admin_ip: 10.10.10.10 }
+        """, [GrafanaBackend()]).tree
+        let p = try #require(plain.file("/etc/grafana/grafana.ini", on: "10.10.10.10")).content
+        #expect(p.contains("admin_password = pigsty\n") && p.contains("default_language = en-US\n"))
+        #expect(!p.contains("[auth.proxy]") && !p.contains("type = postgres"))
+    }
+
+    @Test func noInfraNoGrafana() throws {
+        let tree = try emit("""
+        all:
+          children:
+            pg-meta: { hosts: { 10.10.10.10: { pg_seq: 1, pg_role: primary } }, vars: { pg_cluster: pg-meta } }
+          vars: { admin_ip: 10.10.10.10 }
+        """, [GrafanaBackend()]).tree
+        #expect(tree.fileCount == 0)
+    }
+}
