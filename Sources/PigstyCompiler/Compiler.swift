@@ -25,7 +25,8 @@ public enum Compiler {
             tree.merge(own)
             for d in diagnostics { sink.report(d) }
         }
-        for c in tree.conflicts {
+        let conflicts = tree.conflicts.sorted { ($0.node, $0.path, $0.producers.joined(separator: ",")) < ($1.node, $1.path, $1.producers.joined(separator: ",")) }
+        for c in conflicts {
             sink.error(CompilerDiagnostic.fileConflict,
                        "\(c.path) on \(c.node) is generated twice with different content (\(c.producers.joined(separator: ", ")))",
                        at: nil)

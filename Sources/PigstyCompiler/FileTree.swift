@@ -53,12 +53,16 @@ public struct FileTree: Sendable {
     }
 
     /// Adds every file and conflict of `other`, as if its files had been added after this tree's.
-    /// Nodes and paths are taken in sorted order, so merging is deterministic.
+    /// The result does not depend on the order files are taken in, except the order of `conflicts`
+    /// (sort them to report them).
     public mutating func merge(_ other: FileTree) {
-        for node in other.nodeNames {
-            for file in other.files(on: node) { add(file, on: node) }
-        }
         conflicts += other.conflicts
+        for node in other.nodeNames {
+            guard let theirs = other.nodes[node] else { continue }
+            // A node this tree does not have yet is taken over whole.
+            guard nodes[node] != nil else { nodes[node] = theirs; continue }
+            for file in theirs.values { add(file, on: node) }
+        }
     }
 
     /// Node IPs in a stable order (numeric by octet, then as text for anything else).
