@@ -4,7 +4,8 @@ import Foundation
 import Glibc
 #endif
 
-/// write: a `FileTree` on disk as `DIR/<node>/files/<absolute path>` plus `DIR/<node>/manifest.json`.
+/// write: a `FileTree` on disk as `DIR/<node>/files/<absolute path>` plus `DIR/<node>/manifest.json`,
+/// `DIR/<node>/apply.list` and `DIR/<node>/apply.sh` (see `ApplyBundle`).
 /// Everything is written into a staging directory next to DIR and renamed into place at the end,
 /// so a failed run leaves DIR as it was.
 public struct TreeWriter {
@@ -34,21 +35,45 @@ public struct TreeWriter {
 
     /// Every output file, relative to DIR, with its bytes and permission bits.
     public func outputs() -> [(path: String, bytes: [UInt8], mode: Int)] {
+        tree.nodeNames.flatMap { outputs(node: $0) }
+    }
+
+    /// One node's output files, relative to DIR (`<node>/…`).
+    public func outputs(node: String) -> [(path: String, bytes: [UInt8], mode: Int)] {
         var out: [(String, [UInt8], Int)] = []
-        for node in tree.nodeNames {
-            var entries: [Entry] = []
-            for f in tree.files(on: node) {
-                let bytes = Array(f.content.utf8)
-                entries.append(Entry(path: f.path, sha256: Self.sha256(bytes), size: bytes.count, owner: f.owner,
-                                     group: f.group, mode: f.modeText, producer: f.producer))
-                out.append(("\(node)/files\(f.path)", bytes, f.mode))
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let json = (try? encoder.encode(Manifest(node: node, files: entries))) ?? Data()
-            out.append(("\(node)/manifest.json", Array(json) + [0x0A], 0o644))
+        var entries: [Entry] = []
+        let files = tree.files(on: node)
+        for f in files {
+            let bytes = Array(f.content.utf8)
+            entries.append(Entry(path: f.path, sha256: Self.sha256(bytes), size: bytes.count, owner: f.owner,
+                                 group: f.group, mode: f.modeText, producer: f.producer))
+            out.append(("\(node)/files\(f.path)", bytes, f.mode))
         }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = (try? encoder.encode(Manifest(node: node, files: entries))) ?? Data()
+        out.append(("\(node)/manifest.json", Array(json) + [0x0A], 0o644))
+        out.append(("\(node)/apply.list", Array(ApplyBundle.list(node: node, files: files).utf8), 0o644))
+        out.append(("\(node)/apply.sh", Array(ApplyBundle.script.utf8), 0o755))
         return out
+    }
+
+    /// One node's bundle: its files, `manifest.json`, `apply.list` and `apply.sh` under `<node>/`,
+    /// with directory entries, sorted, as a deterministic `.tar.gz`.
+    public func bundle(node: String) -> [UInt8] {
+        var entries: [Tarball.Entry] = []
+        var dirs = Set<String>()
+        for (path, bytes, mode) in outputs(node: node) {
+            entries.append(Tarball.Entry(path: path, bytes: bytes, mode: mode))
+            var p = Substring(path)
+            while let i = p.lastIndex(of: "/") {
+                p = p[..<i]
+                dirs.insert(String(p))
+            }
+        }
+        entries += dirs.map { Tarball.Entry(path: $0 + "/", bytes: [], mode: 0o755, isDirectory: true) }
+        entries.sort { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+        return Tarball.tarGz(entries)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
