@@ -147,24 +147,44 @@ public struct Shipper {
         return lock.withLock { box.byNode }
     }
 
-    /// Runs a command with `input` on standard input; returns its status and combined output.
+    /// Runs a command (looked up in PATH) with `input` on standard input; returns its status and
+    /// combined output. Plain files instead of pipes, and posix_spawn instead of Foundation's
+    /// Process, so parallel runs share no descriptors and need no run loop.
     static func execute(_ args: [String], input: [UInt8]) -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let stdin = Pipe(), out = Pipe()
-        p.standardInput = stdin
-        p.standardOutput = out
-        p.standardError = out
-        do { try p.run() } catch { return (127, "cannot run \(args.first ?? ""): \(error)") }
-        let writer = Thread {
-            // A command that exits without reading gets EPIPE here (SIGPIPE is ignored while shipping).
-            try? stdin.fileHandleForWriting.write(contentsOf: Data(input))
-            try? stdin.fileHandleForWriting.close()
+        guard let exe = args.first else { return (127, "empty command") }
+        func tempFile() -> (Int32, String) {
+            var template = Array((NSTemporaryDirectory() + "/pigstyc-ship-XXXXXX").utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            return (fd, String(cString: template))
         }
-        writer.start()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let (inFD, inPath) = tempFile(), (outFD, outPath) = tempFile()
+        defer {
+            if inFD >= 0 { close(inFD); unlink(inPath) }
+            if outFD >= 0 { close(outFD); unlink(outPath) }
+        }
+        guard inFD >= 0, outFD >= 0 else { return (127, "cannot create a temporary file") }
+        var offset = 0
+        while offset < input.count {
+            let n = input[offset...].withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) }
+            guard n > 0 else { return (127, "cannot write a temporary file") }
+            offset += n
+        }
+        lseek(inFD, 0, SEEK_SET)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inFD, 0)
+        posix_spawn_file_actions_adddup2(&actions, outFD, 1)
+        posix_spawn_file_actions_adddup2(&actions, outFD, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid = pid_t()
+        let rc = posix_spawnp(&pid, exe, &actions, nil, &argv, environ)
+        guard rc == 0 else { return (127, "cannot run \(exe): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let output = FileManager.default.contents(atPath: outPath) ?? Data()
+        return (code, String(decoding: output, as: UTF8.self))
     }
 }
