@@ -76,8 +76,8 @@ struct CompilerTests {
         let tree = try compile()
         let dir = try tempDir().appendingPathComponent("out")
         let writer = TreeWriter(tree: tree)
-        // Three nodes: etcd.conf, etcd.pass, haproxy.cfg and the manifest each.
-        #expect(writer.differences(from: dir.path).count == 3 * 4)
+        // Three nodes: etcd.conf, etcd.pass, haproxy.cfg, the manifest, apply.list and apply.sh each.
+        #expect(writer.differences(from: dir.path).count == 3 * 6)
         try writer.write(to: dir.path)
         #expect(writer.differences(from: dir.path).isEmpty)
         let conf = dir.appendingPathComponent("10.10.10.10/files/etc/etcd/etcd.conf")
