@@ -18,13 +18,18 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "PigstyDiagnostics"),
         .target(name: "PigstyYAML", dependencies: ["CYAML", "PigstyDiagnostics"]),
         .target(name: "PigstySchema", dependencies: ["PigstyYAML", "PigstyDiagnostics"]),
         .target(name: "PigstyInventory", dependencies: ["PigstyYAML", "PigstySchema", "PigstyDiagnostics"]),
         .target(
             name: "PigstyCompiler",
-            dependencies: ["PigstyInventory", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["PigstyInventory", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "pigstyc",

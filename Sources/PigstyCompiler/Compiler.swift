@@ -31,17 +31,29 @@ public enum Compiler {
                        "\(c.path) on \(c.node) is generated twice with different content (\(c.producers.joined(separator: ", ")))",
                        at: nil)
         }
+        ApplyBundle.validate(tree, sink: sink)
         return sink.hasErrors ? nil : tree
+    }
+
+    /// check, lower and emit, keeping the graph (for `plan`, `bundle`, `ship`). Nil when anything failed.
+    /// Headers name `inventoryName` (default: the file's path); `clock` records each stage.
+    public static func build(_ file: SourceFile, facts: FactsTable = FactsTable(), sink: DiagnosticSink,
+                             options: CheckOptions = CheckOptions(), clock: StageClock? = nil,
+                             inventoryName: String? = nil) -> (graph: ResourceGraph, tree: FileTree)? {
+        guard let resolved = StageClock.time(clock, "check", { Frontend.check(file, sink: sink, options: options) }),
+              !sink.hasErrors else { return nil }
+        let graph = StageClock.time(clock, "lower") {
+            ResourceGraph.lower(resolved, facts: facts, inventoryName: inventoryName ?? file.path)
+        }
+        guard let tree = StageClock.time(clock, "emit", { emit(graph, sink: sink) }) else { return nil }
+        return (graph, tree)
     }
 
     /// The whole pipeline for one inventory file: check, lower, emit. Nil when anything failed.
     public static func compile(_ file: SourceFile, facts: FactsTable = FactsTable(), sink: DiagnosticSink,
                                options: CheckOptions = CheckOptions(), clock: StageClock? = nil,
                                inventoryName: String? = nil) -> FileTree? {
-        guard let resolved = StageClock.time(clock, "check", { Frontend.check(file, sink: sink, options: options) }),
-              !sink.hasErrors else { return nil }
-        let graph = StageClock.time(clock, "lower") { ResourceGraph.lower(resolved, facts: facts, inventoryName: inventoryName ?? file.path) }
-        return StageClock.time(clock, "emit") { emit(graph, sink: sink) }
+        build(file, facts: facts, sink: sink, options: options, clock: clock, inventoryName: inventoryName)?.tree
     }
 }
 

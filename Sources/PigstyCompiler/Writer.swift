@@ -5,7 +5,8 @@ import PigstyYAML
 import Glibc
 #endif
 
-/// write: a `FileTree` on disk as `DIR/<node>/files/<absolute path>` plus `DIR/<node>/manifest.json`.
+/// write: a `FileTree` on disk as `DIR/<node>/files/<absolute path>` plus `DIR/<node>/manifest.json`,
+/// `DIR/<node>/apply.list` and `DIR/<node>/apply.sh` (see `ApplyBundle`).
 /// Everything is written into a staging directory next to DIR and renamed into place at the end,
 /// so a failed run leaves DIR as it was.
 public struct TreeWriter {
@@ -43,18 +44,39 @@ public struct TreeWriter {
     func outputs(node: String) -> [(path: String, content: String, mode: Int)] {
         var out: [(String, String, Int)] = []
         var entries: [(GeneratedFile, String, Int)] = []
-        for f in tree.files(on: node) {
+        let files = tree.files(on: node)
+        for f in files {
             let digest = Self.sha256(f.content)
             entries.append((f, digest, f.content.utf8.count))
             out.append(("\(node)/files\(f.path)", f.content, f.mode))
         }
         out.append(("\(node)/manifest.json", Self.manifest(node: node, files: entries), 0o644))
+        out.append(("\(node)/apply.list", ApplyBundle.list(node: node, files: files), 0o644))
+        out.append(("\(node)/apply.sh", ApplyBundle.script, 0o755))
         return out
     }
 
     /// Every output file, relative to DIR, with its bytes and permission bits.
     public func outputs() -> [(path: String, bytes: [UInt8], mode: Int)] {
         tree.nodeNames.flatMap { node in outputs(node: node).map { ($0.path, Array($0.content.utf8), $0.mode) } }
+    }
+
+    /// One node's bundle: its files, `manifest.json`, `apply.list` and `apply.sh` under `<node>/`,
+    /// with directory entries, sorted, as a deterministic `.tar.gz`.
+    public func bundle(node: String) -> [UInt8] {
+        var entries: [Tarball.Entry] = []
+        var dirs = Set<String>()
+        for (path, content, mode) in outputs(node: node) {
+            entries.append(Tarball.Entry(path: path, bytes: Array(content.utf8), mode: mode))
+            var p = Substring(path)
+            while let i = p.lastIndex(of: "/") {
+                p = p[..<i]
+                dirs.insert(String(p))
+            }
+        }
+        entries += dirs.map { Tarball.Entry(path: $0 + "/", bytes: [], mode: 0o755, isDirectory: true) }
+        entries.sort { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+        return Tarball.tarGz(entries)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

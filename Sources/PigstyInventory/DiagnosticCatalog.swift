@@ -99,6 +99,8 @@ public enum DiagnosticCatalog {
         e("PGS0810", .error, "two back ends generate the same file with different content"),
         e("PGS0820", .error, "service selector or backup is not a supported JMESPath expression"),
         e("PGS0821", .warning, "pg_conf names a Patroni template pigstyc does not have; no Patroni file is written"),
+        e("PGS0830", .error, "the cross-node apply order has a cycle (standby clusters or cascading replicas following each other)"),
+        e("PGS0831", .error, "a generated file's path, owner or group cannot be carried in an apply bundle"),
     ]
 
     /// The Markdown table for docs/diagnostics.md.

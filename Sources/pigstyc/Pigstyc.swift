@@ -11,7 +11,8 @@ struct Pigstyc: ParsableCommand {
         2 for usage mistakes and unreadable input.
         """,
         version: "0.1.0",
-        subcommands: [Check.self, Compile.self, Diff.self, Explain.self, Graph.self, SchemaCommand.self]
+        subcommands: [Check.self, Compile.self, Diff.self, Explain.self, Graph.self, Plan.self, BundleCommand.self, Ship.self,
+                      SchemaCommand.self]
     )
 }
 

@@ -115,8 +115,8 @@ struct CompilerTests {
         let tree = try compile()
         let dir = try tempDir().appendingPathComponent("out")
         let writer = TreeWriter(tree: tree)
-        // Every file is missing, and each node's manifest.
-        #expect(writer.differences(from: dir.path).count == tree.fileCount + tree.nodeNames.count)
+        // Every file is missing, and each node's manifest, apply.list and apply.sh.
+        #expect(writer.differences(from: dir.path).count == tree.fileCount + 3 * tree.nodeNames.count)
         try writer.write(to: dir.path)
         #expect(writer.differences(from: dir.path).isEmpty)
         let conf = dir.appendingPathComponent("10.10.10.10/files/etc/etcd/etcd.conf")

@@ -162,7 +162,7 @@ struct CLITests {
         #expect(same.stdout == "No changes.\n")
         let diff = try Self.run(["diff", "old.yml", "new.yml"], cwd: dir)
         #expect(diff.status == 2, "\(diff.stderr)")
-        #expect(diff.stdout.contains("== 10.10.10.10\n   changed  /pg/conf/pg-meta-1.yml\n"))
+        #expect(diff.stdout.contains("== 10.10.10.10\n   changed  /pg/conf/pg-meta-1.yml\n   reload patroni\n"))
         #expect(diff.stdout.contains("-  version: '18'\n+  version: '17'\n"))
         #expect(diff.stdout.contains("+    password: ********\n"))
         #expect(!diff.stdout.contains("Very.Secret.Patroni"))

@@ -42,9 +42,15 @@ public struct ChangeReport {
     }
 }
 
-/// The services a set of file changes reloads or restarts.
+/// The services a set of file changes reloads or restarts, as `apply.sh` would: each file's units
+/// from the apply table, merged per unit (a restart covers a reload).
 public enum ServiceImpact {
+    public static func effects(of changes: [TreeDiff.FileChange]) -> [UnitEffect] {
+        ApplyTable.effects(ofChanged: changes.map { (path: $0.path, producer: $0.file.producer) })
+    }
+
+    /// `restart patroni`-style lines.
     public static func actions(for changes: [TreeDiff.FileChange]) -> [String] {
-        []
+        effects(of: changes).map(\.description)
     }
 }

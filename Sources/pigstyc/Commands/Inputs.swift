@@ -24,3 +24,29 @@ struct Inputs {
         }
     }
 }
+
+extension Inputs {
+    /// check, lower and emit (for `plan`, `bundle`, `ship`). Diagnostics go to standard error;
+    /// errors exit 1.
+    func build(inventory: String, strict: Bool, format: DiagnosticFormat, sink: DiagnosticSink) throws
+        -> (graph: ResourceGraph, tree: FileTree) {
+        let built = Compiler.build(file, facts: facts, sink: sink, options: CheckOptions(strict: strict))
+        if !sink.diagnostics.isEmpty {
+            printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory]))
+        }
+        guard let built else { throw ExitCode(1) }
+        return built
+    }
+
+    /// The nodes `-l LIMIT` selects among `candidates` (all of them without a limit); a pattern that
+    /// matches nothing exits 2.
+    static func select(_ limit: String?, graph: ResourceGraph, among candidates: [String]) throws -> Set<String> {
+        guard let limit else { return Set(candidates) }
+        do {
+            return try NodeLimit(limit).select(graph, among: candidates)
+        } catch let e as NodeLimit.NoMatch {
+            printError("pigstyc: error: \(e)")
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,208 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A part of a node's apply run. Inside one node the steps run in this order; every step creates
+/// its directories (and the system users and groups its files belong to), installs its files, then
+/// reloads or restarts the units whose files changed.
+public enum ApplyStep: String, CaseIterable, Sendable, Comparable, Codable {
+    /// Node baseline (`node.yml`'s node role): keepalived and anything no other step claims.
+    case node
+    /// HAProxy itself and its `haproxy_services` (the haproxy role of `node.yml`).
+    case haproxy
+    /// INFRA services on admin/infra nodes: nginx, dnsmasq, VictoriaMetrics, vmalert, Grafana.
+    case infra
+    case etcd
+    case minio
+    /// PostgreSQL through Patroni: Patroni's configuration, `pg_hba.conf`, `postgresql.auto.conf`.
+    case pgsql
+    case pgbouncer
+    /// vip-manager (the L2 VIP of a PostgreSQL cluster).
+    case vip
+    /// PostgreSQL services in HAProxy (`pg_services`), after every member is configured.
+    case service
+    /// Records other modules register on infra nodes: DNS records, scrape targets, datasources.
+    case register
+    case redis
+
+    public static func < (a: ApplyStep, b: ApplyStep) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// What a unit needs after one of its files changed.
+public enum UnitAction: String, Sendable, Codable, Comparable {
+    case reload, restart
+
+    public static func < (a: UnitAction, b: UnitAction) -> Bool { a == .reload && b == .restart }
+}
+
+/// A systemd unit and what to do to it.
+public struct UnitEffect: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let unit: String
+    public let action: UnitAction
+
+    public init(_ action: UnitAction, _ unit: String) {
+        self.unit = unit
+        self.action = action
+    }
+
+    public var description: String { "\(action.rawValue) \(unit)" }
+
+    public static func < (a: UnitEffect, b: UnitEffect) -> Bool { (a.unit, a.action) < (b.unit, b.action) }
+
+    /// Several changed files may touch the same unit: restart wins over reload; one effect per unit,
+    /// sorted by unit name.
+    public static func merged(_ effects: some Sequence<UnitEffect>) -> [UnitEffect] {
+        var strongest: [String: UnitAction] = [:]
+        for e in effects { strongest[e.unit] = max(strongest[e.unit] ?? .reload, e.action) }
+        return strongest.map { UnitEffect($0.value, $0.key) }.sorted()
+    }
+}
+
+/// Where a generated file belongs in an apply run: its step and the units its change affects.
+public struct ApplyClass: Sendable, Equatable {
+    public let step: ApplyStep
+    public let effects: [UnitEffect]
+}
+
+/// The one table that maps back ends and files to apply steps and unit actions. `pigstyc compile`
+/// writes it into every bundle (`apply.list`), `plan`/`ship` order steps by it, and a future
+/// `pigstyc diff` asks it which units a changed file reloads or restarts.
+public enum ApplyTable {
+    /// How a unit name is found: fixed, or the file name without its extension (Redis instances run
+    /// as `<cluster>-<node>-<port>.service`, configured by `/etc/redis/<same>.conf`).
+    enum UnitName: Sendable {
+        case fixed(String)
+        case fileStem
+    }
+
+    struct Rule: Sendable {
+        /// Producer kinds (the part of `producer` before `:`) or back-end names; empty: any producer.
+        let kinds: Set<String>
+        /// A glob over the file's path; `*` also matches `/`.
+        let path: String
+        let step: ApplyStep
+        let effects: [(UnitAction, UnitName)]
+    }
+
+    private static func rule(_ kinds: [String], _ path: String, _ step: ApplyStep,
+                             _ effects: (UnitAction, UnitName)...) -> Rule {
+        Rule(kinds: Set(kinds), path: path, step: step, effects: effects)
+    }
+
+    /// First match wins. Rows with no kinds match on the path alone, so back ends that are not on
+    /// this branch yet (nginx, dnsmasq, metrics, alerts, grafana) are classified by the files they write.
+    static let rules: [Rule] = [
+        // node baseline
+        rule(["vip"], "/etc/keepalived/keepalived.conf", .node, (.reload, .fixed("keepalived"))),
+        rule([], "/etc/keepalived/*", .node, (.reload, .fixed("keepalived"))),
+        // HAProxy: the daemon and its own services; PostgreSQL services come after the clusters
+        rule(["pg_service"], "/etc/haproxy/*", .service, (.reload, .fixed("haproxy"))),
+        rule([], "/etc/haproxy/*", .haproxy, (.reload, .fixed("haproxy"))),
+        // INFRA: registrations other modules write onto infra nodes
+        rule([], "/etc/nginx/conf.d/haproxy/*", .register, (.reload, .fixed("nginx"))),
+        rule([], "/etc/dnsmasq.d/pigsty/default", .infra),
+        rule([], "/etc/dnsmasq.d/pigsty/*", .register),               // hostsdir is watched
+        rule([], "/infra/targets/infra/*", .infra),                   // file_sd is watched
+        rule([], "/infra/targets/*", .register),
+        rule([], "/infra/datasources/*", .register),                  // loaded through Grafana's API
+        // INFRA: the services themselves
+        rule([], "/etc/nginx/*", .infra, (.reload, .fixed("nginx"))),
+        rule([], "/etc/dnsmasq.conf", .infra, (.restart, .fixed("dnsmasq"))),
+        rule([], "/etc/dnsmasq.d/*", .infra, (.restart, .fixed("dnsmasq"))),
+        rule([], "/etc/systemd/system/dnsmasq.service", .infra, (.restart, .fixed("dnsmasq"))),
+        rule([], "/infra/prometheus.yml", .infra, (.reload, .fixed("vmetrics"))),
+        rule([], "/etc/default/vmetrics", .infra, (.restart, .fixed("vmetrics"))),
+        rule([], "/etc/default/vlogs", .infra, (.restart, .fixed("vlogs"))),
+        rule([], "/etc/default/vtraces", .infra, (.restart, .fixed("vtraces"))),
+        rule([], "/infra/rules/*", .infra, (.reload, .fixed("vmalert"))),
+        rule([], "/etc/default/vmalert", .infra, (.restart, .fixed("vmalert"))),
+        rule([], "/etc/alertmanager.yml", .infra, (.reload, .fixed("alertmanager"))),
+        rule([], "/etc/default/alertmanager", .infra, (.restart, .fixed("alertmanager"))),
+        rule([], "/etc/blackbox.yml", .infra, (.reload, .fixed("blackbox_exporter"))),
+        rule([], "/etc/default/blackbox_exporter", .infra, (.restart, .fixed("blackbox_exporter"))),
+        rule([], "/etc/grafana/*", .infra, (.restart, .fixed("grafana-server"))),
+        rule(["nginx", "dnsmasq", "metrics", "alerts", "grafana"], "*", .infra),
+        // etcd
+        rule(["etcd"], "/etc/etcd/etcd.conf", .etcd, (.restart, .fixed("etcd"))),
+        rule([], "/etc/etcd/*", .etcd),
+        // MinIO
+        rule([], "/etc/default/minio", .minio, (.restart, .fixed("minio"))),
+        // PostgreSQL: Patroni reloads PostgreSQL's configuration (pg_hba, parameters) on reload
+        rule(["patroni"], "/pg/conf/*", .pgsql, (.reload, .fixed("patroni"))),
+        rule(["pg_hba", "hba"], "/pg/data/pg_hba.conf", .pgsql, (.reload, .fixed("patroni"))),
+        rule(["postgresql.auto.conf"], "/pg/data/postgresql.auto.conf", .pgsql, (.reload, .fixed("patroni"))),
+        rule([], "/etc/pgbouncer/*", .pgbouncer, (.reload, .fixed("pgbouncer"))),
+        rule([], "/etc/default/vip-manager.yml", .vip, (.restart, .fixed("vip-manager"))),
+        // Redis: one unit per instance
+        rule(["redis"], "/etc/redis/*.conf", .redis, (.restart, .fileStem)),
+    ]
+
+    /// Back-end name or producer kind → step, for files no row above names.
+    static let defaultSteps: [String: ApplyStep] = [
+        "etcd": .etcd, "minio": .minio,
+        "hba": .pgsql, "pg_hba": .pgsql, "patroni": .pgsql, "postgresql.auto.conf": .pgsql,
+        "pgbouncer": .pgbouncer, "pgb_hba": .pgbouncer,
+        "vip": .vip, "redis": .redis,
+        "haproxy": .haproxy, "haproxy_service": .haproxy, "pg_service": .service,
+        "nginx": .infra, "dnsmasq": .infra, "metrics": .infra, "alerts": .infra, "grafana": .infra,
+    ]
+
+    /// The producer's kind: `pg_hba:pg-meta-1` → `pg_hba`.
+    public static func kind(ofProducer producer: String) -> String {
+        String(producer.prefix { $0 != ":" })
+    }
+
+    /// The step and unit effects of a file.
+    public static func classify(path: String, producer: String) -> ApplyClass {
+        let kind = kind(ofProducer: producer)
+        for r in rules where (r.kinds.isEmpty || r.kinds.contains(kind)) && glob(r.path, path) {
+            let effects = r.effects.map { action, name -> UnitEffect in
+                switch name {
+                case .fixed(let unit): return UnitEffect(action, unit)
+                case .fileStem:
+                    let base = path.split(separator: "/").last.map(String.init) ?? path
+                    let stem = base.lastIndex(of: ".").map { String(base[..<$0]) } ?? base
+                    return UnitEffect(action, stem)
+                }
+            }
+            return ApplyClass(step: r.step, effects: effects.filter { isUnitName($0.unit) })
+        }
+        if let step = defaultSteps[kind] { return ApplyClass(step: step, effects: []) }
+        // Unknown producers: by where the file goes; otherwise node baseline (no unit touched).
+        if path.hasPrefix("/pg/") { return ApplyClass(step: .pgsql, effects: []) }
+        if path.hasPrefix("/etc/redis/") { return ApplyClass(step: .redis, effects: []) }
+        if path.hasPrefix("/infra/") { return ApplyClass(step: .infra, effects: []) }
+        return ApplyClass(step: .node, effects: [])
+    }
+
+    public static func classify(_ file: GeneratedFile) -> ApplyClass { classify(path: file.path, producer: file.producer) }
+
+    /// The units to reload or restart when `file` changes (empty: none, e.g. watched directories).
+    public static func effects(of file: GeneratedFile) -> [UnitEffect] { classify(file).effects }
+
+    /// The units to reload or restart when the files at `paths` (with their producers) change,
+    /// merged: one effect per unit, restart over reload.
+    public static func effects(ofChanged files: [(path: String, producer: String)]) -> [UnitEffect] {
+        UnitEffect.merged(files.flatMap { classify(path: $0.path, producer: $0.producer).effects })
+    }
+
+    public static func step(of file: GeneratedFile) -> ApplyStep { classify(file).step }
+
+    /// A name systemctl accepts as a unit, safe to hand to it as one argument.
+    public static func isUnitName(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 200 && s.first != "-" && s.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") || b == UInt8(ascii: ".")
+                || b == UInt8(ascii: "@") || b == UInt8(ascii: ":")
+        }
+    }
+
+    /// `*` matches any run of characters, `/` included.
+    static func glob(_ pattern: String, _ text: String) -> Bool {
+        fnmatch(pattern, text, 0) == 0
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import PigstyCompiler
+import PigstyDiagnostics
+import PigstyInventory
+
+struct BundleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bundle",
+        abstract: "Write one deterministic <node>.tar.gz apply bundle per node, and SHA256SUMS, to DIR.")
+
+    @Argument(help: "The inventory file.")
+    var inventory: String = "pigsty.yml"
+
+    @Option(name: .shortAndLong, help: "Output directory (created if missing).")
+    var output: String
+
+    @Option(name: .shortAndLong, help: "Only these nodes: IPs, groups or clusters, comma-separated (as Ansible's -l).")
+    var limit: String?
+
+    @Option(help: "Node facts file (as for compile).")
+    var facts: String?
+
+    @Flag(help: "Treat unknown parameters as errors.")
+    var strict = false
+
+    func run() throws {
+        let sink = DiagnosticSink()
+        let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
+        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, format: .text, sink: sink)
+        let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
+        let writer = TreeWriter(tree: tree)
+        var sums = ""
+        do {
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            for node in tree.nodeNames where nodes.contains(node) {
+                let bytes = writer.bundle(node: node)
+                let name = "\(node).tar.gz"
+                try Data(bytes).write(to: URL(fileURLWithPath: output).appendingPathComponent(name), options: .atomic)
+                sums += "\(TreeWriter.sha256(bytes))  \(name)\n"
+            }
+            try Data(sums.utf8).write(to: URL(fileURLWithPath: output).appendingPathComponent("SHA256SUMS"), options: .atomic)
+        } catch {
+            printError("pigstyc: error: cannot write \(output): \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        printError("pigstyc: wrote \(nodes.count) bundle\(nodes.count == 1 ? "" : "s") to \(output)/")
+    }
+}

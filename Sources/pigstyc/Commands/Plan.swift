@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import PigstyCompiler
+import PigstyDiagnostics
+import PigstyInventory
+
+struct Plan: ParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    static let configuration = CommandConfiguration(
+        abstract: "Print the order in which nodes apply their bundles: waves of nodes that may run in parallel.",
+        discussion: "A dependency cycle (e.g. two standby clusters following each other) is error PGS0830, exit 1.")
+
+    @Argument(help: "The inventory file.")
+    var inventory: String = "pigsty.yml"
+
+    @Option(name: .shortAndLong, help: "Only these nodes: IPs, groups or clusters, comma-separated (as Ansible's -l).")
+    var limit: String?
+
+    @Option(help: "text or json.")
+    var format: Format = .text
+
+    @Option(help: "Node facts file (as for compile).")
+    var facts: String?
+
+    @Flag(help: "Treat unknown parameters as errors.")
+    var strict = false
+
+    func run() throws {
+        let sink = DiagnosticSink()
+        let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
+        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, format: .text, sink: sink)
+        let planSink = DiagnosticSink()
+        for f in sink.sources.values { planSink.register(f) }
+        guard let full = ApplyPlan.make(graph, tree: tree, sink: planSink) else {
+            printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(planSink.sorted, inputs: [inventory]))
+            throw ExitCode(1)
+        }
+        let nodes = try Inputs.select(limit, graph: graph, among: graph.nodes.map(\.ip))
+        let plan = full.limited(to: nodes)
+        switch format {
+        case .text: print(plan.text, terminator: "")
+        case .json:
+            let waves: [[String: Any]] = plan.waves.map {
+                ["name": $0.name, "steps": $0.steps.map(\.rawValue), "nodes": $0.nodes]
+            }
+            let data = try JSONSerialization.data(withJSONObject: ["waves": waves], options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}

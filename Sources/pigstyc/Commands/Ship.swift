@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import PigstyCompiler
+import PigstyDiagnostics
+import PigstyInventory
+
+struct Ship: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy each node's bundle over SSH and run its apply.sh, wave by wave as `plan` orders them.",
+        discussion: """
+        Every node of a wave gets its bundle on standard input and runs apply.sh --only <the wave's \
+        steps>; the next wave starts only when the whole wave succeeded. Exit status 1 when a node \
+        failed (later waves are not run).
+        """)
+
+    @Argument(help: "The inventory file.")
+    var inventory: String = "pigsty.yml"
+
+    @Option(name: .shortAndLong, help: "Only these nodes: IPs, groups or clusters, comma-separated (as Ansible's -l).")
+    var limit: String?
+
+    @Option(help: "The SSH command, split on blanks; the target and the remote command are appended.")
+    var ssh: String = "ssh -o BatchMode=yes"
+
+    @Option(help: "How many nodes of a wave run at once.")
+    var parallel: Int = 4
+
+    @Flag(help: "Print the commands per wave; connect nowhere.")
+    var dryRun = false
+
+    @Option(help: "Node facts file (as for compile).")
+    var facts: String?
+
+    @Flag(help: "Treat unknown parameters as errors.")
+    var strict = false
+
+    func validate() throws {
+        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
+        guard !ssh.split(whereSeparator: \.isWhitespace).isEmpty else { throw ValidationError("--ssh is empty") }
+    }
+
+    func run() throws {
+        let sink = DiagnosticSink()
+        let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
+        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, format: .text, sink: sink)
+        let planSink = DiagnosticSink()
+        for f in sink.sources.values { planSink.register(f) }
+        guard let full = ApplyPlan.make(graph, tree: tree, sink: planSink) else {
+            printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(planSink.sorted, inputs: [inventory]))
+            throw ExitCode(1)
+        }
+        let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
+        let writer = TreeWriter(tree: tree)
+        var bundles: [String: [UInt8]] = [:], steps: [String: Set<ApplyStep>] = [:], targets: [String: Shipper.Target] = [:]
+        for node in tree.nodeNames where nodes.contains(node) {
+            bundles[node] = writer.bundle(node: node)
+            steps[node] = Set(ApplyBundle.steps(tree.files(on: node)))
+            if let n = graph.node(node), let t = Shipper.target(for: n) { targets[node] = t }
+        }
+        let options = Shipper.Options(ssh: ssh.split(whereSeparator: \.isWhitespace).map(String.init),
+                                      parallel: parallel, dryRun: dryRun)
+        let shipper = Shipper(plan: full.limited(to: nodes), targets: targets, bundles: bundles, steps: steps, options: options)
+        let result = shipper.run { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+        if !result.ok { throw ExitCode(1) }
+    }
+}

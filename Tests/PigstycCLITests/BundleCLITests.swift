@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+/// `plan`, `bundle` and `ship` end to end. Ship runs under `unshare -n` with a fake SSH command
+/// that records its calls and runs the remote command locally against a temporary root.
+struct BundleCLITests {
+    static let trio = ["golden/cluster-trio/pigsty.yml", "--facts", "golden/cluster-trio/facts.yml"]
+
+    @Test func planPrintsWaves() throws {
+        let r = try CLITests.run(["plan"] + Self.trio)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == """
+        wave 1  infra          node,haproxy,infra   10.10.10.10
+        wave 2  node           node,haproxy         10.10.10.11 10.10.10.12
+        wave 3  etcd           etcd                 10.10.10.10 10.10.10.11 10.10.10.12
+        wave 4  pgsql-primary  pgsql,pgbouncer,vip  10.10.10.11
+        wave 5  pgsql-replica  pgsql,pgbouncer,vip  10.10.10.10 10.10.10.12
+        wave 6  service        service              10.10.10.10 10.10.10.11 10.10.10.12
+        wave 7  register       register             10.10.10.10
+        wave 8  redis          redis                10.10.10.12
+        8 waves, 3 nodes
+
+        """)
+        let json = try CLITests.run(["plan", "--format", "json", "-l", "10.10.10.12"] + Self.trio)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let waves = try #require(obj["waves"] as? [[String: Any]])
+        #expect(waves.map { $0["name"] as? String } == ["node", "etcd", "pgsql-replica", "service", "redis"])
+        let none = try CLITests.run(["plan", "-l", "pg-nothing"] + Self.trio)
+        #expect(none.status == 2)
+        #expect(none.stderr.contains("-l: 'pg-nothing' matches no node"))
+    }
+
+    @Test func planReportsACycle() throws {
+        let dir = try CLITests.temp("""
+        all:
+          children:
+            etcd: { hosts: { 10.10.10.10: { etcd_seq: 1 } }, vars: { etcd_cluster: etcd } }
+            pg-a: { hosts: { 10.10.10.11: { pg_seq: 1, pg_role: primary, pg_upstream: 10.10.10.12 } }, vars: { pg_cluster: pg-a } }
+            pg-b: { hosts: { 10.10.10.12: { pg_seq: 1, pg_role: primary, pg_upstream: 10.10.10.11 } }, vars: { pg_cluster: pg-b } }
+          vars: { version: v4.5.0, admin_ip: 10.10.10.10 }
+
+        """)
+        let r = try CLITests.run(["plan"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("pigsty.yml:4:79: error[PGS0830]: the apply order has a cycle"), "\(r.stderr)")
+        let ship = try CLITests.run(["ship", "--dry-run"], cwd: dir)
+        #expect(ship.status == 1)
+    }
+
+    @Test func bundlesAreByteIdenticalAcrossRuns() throws {
+        let dir = try CLITests.temp("")
+        let a = dir.appendingPathComponent("a"), b = dir.appendingPathComponent("b")
+        #expect(try CLITests.run(["bundle"] + Self.trio + ["-o", a.path]).status == 0)
+        #expect(try CLITests.run(["bundle"] + Self.trio + ["-o", b.path]).status == 0)
+        let names = try FileManager.default.contentsOfDirectory(atPath: a.path).sorted()
+        #expect(names == ["10.10.10.10.tar.gz", "10.10.10.11.tar.gz", "10.10.10.12.tar.gz", "SHA256SUMS"])
+        for n in names {
+            #expect(FileManager.default.contents(atPath: a.appendingPathComponent(n).path)
+                    == FileManager.default.contents(atPath: b.appendingPathComponent(n).path), "\(n)")
+        }
+        let check = try Process.runCapturing("/usr/bin/sha256sum", ["-c", "SHA256SUMS"], cwd: a)
+        #expect(check.status == 0, "\(check.stdout)")
+        // The archive holds exactly what compile writes for the node.
+        let out = dir.appendingPathComponent("out")
+        #expect(try CLITests.run(["compile"] + Self.trio + ["-o", out.path]).status == 0)
+        let x = dir.appendingPathComponent("x")
+        try FileManager.default.createDirectory(at: x, withIntermediateDirectories: true)
+        #expect(try Process.runCapturing("/usr/bin/tar", ["-xzf", a.appendingPathComponent("10.10.10.11.tar.gz").path], cwd: x).status == 0)
+        let diff = try Process.runCapturing("/usr/bin/diff", ["-r", out.appendingPathComponent("10.10.10.11").path,
+                                                             x.appendingPathComponent("10.10.10.11").path], cwd: x)
+        #expect(diff.status == 0, "\(diff.stdout)")
+        let limited = dir.appendingPathComponent("l")
+        #expect(try CLITests.run(["bundle"] + Self.trio + ["-o", limited.path, "-l", "10.10.10.10,10.10.10.12"]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: limited.path).sorted()
+                == ["10.10.10.10.tar.gz", "10.10.10.12.tar.gz", "SHA256SUMS"])
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// A fake ssh: logs `target<TAB>command`, fails for one target, otherwise runs the remote command
+    /// locally with apply.sh pointed at `root-<target>`.
+    static func fakeSSH(in dir: URL, failing: String) throws -> URL {
+        let url = dir.appendingPathComponent("fake-ssh")
+        try """
+        #!/bin/bash
+        set -u
+        target=$1
+        cmd=$2
+        printf '%s\\t%s\\n' "$target" "$cmd" >> '\(dir.path)/calls.log'
+        if [ "$target" = '\(failing)' ]; then cat >/dev/null; echo 'apply failed on purpose'; exit 7; fi
+        root='\(dir.path)/root-'"$target"
+        mkdir -p "$root"
+        cmd=${cmd/apply.sh --only/apply.sh --root $root --force --only}
+        exec bash -c "$cmd"
+
+        """.write(to: url, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+        return url
+    }
+
+    static func ship(_ args: [String]) throws -> Process.Captured {
+        try Process.runCapturing("/usr/bin/unshare", ["-n", CLITests.binary.path, "ship"] + args, cwd: CLITests.root)
+    }
+
+    @Test func shipRunsWaveByWaveAndStopsAfterAFailedWave() throws {
+        let dir = try CLITests.temp("")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fake = try Self.fakeSSH(in: dir, failing: "10.10.10.11")
+        let r = try Self.ship(Self.trio + ["--ssh", fake.path, "--parallel", "2"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        let calls = try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: "\t")[0] }
+        // Wave 1 (infra: .10) and wave 2 (node: .11 fails, .12 still runs); nothing after.
+        #expect(calls.sorted() == ["10.10.10.10", "10.10.10.11", "10.10.10.12"])
+        #expect(r.stdout.contains("[wave 1/8 infra] 10.10.10.10 ok"))
+        #expect(r.stdout.contains("[wave 2/8 node] 10.10.10.11 failed (exit 7)"))
+        #expect(r.stdout.contains("apply failed on purpose"))
+        #expect(r.stdout.contains("[wave 2/8 node] 10.10.10.12 ok"))
+        #expect(!r.stdout.contains("wave 3/8"))
+        #expect(r.stdout.contains("not run: etcd, pgsql-primary, pgsql-replica, service, register, redis"))
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/root-10.10.10.12/etc/haproxy/haproxy.cfg"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/root-10.10.10.12/etc/etcd/etcd.conf"))
+    }
+
+    @Test func shipAppliesEveryWave() throws {
+        let dir = try CLITests.temp("")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fake = try Self.fakeSSH(in: dir, failing: "none")
+        let r = try Self.ship(Self.trio + ["--ssh", fake.path])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.hasSuffix("ship: 3 nodes ok\n"))
+        let calls = try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8).split(separator: "\n")
+        #expect(calls.contains { $0.hasPrefix("10.10.10.11\t") && $0.hasSuffix("apply.sh --only 'pgsql,pgbouncer,vip'") })
+        for (node, path) in [("10.10.10.10", "/etc/etcd/etcd.conf"), ("10.10.10.11", "/pg/data/pg_hba.conf"),
+                             ("10.10.10.12", "/etc/haproxy/conf.d/pg-test-primary.cfg")] {
+            #expect(FileManager.default.fileExists(atPath: dir.path + "/root-\(node)" + path), "\(node)\(path)")
+        }
+        let dry = try Self.ship(Self.trio + ["--ssh", fake.path, "--dry-run", "-l", "10.10.10.12"])
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("[wave 1/5 node] 10.10.10.12 would run: '\(fake.path)' '10.10.10.12' 'set -eu;"))
+        #expect(dry.stdout.hasSuffix("(dry run: nothing was run)\n"))
+        #expect(try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8).split(separator: "\n").count == calls.count)
+    }
+}
