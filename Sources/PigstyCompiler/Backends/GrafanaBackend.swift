@@ -13,6 +13,7 @@ struct GrafanaBackend: Backend {
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         let infra = graph.nodes(inGroup: "infra")
+        let registered = infra.isEmpty ? [] : Self.registered(graph)
         for node in infra {
             let producer = "\(name):\(node.ip)"
             let inventory = graph.inventoryName
@@ -28,7 +29,7 @@ struct GrafanaBackend: Backend {
                                    owner: "grafana", group: "grafana", mode: 0o644, producer: producer), on: node.ip)
             tree.add(GeneratedFile(path: "/etc/grafana/provisioning/datasources/pigsty.yml",
                                    content: Header.hash("Grafana datasources", node: node.ip, inventory: inventory)
-                                       + Self.render(Self.datasources(graph, on: node)),
+                                       + Self.render(Self.datasources(on: node, registered: registered)),
                                    owner: "root", group: "grafana", mode: 0o640, producer: producer), on: node.ip)
         }
     }
@@ -157,8 +158,13 @@ struct GrafanaBackend: Backend {
     /// Every datasource an infra node's Grafana has once Pigsty's playbooks ran, names unique,
     /// in order: fixed ones, then per infra node, then per PostgreSQL instance and database.
     static func datasources(_ graph: ResourceGraph, on node: NodeResource) -> [Datasource] {
+        datasources(on: node, registered: registered(graph))
+    }
+
+    /// The fixed datasources of `node` followed by `registered` (see `registered(_:)`), names unique.
+    static func datasources(on node: NodeResource, registered: [Datasource]) -> [Datasource] {
         let h = node.host
-        var list: [Datasource] = [
+        let list: [Datasource] = [
             Datasource(name: "Metrics", uid: "ds-prometheus", type: "prometheus",
                        url: "http://127.0.0.1:\(port(h, "vmetrics_port", 8428))", isDefault: true,
                        jsonData: metricsJSON),
@@ -175,6 +181,13 @@ struct GrafanaBackend: Backend {
                        url: "http://127.0.0.1:\(port(h, "vtraces_port", 10428))/select/jaeger"),
             Datasource(name: "Static", uid: "ds-static", type: "marcusolsson-static-datasource"),
         ]
+        return unique(list + registered)
+    }
+
+    /// What Pigsty registers through the API, the same on every infra node: each infra node's
+    /// Victoria datasources, then every PostgreSQL instance's databases.
+    static func registered(_ graph: ResourceGraph) -> [Datasource] {
+        var list: [Datasource] = []
         // roles/infra register.yml: each infra node registers its own Victoria databases on all.
         for infra in graph.nodes(inGroup: "infra") {
             let i = infra.host
@@ -216,7 +229,7 @@ struct GrafanaBackend: Backend {
                     secureJsonData: [Field("password", .string(text(p, "pg_monitor_password", "DBUser.Monitor")))]))
             }
         }
-        return unique(list)
+        return list
     }
 
     static let metricsJSON: [Field] = [
