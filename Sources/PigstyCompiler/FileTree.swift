@@ -39,7 +39,7 @@ public struct FileTree: Sendable {
     /// Adds a file. The same path with the same content is fine (several resources may agree);
     /// different content is recorded as a conflict, and the first version is kept.
     public mutating func add(_ file: GeneratedFile, on node: String) {
-        guard file.path.hasPrefix("/"), !file.path.split(separator: "/").contains("..") else {
+        guard file.path.hasPrefix("/"), !Self.hasParentComponent(file.path) else {
             conflicts.append((node, file.path, [file.producer, "invalid path"]))
             return
         }
@@ -63,6 +63,22 @@ public struct FileTree: Sendable {
             guard nodes[node] != nil else { nodes[node] = theirs; continue }
             for file in theirs.values { add(file, on: node) }
         }
+    }
+
+    /// Whether a path has a `..` component (checked byte by byte: this runs for every file).
+    static func hasParentComponent(_ path: String) -> Bool {
+        var length = 0, dots = 0
+        for c in path.utf8 {
+            if c == 0x2F {
+                if length == 2 && dots == 2 { return true }
+                length = 0
+                dots = 0
+            } else {
+                length += 1
+                if c == 0x2E { dots += 1 }
+            }
+        }
+        return length == 2 && dots == 2
     }
 
     /// Node IPs in a stable order (numeric by octet, then as text for anything else).

@@ -51,7 +51,9 @@ public struct TreeWriter {
             out.append(("\(node)/files\(f.path)", f.content, f.mode))
         }
         out.append(("\(node)/manifest.json", Self.manifest(node: node, files: entries), 0o644))
-        out.append(("\(node)/apply.list", ApplyBundle.list(node: node, files: files), 0o644))
+        var digests: [String: String] = [:]
+        for (f, digest, _) in entries { digests[f.path] = digest }
+        out.append(("\(node)/apply.list", ApplyBundle.list(node: node, files: files, digests: digests), 0o644))
         out.append(("\(node)/apply.sh", ApplyBundle.script, 0o755))
         return out
     }

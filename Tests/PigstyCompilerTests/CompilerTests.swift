@@ -65,6 +65,14 @@ struct CompilerTests {
         #expect(conflictSink.diagnostics.contains { $0.id == "PGS0810" && $0.message.contains("(a:x, b:x)") })
     }
 
+    @Test func pathsWithAParentComponentAreRefused() {
+        for bad in ["/a/../b", "/..", "/a/..", "/../etc"] { #expect(FileTree.hasParentComponent(bad), "\(bad)") }
+        for good in ["/a/b", "/a/...", "/a/.b", "/a..", "/..a/b", "/a/./b"] { #expect(!FileTree.hasParentComponent(good), "\(good)") }
+        var tree = FileTree()
+        tree.add(GeneratedFile(path: "/etc/../root/x", content: "", producer: "t"), on: "10.0.0.1")
+        #expect(tree.fileCount == 0 && tree.conflicts.count == 1)
+    }
+
     @Test func nodeNamesSortByOctetsThenText() {
         var tree = FileTree()
         for ip in ["10.10.10.10", "10.10.10.2", "9.1.1.1", "010.10.10.2"] {

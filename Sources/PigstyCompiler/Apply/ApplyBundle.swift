@@ -84,13 +84,17 @@ public enum ApplyBundle {
     ///     user   <step>  <name>
     ///     dir    <step>  <owner>  <group>  <mode>  <path>
     ///     file   <step>  <sha256>  <owner>  <group>  <mode>  <units: action:unit,… or ->  <path>
-    public static func list(node: String, files: [GeneratedFile]) -> String {
+    /// `digests` may give the files' sha256 by path when the caller has them already.
+    public static func list(node: String, files: [GeneratedFile], digests: [String: String] = [:]) -> String {
         let entries = entries(files)
         var out = "pigstyc-apply\t\(formatVersion)\nnode\t\(node)\n"
         var seenGroups = Set(["root"]), seenUsers = Set(["root"]), seenDirs = Set<String>()
+        // One pass to group by step (filtering per step would copy every entry once per step).
+        var byStep: [ApplyStep: [Int]] = [:]
+        for i in entries.indices { byStep[entries[i].apply.step, default: []].append(i) }
         for step in ApplyStep.allCases {
-            let mine = entries.filter { $0.apply.step == step }
-            guard !mine.isEmpty else { continue }
+            guard let indices = byStep[step] else { continue }
+            let mine = indices.lazy.map { entries[$0] }
             for e in mine where seenGroups.insert(e.file.group).inserted { out += "group\t\(step.rawValue)\t\(e.file.group)\n" }
             for e in mine where seenUsers.insert(e.file.owner).inserted { out += "user\t\(step.rawValue)\t\(e.file.owner)\n" }
             for e in mine {
@@ -103,9 +107,9 @@ public enum ApplyBundle {
                 }
             }
             for e in mine {
-                let bytes = Array(e.file.content.utf8)
+                let digest = digests[e.file.path] ?? TreeWriter.sha256(e.file.content)
                 let units = e.apply.effects.isEmpty ? "-" : e.apply.effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
-                out += "file\t\(step.rawValue)\t\(TreeWriter.sha256(bytes))\t\(e.file.owner)\t\(e.file.group)\t\(e.file.modeText)\t\(units)\t\(e.file.path)\n"
+                out += "file\t\(step.rawValue)\t\(digest)\t\(e.file.owner)\t\(e.file.group)\t\(e.file.modeText)\t\(units)\t\(e.file.path)\n"
             }
         }
         return out
