@@ -13,7 +13,7 @@ public enum Compiler {
     /// the results are merged in back-end order, which keeps the output and the diagnostics the
     /// same as a sequential run.
     public static func emit(_ graph: ResourceGraph, sink: DiagnosticSink, backends: [any Backend] = Backends.all) -> FileTree? {
-        let results = ResultSlots(count: backends.count)
+        let results = ConcurrentSlots<(FileTree, [Diagnostic])>(count: backends.count)
         DispatchQueue.concurrentPerform(iterations: backends.count) { i in
             var own = FileTree()
             let ownSink = DiagnosticSink()
@@ -57,17 +57,18 @@ public enum Compiler {
     }
 }
 
-/// One result per back end, written from concurrent iterations (each index once) and read after.
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [(FileTree, [Diagnostic])?]
+/// One value per index, written from concurrent iterations (each index at most once) and read after.
+final class ConcurrentSlots<Value>: @unchecked Sendable {
+    private var slots: [Value?]
     private let lock = NSLock()
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func set(_ i: Int, _ value: (FileTree, [Diagnostic])) {
+    func set(_ i: Int, _ value: Value) {
         lock.lock(); defer { lock.unlock() }
         slots[i] = value
     }
 
-    var values: [(FileTree, [Diagnostic])] { slots.compactMap { $0 } }
+    /// The values set, in index order.
+    var values: [Value] { slots.compactMap { $0 } }
 }

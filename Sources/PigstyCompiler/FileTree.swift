@@ -22,7 +22,10 @@ public struct GeneratedFile: Sendable, Equatable {
     }
 
     /// The mode as `0644`.
-    public var modeText: String {
+    public var modeText: String { Self.modeText(mode) }
+
+    /// Permission bits as four octal digits, e.g. `0644`.
+    public static func modeText(_ mode: Int) -> String {
         let s = String(mode, radix: 8)
         return String(repeating: "0", count: max(0, 4 - s.count)) + s
     }

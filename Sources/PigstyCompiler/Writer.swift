@@ -142,7 +142,7 @@ public struct TreeWriter {
     /// below `root`). The first error in node order is the one reported.
     private func writeNodes(into root: String) throws {
         let nodes = tree.nodeNames
-        let errors = ErrorSlots(count: nodes.count)
+        let errors = ConcurrentSlots<Error>(count: nodes.count)
         DispatchQueue.concurrentPerform(iterations: nodes.count) { i in
             do {
                 var made: Set<String> = [root]
@@ -155,7 +155,7 @@ public struct TreeWriter {
                 errors.set(i, error)
             }
         }
-        if let first = errors.first { throw first }
+        if let first = errors.values.first { throw first }
     }
 
     /// Removes a previous output tree, its node directories side by side.
@@ -234,19 +234,4 @@ public struct TreeWriter {
         for path in expected.keys where !present.contains(path) { out.append("missing: \(path)") }
         return out.sorted { $0.dropFirst(9) < $1.dropFirst(9) }
     }
-}
-
-/// Errors of concurrent iterations, by index.
-private final class ErrorSlots: @unchecked Sendable {
-    private var slots: [Error?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ error: Error) {
-        lock.lock(); defer { lock.unlock() }
-        slots[i] = error
-    }
-
-    var first: Error? { slots.compactMap { $0 }.first }
 }

@@ -172,19 +172,3 @@ struct TarballTests {
         #expect(try runTool("/usr/bin/gzip", ["-t", "s.tar.gz"], cwd: dir).status == 0)
     }
 }
-
-/// Runs a program; status and combined output.
-func runTool(_ exe: String, _ args: [String], cwd: URL, input: Data? = nil) throws -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: exe)
-    p.arguments = args
-    p.currentDirectoryURL = cwd
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-}

@@ -44,9 +44,6 @@ struct DnsmasqMetricsRealToolTests {
     """
 
     static func which(_ name: String) -> String? { RedisRealToolTests.which(name) }
-    static func run(_ exe: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        try RedisRealToolTests.run(exe, args)
-    }
 
     static func compile() throws -> [GeneratedFile] {
         let tree = try emit(inventory, [DnsmasqBackend(), MetricsBackend()]).tree
@@ -131,12 +128,12 @@ struct DnsmasqMetricsRealToolTests {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (conf, _) = try Self.stageDnsmasq(Self.compile(), in: dir, port: 5353)
-        let ok = try Self.run(dnsmasq, ["--test", "--conf-file=\(conf.path)"])
+        let ok = try runTool(dnsmasq, ["--test", "--conf-file=\(conf.path)"])
         #expect(ok.status == 0, "\(ok.output)")
         #expect(ok.output.contains("syntax check OK"))
         let broken = dir.appendingPathComponent("broken.conf")
         try (String(contentsOf: conf, encoding: .utf8) + "listen-adress=127.0.0.1\n").write(to: broken, atomically: false, encoding: .utf8)
-        let bad = try Self.run(dnsmasq, ["--test", "--conf-file=\(broken.path)"])
+        let bad = try runTool(dnsmasq, ["--test", "--conf-file=\(broken.path)"])
         #expect(bad.status != 0)
         #expect(bad.output.contains("bad option"), "\(bad.output)")
     }
@@ -200,7 +197,7 @@ struct DnsmasqMetricsRealToolTests {
         })
         #expect(jobs == ["infra", "node", "ping", "etcd", "minio", "pgsql", "patroni", "redis", "pgrds"])
         let prom = try Self.stagePrometheus(files, in: dir)
-        let ok = try Self.run(promtool, ["check", "config", prom.path])
+        let ok = try runTool(promtool, ["check", "config", prom.path])
         #expect(ok.status == 0, "\(ok.output)")
         #expect(ok.output.contains("SUCCESS"))
         for job in jobs.sorted() {
@@ -209,7 +206,7 @@ struct DnsmasqMetricsRealToolTests {
         // A target file with a misspelt field fails the whole check.
         let node = dir.appendingPathComponent("targets/node/10.10.10.11.yml")
         try (String(contentsOf: node, encoding: .utf8) + "- targetz: [ 10.10.10.11:9100 ]\n").write(to: node, atomically: false, encoding: .utf8)
-        let bad = try Self.run(promtool, ["check", "config", prom.path])
+        let bad = try runTool(promtool, ["check", "config", prom.path])
         #expect(bad.status != 0)
         #expect(bad.output.contains("field targetz not found"), "\(bad.output)")
     }
@@ -222,18 +219,18 @@ struct DnsmasqMetricsRealToolTests {
         let rules = try #require(Self.compile().first { $0.path == "/infra/rules/agent.yml" }).content
         let good = dir.appendingPathComponent("agent.yml")
         try rules.write(to: good, atomically: false, encoding: .utf8)
-        let p = try Self.run(promtool, ["check", "rules", good.path])
+        let p = try runTool(promtool, ["check", "rules", good.path])
         #expect(p.status == 0, "\(p.output)")
         #expect(p.output.contains("SUCCESS: 14 rules found"), "\(p.output)")
-        let v = try Self.run(vmalert, ["-dryRun", "-rule=\(good.path)", "-loggerLevel=ERROR"])
+        let v = try runTool(vmalert, ["-dryRun", "-rule=\(good.path)", "-loggerLevel=ERROR"])
         #expect(v.status == 0, "\(v.output)")
 
         let broken = dir.appendingPathComponent("broken.yml")
         try rules.replacingOccurrences(of: #"up{job="etcd"}"#, with: #"up{job="etcd""#).write(to: broken, atomically: false, encoding: .utf8)
-        let pb = try Self.run(promtool, ["check", "rules", broken.path])
+        let pb = try runTool(promtool, ["check", "rules", broken.path])
         #expect(pb.status != 0)
         #expect(pb.output.contains("etcd_up"), "\(pb.output)")
-        let vb = try Self.run(vmalert, ["-dryRun", "-rule=\(broken.path)", "-loggerLevel=ERROR"])
+        let vb = try runTool(vmalert, ["-dryRun", "-rule=\(broken.path)", "-loggerLevel=ERROR"])
         #expect(vb.status != 0)
         #expect(vb.output.contains("etcd_up"), "\(vb.output)")
     }

@@ -67,19 +67,10 @@ struct HAProxyRealToolTests {
 
     /// `haproxy -c -f haproxy.cfg -f conf.d/` inside a network namespace; exit status and output.
     func check(_ dir: URL, haproxy: String) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         // Unprivileged runs need a user namespace to create the network namespace.
-        p.arguments = (getuid() == 0 ? ["-n"] : ["-r", "-n"])
+        try runTool("/usr/bin/unshare", (getuid() == 0 ? ["-n"] : ["-r", "-n"])
             + [haproxy, "-c", "-f", dir.appendingPathComponent("haproxy.cfg").path,
-               "-f", dir.appendingPathComponent("conf.d").path + "/"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+               "-f", dir.appendingPathComponent("conf.d").path + "/"])
     }
 
     @Test func generatedConfigurationPassesHAProxyCheck() throws {

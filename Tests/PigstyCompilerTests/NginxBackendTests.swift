@@ -241,18 +241,10 @@ struct NginxBackendTests {
         for name in ["link-cert", "sign-cert"] {
             let url = dir.appendingPathComponent(name)
             try file(t, "/etc/nginx/\(name)").write(to: url, atomically: true, encoding: .utf8)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: shellcheck)
             // SC2086: $OPTIONS is split into words on purpose; SC2016: inventory values are
             // single-quoted so that nothing in them expands.
-            p.arguments = ["-e", "SC2086,SC2016", url.path]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = pipe
-            try p.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "shellcheck \(name):\n\(output)")
+            let (status, output) = try runTool(shellcheck, ["-e", "SC2086,SC2016", url.path])
+            #expect(status == 0, "shellcheck \(name):\n\(output)")
         }
         #expect(try file(t, "/etc/nginx/sign-cert").contains("OPTIONS=${1-'--dry-run `x` $HOME'}"))
     }

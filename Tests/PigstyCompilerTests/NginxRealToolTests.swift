@@ -38,19 +38,6 @@ struct NginxRealToolTests {
         return dirs.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static func run(_ exe: String, _ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     func generate() throws -> FileTree {
         let out = try emit(Self.inventory, [NginxBackend()])
         #expect(!out.sink.hasErrors)
@@ -67,7 +54,7 @@ struct NginxRealToolTests {
         for dir in ["etc/nginx/conf.d/haproxy", "log", "tmp", "certs"] {
             try fm.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
         }
-        let (status, output) = try Self.run(openssl, [
+        let (status, output) = try runTool(openssl, [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=pigstyc-test",
             "-keyout", "\(r)/certs/test.key", "-out", "\(r)/certs/test.crt"])
         #expect(status == 0, "openssl: \(output)")
@@ -110,7 +97,7 @@ struct NginxRealToolTests {
     /// `nginx -t` on the staged tree inside a network namespace.
     func check(_ root: URL, nginx: String) throws -> (Int32, String) {
         let r = root.path
-        return try Self.run("/usr/bin/unshare", (getuid() == 0 ? ["-n"] : ["-r", "-n"])
+        return try runTool("/usr/bin/unshare", (getuid() == 0 ? ["-n"] : ["-r", "-n"])
             + [nginx, "-t", "-e", "stderr", "-p", r + "/", "-c", "\(r)/etc/nginx/nginx.conf"])
     }
 

@@ -41,19 +41,11 @@ struct PatroniRealToolTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("patroni.yml")
         try text.write(to: file, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["-n", Self.patroni, "--validate-config", file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        let (status, output) = try runTool("/usr/bin/unshare", ["-n", Self.patroni, "--validate-config", file.path])
+        let lines = output.split(separator: "\n").map(String.init)
         let real = lines.filter { line in !Self.environmentOnly.contains { line.contains($0) } }
-        if process.terminationStatus != 0 && real.isEmpty && lines.isEmpty {
-            return ["patroni exited with \(process.terminationStatus) and no message"]
+        if status != 0 && real.isEmpty && lines.isEmpty {
+            return ["patroni exited with \(status) and no message"]
         }
         return real
     }

@@ -50,21 +50,6 @@ struct RedisRealToolTests {
         return nil
     }
 
-    /// Runs a program to completion; returns its exit status and combined output.
-    @discardableResult
-    static func run(_ exe: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     static func tempDir() throws -> URL {
         // Short: the unix socket path must fit in 108 bytes.
         let dir = URL(fileURLWithPath: "/tmp/pgsc-\(UUID().uuidString.prefix(8))")
@@ -124,7 +109,7 @@ struct RedisRealToolTests {
         /// redis-cli's answer, or the error that kept it from running.
         func redis(_ args: [String]) -> String {
             do {
-                return try run(cli, ["-s", sock] + (password.isEmpty ? [] : ["-a", password, "--no-auth-warning"]) + args)
+                return try runTool(cli, ["-s", sock] + (password.isEmpty ? [] : ["-a", password, "--no-auth-warning"]) + args)
                     .output.trimmingCharacters(in: .whitespacesAndNewlines)
             } catch { return "redis-cli failed: \(error)" }
         }
@@ -196,7 +181,7 @@ struct RedisRealToolTests {
         let conf = dir.appendingPathComponent("keepalived-\(UUID().uuidString.prefix(6)).conf")
         try content.write(to: conf, atomically: true, encoding: .utf8)
         let script = "\(ip) link add eth0 type veth peer name eth0p && exec \(keepalived) -t -l -f \(conf.path)"
-        let r = try run(unshare, ["-n", "/bin/sh", "-c", script])
+        let r = try runTool(unshare, ["-n", "/bin/sh", "-c", script])
         let messages = r.output.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
         return (r.status, messages)
     }

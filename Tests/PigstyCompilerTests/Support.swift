@@ -38,3 +38,19 @@ func writeForNobody(_ text: String, to url: URL) throws {
     try text.write(to: url, atomically: false, encoding: .utf8)
     giveToNobody(url)
 }
+
+/// Runs a program to completion (standard input empty); exit status and combined output.
+func runTool(_ exe: String, _ args: [String], cwd: URL? = nil) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: exe)
+    p.arguments = args
+    if let cwd { p.currentDirectoryURL = cwd }
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}

@@ -101,7 +101,7 @@ public enum ApplyBundle {
                 let dir = parent(e.file.path)
                 guard dir != "/", seenDirs.insert(dir).inserted else { continue }
                 if let mode = privateDirectories[dir] {
-                    out += "dir\t\(step.rawValue)\t\(e.file.owner)\t\(e.file.group)\t\(modeText(mode))\t\(dir)\n"
+                    out += "dir\t\(step.rawValue)\t\(e.file.owner)\t\(e.file.group)\t\(GeneratedFile.modeText(mode))\t\(dir)\n"
                 } else {
                     out += "dir\t\(step.rawValue)\troot\troot\t0755\t\(dir)\n"
                 }
@@ -118,11 +118,6 @@ public enum ApplyBundle {
     static func parent(_ path: String) -> String {
         guard let i = path.lastIndex(of: "/"), i != path.startIndex else { return "/" }
         return String(path[..<i])
-    }
-
-    static func modeText(_ mode: Int) -> String {
-        let s = String(mode, radix: 8)
-        return String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
 
     /// Quotes a string for a POSIX shell: `'…'`, with `'` written as `'\''`.
