@@ -49,4 +49,20 @@ extension Inputs {
             throw ExitCode(2)
         }
     }
+
+    /// load, check, lower, emit and plan (for `plan` and `ship`): diagnostics go to standard
+    /// error; errors and dependency cycles exit 1.
+    static func planned(inventory: String, facts: String?, strict: Bool) throws
+        -> (graph: ResourceGraph, tree: FileTree, plan: ApplyPlan) {
+        let sink = DiagnosticSink()
+        let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
+        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, format: .text, sink: sink)
+        let planSink = DiagnosticSink()
+        for f in sink.sources.values { planSink.register(f) }
+        guard let plan = ApplyPlan.make(graph, tree: tree, sink: planSink) else {
+            printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(planSink.sorted, inputs: [inventory]))
+            throw ExitCode(1)
+        }
+        return (graph, tree, plan)
+    }
 }

@@ -27,15 +27,7 @@ struct Plan: ParsableCommand {
     var strict = false
 
     func run() throws {
-        let sink = DiagnosticSink()
-        let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
-        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, format: .text, sink: sink)
-        let planSink = DiagnosticSink()
-        for f in sink.sources.values { planSink.register(f) }
-        guard let full = ApplyPlan.make(graph, tree: tree, sink: planSink) else {
-            printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(planSink.sorted, inputs: [inventory]))
-            throw ExitCode(1)
-        }
+        let (graph, _, full) = try Inputs.planned(inventory: inventory, facts: facts, strict: strict)
         let nodes = try Inputs.select(limit, graph: graph, among: graph.nodes.map(\.ip))
         let plan = full.limited(to: nodes)
         switch format {

@@ -40,15 +40,7 @@ struct Ship: ParsableCommand {
     }
 
     func run() throws {
-        let sink = DiagnosticSink()
-        let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
-        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, format: .text, sink: sink)
-        let planSink = DiagnosticSink()
-        for f in sink.sources.values { planSink.register(f) }
-        guard let full = ApplyPlan.make(graph, tree: tree, sink: planSink) else {
-            printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(planSink.sorted, inputs: [inventory]))
-            throw ExitCode(1)
-        }
+        let (graph, tree, full) = try Inputs.planned(inventory: inventory, facts: facts, strict: strict)
         let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
         let writer = TreeWriter(tree: tree)
         var bundles: [String: [UInt8]] = [:], steps: [String: Set<ApplyStep>] = [:], targets: [String: Shipper.Target] = [:]
