@@ -25,8 +25,9 @@ public struct ChangeReport {
                 out += "   \(change.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(change.path)"
                 out += attributes.isEmpty ? "\n" : " (\(attributes.joined(separator: ", ")))\n"
             }
-            for action in ServiceImpact.actions(for: node.files) {
-                out += "   \(action)\n"
+            // The units apply.sh would reload or restart for these files, merged per unit.
+            for effect in ApplyTable.effects(ofChanged: node.files.map { (path: $0.path, producer: $0.file.producer) }) {
+                out += "   \(effect)\n"
             }
             if withContent {
                 for change in node.files {
@@ -39,18 +40,5 @@ public struct ChangeReport {
         }
         out += "\(diff.nodes.count) node\(diff.nodes.count == 1 ? "" : "s"), \(fileCount) file\(fileCount == 1 ? "" : "s") changed.\n"
         return out
-    }
-}
-
-/// The services a set of file changes reloads or restarts, as `apply.sh` would: each file's units
-/// from the apply table, merged per unit (a restart covers a reload).
-public enum ServiceImpact {
-    public static func effects(of changes: [TreeDiff.FileChange]) -> [UnitEffect] {
-        ApplyTable.effects(ofChanged: changes.map { (path: $0.path, producer: $0.file.producer) })
-    }
-
-    /// `restart patroni`-style lines.
-    public static func actions(for changes: [TreeDiff.FileChange]) -> [String] {
-        effects(of: changes).map(\.description)
     }
 }

@@ -14,15 +14,6 @@ public struct TreeDiff: Sendable {
         /// The file as it will be after the change (the old one when it is removed).
         public let file: GeneratedFile
 
-        init?(_ kind: Kind, path: String, old: GeneratedFile?, new: GeneratedFile?) {
-            guard let file = new ?? old else { return nil }
-            self.kind = kind
-            self.path = path
-            self.old = old
-            self.new = new
-            self.file = file
-        }
-
         /// Owner, group or mode changes, e.g. `mode 0644 → 0600`.
         public var attributeChanges: [String] {
             guard let old, let new else { return [] }
@@ -53,10 +44,10 @@ public struct TreeDiff: Sendable {
             var changes: [FileChange] = []
             for path in paths {
                 switch (a[path], b[path]) {
-                case (nil, let n?): changes += [FileChange(.added, path: path, old: nil, new: n)].compactMap { $0 }
-                case (let o?, nil): changes += [FileChange(.removed, path: path, old: o, new: nil)].compactMap { $0 }
+                case (nil, let n?): changes.append(FileChange(kind: .added, path: path, old: nil, new: n, file: n))
+                case (let o?, nil): changes.append(FileChange(kind: .removed, path: path, old: o, new: nil, file: o))
                 case (let o?, let n?) where o.content != n.content || o.mode != n.mode || o.owner != n.owner || o.group != n.group:
-                    changes += [FileChange(.changed, path: path, old: o, new: n)].compactMap { $0 }
+                    changes.append(FileChange(kind: .changed, path: path, old: o, new: n, file: n))
                 default: break
                 }
             }

@@ -49,12 +49,11 @@ struct Diff: ParsableCommand {
             throw ExitCode(1)
         }
         // Both trees name the new inventory in their headers, so a renamed file is not a change everywhere.
-        guard let tree = Compiler.compile(inputs.file, facts: inputs.facts, sink: sink, options: CheckOptions(strict: strict),
-                                          inventoryName: new) else {
+        guard let built = Compiler.build(inputs.file, facts: inputs.facts, sink: sink, options: CheckOptions(strict: strict),
+                                         inventoryName: new) else {
             printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [path]))
             throw ExitCode(1)
         }
-        let secrets = Frontend.load(inputs.file, sink: DiagnosticSink()).map { SecretRedactor.secretValues($0.inventory) } ?? []
-        return (tree, secrets)
+        return (built.tree, SecretRedactor.secretValues(built.graph.resolved.inventory))
     }
 }
