@@ -20,41 +20,45 @@ public struct TreeWriter {
 
     /// One node's manifest: every file with its sha256, size, owner, group, mode and producer,
     /// as pretty JSON with sorted keys (written by hand: it is on the hot path of large trees).
-    static func manifest(node: String, files: [(file: GeneratedFile, sha256: String, size: Int)]) -> String {
+    /// `digests` are the files' sha256, in the order of `files`.
+    static func manifest(node: String, files: [GeneratedFile], digests: [String]) -> String {
         var out = "{\n  \"files\" : ["
-        for (i, entry) in files.enumerated() {
-            let f = entry.file
-            out += i == 0 ? "\n" : ",\n"
-            out += "    {\n"
-            out += "      \"group\" : " + Quoting.json(f.group) + ",\n"
-            out += "      \"mode\" : \"" + f.modeText + "\",\n"
-            out += "      \"owner\" : " + Quoting.json(f.owner) + ",\n"
-            out += "      \"path\" : " + Quoting.json(f.path) + ",\n"
-            out += "      \"producer\" : " + Quoting.json(f.producer) + ",\n"
-            out += "      \"sha256\" : \"" + entry.sha256 + "\",\n"
-            out += "      \"size\" : " + String(entry.size) + "\n"
-            out += "    }"
+        out.reserveCapacity(files.count * 320 + 64)
+        for (i, f) in files.enumerated() {
+            out += i == 0 ? "\n    {\n      \"group\" : " : ",\n    {\n      \"group\" : "
+            out += Quoting.json(f.group)
+            out += ",\n      \"mode\" : \""
+            out += f.modeText
+            out += "\",\n      \"owner\" : "
+            out += Quoting.json(f.owner)
+            out += ",\n      \"path\" : "
+            out += Quoting.json(f.path)
+            out += ",\n      \"producer\" : "
+            out += Quoting.json(f.producer)
+            out += ",\n      \"sha256\" : \""
+            out += digests[i]
+            out += "\",\n      \"size\" : "
+            out += String(f.content.utf8.count)
+            out += "\n    }"
         }
         out += files.isEmpty ? "\n\n  ],\n" : "\n  ],\n"
-        out += "  \"node\" : " + Quoting.json(node) + "\n}\n"
+        out += "  \"node\" : "
+        out += Quoting.json(node)
+        out += "\n}\n"
         return out
     }
 
-    /// One node's outputs, relative to DIR: its files, then its manifest.
+    /// One node's outputs, relative to DIR: its files, its manifest, apply.list and apply.sh.
     func outputs(node: String) -> [(path: String, content: String, mode: Int)] {
-        var out: [(String, String, Int)] = []
-        var entries: [(GeneratedFile, String, Int)] = []
         let files = tree.files(on: node)
-        for f in files {
-            let digest = Self.sha256(f.content)
-            entries.append((f, digest, f.content.utf8.count))
-            out.append(("\(node)/files\(f.path)", f.content, f.mode))
-        }
-        out.append(("\(node)/manifest.json", Self.manifest(node: node, files: entries), 0o644))
-        var digests: [String: String] = [:]
-        for (f, digest, _) in entries { digests[f.path] = digest }
-        out.append(("\(node)/apply.list", ApplyBundle.list(node: node, files: files, digests: digests), 0o644))
-        out.append(("\(node)/apply.sh", ApplyBundle.script, 0o755))
+        let digests = files.map { Self.sha256($0.content) }
+        var out: [(path: String, content: String, mode: Int)] = []
+        out.reserveCapacity(files.count + 3)
+        let prefix = node + "/files"
+        for f in files { out.append((prefix + f.path, f.content, f.mode)) }
+        out.append((node + "/manifest.json", Self.manifest(node: node, files: files, digests: digests), 0o644))
+        out.append((node + "/apply.list", ApplyBundle.list(node: node, files: files, digests: digests), 0o644))
+        out.append((node + "/apply.sh", ApplyBundle.script, 0o755))
         return out
     }
 
@@ -148,7 +152,7 @@ public struct TreeWriter {
                 var made: Set<String> = [root]
                 for (path, content, mode) in outputs(node: nodes[i]) {
                     let file = root + "/" + path
-                    try Self.makeDirectories(String(file[..<(file.lastIndex(of: "/") ?? file.endIndex)]), made: &made)
+                    try Self.makeDirectories(ApplyBundle.parent(file), made: &made)
                     try Self.writeFile(file, content, mode: mode)
                 }
             } catch {
@@ -171,7 +175,7 @@ public struct TreeWriter {
     /// `mkdir -p` with a cache of directories already made by this writer.
     private static func makeDirectories(_ dir: String, made: inout Set<String>) throws {
         if made.contains(dir) { return }
-        if let slash = dir.lastIndex(of: "/"), slash != dir.startIndex {
+        if let slash = dir.utf8.lastIndex(of: UInt8(ascii: "/")), slash != dir.startIndex {
             try makeDirectories(String(dir[..<slash]), made: &made)
         }
         if mkdir(dir, 0o755) != 0 && errno != EEXIST {

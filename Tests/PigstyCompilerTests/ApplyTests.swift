@@ -47,6 +47,24 @@ struct ApplyTableTests {
         #expect(step("/etc/minio.env", "minio:minio-1") == .minio)
     }
 
+    /// The byte-wise matcher decides like fnmatch (no flags) for every pattern shape, simple or not.
+    @Test func pathGlobAgreesWithFnmatch() {
+        let patterns = ["/etc/haproxy/*", "/etc/redis/*.conf", "*", "/etc/dnsmasq.conf", "/a/*/b/*", "/x?y", "/[ab]/*", "*.conf", "/e\u{301}/*", ""]
+        let paths = ["/etc/haproxy/haproxy.cfg", "/etc/haproxy/", "/etc/haproxy", "/etc/redis/r-1.conf", "/etc/redis/.conf",
+                     "/etc/redis/conf", "/etc/dnsmasq.conf", "/etc/dnsmasq.conf.bak", "/a/x/b/y", "/a/b/", "/xzy", "/a/q",
+                     "/e\u{301}/f", "/é/f", "", "x.conf", "/etc/redis/a/b.conf"]
+        var checked = 0
+        for pattern in patterns {
+            let glob = PathGlob(pattern)
+            for path in paths {
+                #expect(glob.matches(path) == (fnmatch(pattern, path, 0) == 0), "\(pattern) vs \(path)")
+                checked += 1
+            }
+        }
+        #expect(checked == patterns.count * paths.count)
+        #expect(PathGlob("/etc/redis/*.conf").matches("/etc/redis/r.conf") && !PathGlob("/etc/redis/*.conf").matches("/etc/redis.conf"))
+    }
+
     @Test func restartWinsOverReload() {
         let merged = UnitEffect.merged([UnitEffect(.reload, "b"), UnitEffect(.restart, "b"), UnitEffect(.reload, "a")])
         #expect(merged.map(\.description) == ["reload a", "restart b"])

@@ -27,16 +27,12 @@ public enum ApplyBundle {
     /// tab-free line; owners and groups must be plain account names). Returns false when any.
     @discardableResult
     public static func validate(_ tree: FileTree, sink: DiagnosticSink) -> Bool {
+        // The common case, every file fine, is decided without ordering anything.
+        guard tree.nodes.values.contains(where: { $0.values.contains { !problems($0).isEmpty } }) else { return true }
         var ok = true
         for node in tree.nodeNames {
             for f in tree.files(on: node) {
-                var problems: [String] = []
-                if f.path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-                    problems.append("its path contains a control character")
-                }
-                if !isAccountName(f.owner) { problems.append("owner '\(printable(f.owner))' is not an account name") }
-                if !isAccountName(f.group) { problems.append("group '\(printable(f.group))' is not an account name") }
-                if !(0...0o7777).contains(f.mode) { problems.append("mode \(f.mode) is out of range") }
+                let problems = problems(f)
                 guard !problems.isEmpty else { continue }
                 ok = false
                 sink.error(ApplyDiagnostic.unbundleable,
@@ -47,14 +43,26 @@ public enum ApplyBundle {
         return ok
     }
 
+    private static func problems(_ f: GeneratedFile) -> [String] {
+        var problems: [String] = []
+        if f.path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            problems.append("its path contains a control character")
+        }
+        if !isAccountName(f.owner) { problems.append("owner '\(printable(f.owner))' is not an account name") }
+        if !isAccountName(f.group) { problems.append("group '\(printable(f.group))' is not an account name") }
+        if !(0...0o7777).contains(f.mode) { problems.append("mode \(f.mode) is out of range") }
+        return problems
+    }
+
     /// `[A-Za-z_][A-Za-z0-9_.-]*` with an optional trailing `$`, at most 32 characters (useradd's rule).
     public static func isAccountName(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        guard !b.isEmpty, b.count <= 32 else { return false }
+        let b = s.utf8
+        guard let first = b.first, b.count <= 32 else { return false }
         func alpha(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") }
         func rest(_ c: UInt8) -> Bool { alpha(c) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") }
-        guard alpha(b[0]) else { return false }
-        for (i, c) in b.enumerated().dropFirst() where !(rest(c) || (c == UInt8(ascii: "$") && i == b.count - 1)) {
+        guard alpha(first) else { return false }
+        let count = b.count
+        for (i, c) in b.enumerated().dropFirst() where !(rest(c) || (c == UInt8(ascii: "$") && i == count - 1)) {
             return false
         }
         return true
@@ -66,9 +74,22 @@ public enum ApplyBundle {
 
     /// One node's files with their apply class, in apply order (step, then path).
     public static func entries(_ files: [GeneratedFile]) -> [(file: GeneratedFile, apply: ApplyClass)] {
-        files.map { ($0, ApplyTable.classify($0)) }.sorted { a, b in
-            a.apply.step != b.apply.step ? a.apply.step < b.apply.step : a.file.path < b.file.path
+        let classes = files.map(ApplyTable.classify)
+        return order(files, classes).map { (files[$0], classes[$0]) }
+    }
+
+    /// Indices of `files` in apply order: by step, then by path (stable, so cheap for files that
+    /// come sorted by path already).
+    static func order(_ files: [GeneratedFile], _ classes: [ApplyClass]) -> [Int] {
+        var byStep: [ApplyStep: [Int]] = [:]
+        for i in files.indices { byStep[classes[i].step, default: []].append(i) }
+        var out: [Int] = []
+        out.reserveCapacity(files.count)
+        for step in ApplyStep.allCases {
+            guard let indices = byStep[step] else { continue }
+            out += indices.sorted { files[$0].path < files[$1].path }
         }
+        return out
     }
 
     /// The steps a node's bundle has files for, in order.
@@ -84,39 +105,57 @@ public enum ApplyBundle {
     ///     user   <step>  <name>
     ///     dir    <step>  <owner>  <group>  <mode>  <path>
     ///     file   <step>  <sha256>  <owner>  <group>  <mode>  <units: action:unit,… or ->  <path>
-    /// `digests` may give the files' sha256 by path when the caller has them already.
-    public static func list(node: String, files: [GeneratedFile], digests: [String: String] = [:]) -> String {
-        let entries = entries(files)
+    /// `digests` may give the files' sha256, in the order of `files`, when the caller has them already.
+    public static func list(node: String, files: [GeneratedFile], digests: [String]? = nil) -> String {
+        let classes = files.map(ApplyTable.classify)
+        let order = order(files, classes)
         var out = "pigstyc-apply\t\(formatVersion)\nnode\t\(node)\n"
+        out.reserveCapacity(files.count * 160 + 64)
         var seenGroups = Set(["root"]), seenUsers = Set(["root"]), seenDirs = Set<String>()
-        // One pass to group by step (filtering per step would copy every entry once per step).
-        var byStep: [ApplyStep: [Int]] = [:]
-        for i in entries.indices { byStep[entries[i].apply.step, default: []].append(i) }
-        for step in ApplyStep.allCases {
-            guard let indices = byStep[step] else { continue }
-            let mine = indices.lazy.map { entries[$0] }
-            for e in mine where seenGroups.insert(e.file.group).inserted { out += "group\t\(step.rawValue)\t\(e.file.group)\n" }
-            for e in mine where seenUsers.insert(e.file.owner).inserted { out += "user\t\(step.rawValue)\t\(e.file.owner)\n" }
-            for e in mine {
-                let dir = parent(e.file.path)
+        var start = 0
+        while start < order.count {
+            // One step's files: order[start..<end].
+            let step = classes[order[start]].step
+            var end = start
+            while end < order.count && classes[order[end]].step == step { end += 1 }
+            let mine = order[start..<end]
+            let stepName = step.rawValue
+            for i in mine where seenGroups.insert(files[i].group).inserted { out += "group\t\(stepName)\t\(files[i].group)\n" }
+            for i in mine where seenUsers.insert(files[i].owner).inserted { out += "user\t\(stepName)\t\(files[i].owner)\n" }
+            for i in mine {
+                let dir = parent(files[i].path)
                 guard dir != "/", seenDirs.insert(dir).inserted else { continue }
                 if let mode = privateDirectories[dir] {
-                    out += "dir\t\(step.rawValue)\t\(e.file.owner)\t\(e.file.group)\t\(GeneratedFile.modeText(mode))\t\(dir)\n"
+                    out += "dir\t\(stepName)\t\(files[i].owner)\t\(files[i].group)\t\(GeneratedFile.modeText(mode))\t\(dir)\n"
                 } else {
-                    out += "dir\t\(step.rawValue)\troot\troot\t0755\t\(dir)\n"
+                    out += "dir\t\(stepName)\troot\troot\t0755\t\(dir)\n"
                 }
             }
-            for e in mine {
-                let digest = digests[e.file.path] ?? TreeWriter.sha256(e.file.content)
-                let units = e.apply.effects.isEmpty ? "-" : e.apply.effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
-                out += "file\t\(step.rawValue)\t\(digest)\t\(e.file.owner)\t\(e.file.group)\t\(e.file.modeText)\t\(units)\t\(e.file.path)\n"
+            for i in mine {
+                let f = files[i], effects = classes[i].effects
+                out += "file\t"
+                out += stepName
+                out += "\t"
+                out += digests?[i] ?? TreeWriter.sha256(f.content)
+                out += "\t"
+                out += f.owner
+                out += "\t"
+                out += f.group
+                out += "\t"
+                out += f.modeText
+                out += "\t"
+                out += effects.isEmpty ? "-" : effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
+                out += "\t"
+                out += f.path
+                out += "\n"
             }
+            start = end
         }
         return out
     }
 
     static func parent(_ path: String) -> String {
-        guard let i = path.lastIndex(of: "/"), i != path.startIndex else { return "/" }
+        guard let i = path.utf8.lastIndex(of: UInt8(ascii: "/")), i != path.startIndex else { return "/" }
         return String(path[..<i])
     }
 

@@ -83,14 +83,14 @@ public enum ApplyTable {
         /// Producer kinds (the part of `producer` before `:`) or back-end names; empty: any producer.
         let kinds: Set<String>
         /// A glob over the file's path; `*` also matches `/`.
-        let path: String
+        let path: PathGlob
         let step: ApplyStep
         let effects: [(UnitAction, UnitName)]
     }
 
     private static func rule(_ kinds: [String], _ path: String, _ step: ApplyStep,
                              _ effects: (UnitAction, UnitName)...) -> Rule {
-        Rule(kinds: Set(kinds), path: path, step: step, effects: effects)
+        Rule(kinds: Set(kinds), path: PathGlob(path), step: step, effects: effects)
     }
 
     /// First match wins. Rows with no kinds match on the path alone, so back ends that are not on
@@ -153,13 +153,13 @@ public enum ApplyTable {
 
     /// The producer's kind: `pg_hba:pg-meta-1` → `pg_hba`.
     public static func kind(ofProducer producer: String) -> String {
-        String(producer.prefix { $0 != ":" })
+        producer.utf8.firstIndex(of: UInt8(ascii: ":")).map { String(producer[..<$0]) } ?? producer
     }
 
     /// The step and unit effects of a file.
     public static func classify(path: String, producer: String) -> ApplyClass {
         let kind = kind(ofProducer: producer)
-        for r in rules where (r.kinds.isEmpty || r.kinds.contains(kind)) && glob(r.path, path) {
+        for r in rules where (r.kinds.isEmpty || r.kinds.contains(kind)) && r.path.matches(path) {
             let effects = r.effects.map { action, name -> UnitEffect in
                 switch name {
                 case .fixed(let unit): return UnitEffect(action, unit)
@@ -201,8 +201,35 @@ public enum ApplyTable {
         }
     }
 
-    /// `*` matches any run of characters, `/` included.
-    static func glob(_ pattern: String, _ text: String) -> Bool {
-        fnmatch(pattern, text, 0) == 0
+}
+
+/// A glob over paths where `*` matches any run of characters, `/` included (fnmatch without flags).
+/// Patterns with at most one `*` and no other special character, the usual kind, are matched
+/// byte by byte without calling fnmatch.
+struct PathGlob: Sendable {
+    let pattern: String
+    /// The text before and after the only `*` (nil `suffix`: no `*`, the pattern is literal);
+    /// nil `prefix`: not a simple pattern, fnmatch decides.
+    private let prefix: [UInt8]?, suffix: [UInt8]?
+
+    init(_ pattern: String) {
+        self.pattern = pattern
+        let bytes = Array(pattern.utf8)
+        let stars = bytes.indices.filter { bytes[$0] == UInt8(ascii: "*") }
+        if bytes.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "\\") })
+            || stars.count > 1 {
+            (prefix, suffix) = (nil, nil)
+        } else if let star = stars.first {
+            (prefix, suffix) = (Array(bytes[..<star]), Array(bytes[(star + 1)...]))
+        } else {
+            (prefix, suffix) = (bytes, nil)
+        }
+    }
+
+    func matches(_ path: String) -> Bool {
+        guard let prefix else { return fnmatch(pattern, path, 0) == 0 }
+        let p = path.utf8
+        guard let suffix else { return p.elementsEqual(prefix) }
+        return p.count >= prefix.count + suffix.count && p.starts(with: prefix) && p.reversed().starts(with: suffix.reversed())
     }
 }
