@@ -12,19 +12,27 @@ public enum Compiler {
     /// Back ends only read the graph, so they run side by side, each into its own tree and sink;
     /// the results are merged in back-end order, which keeps the output and the diagnostics the
     /// same as a sequential run.
-    public static func emit(_ graph: ResourceGraph, sink: DiagnosticSink, backends: [any Backend] = Backends.all) -> FileTree? {
-        let results = ConcurrentSlots<(FileTree, [Diagnostic])>(count: backends.count)
+    /// `clock` gets each back end's time as a part of `emit`.
+    public static func emit(_ graph: ResourceGraph, sink: DiagnosticSink, backends: [any Backend] = Backends.all,
+                            clock: StageClock? = nil) -> FileTree? {
+        let results = ConcurrentSlots<(FileTree, [Diagnostic], Double)>(count: backends.count)
         DispatchQueue.concurrentPerform(iterations: backends.count) { i in
+            let start = StageClock.now
             var own = FileTree()
             let ownSink = DiagnosticSink()
             backends[i].emit(graph, into: &own, sink: ownSink)
-            results.set(i, (own, ownSink.diagnostics))
+            results.set(i, (own, ownSink.diagnostics, StageClock.now - start))
         }
         var tree = FileTree()
-        for (own, diagnostics) in results.values {
+        let mergeStart = StageClock.now
+        for (i, (own, diagnostics, seconds)) in results.values.enumerated() {
+            clock?.record(backends[i].name, of: "emit", seconds: seconds)
             tree.merge(own)
             for d in diagnostics { sink.report(d) }
         }
+        clock?.record("(merge)", of: "emit", seconds: StageClock.now - mergeStart)
+        let validateStart = StageClock.now
+        defer { clock?.record("(validate)", of: "emit", seconds: StageClock.now - validateStart) }
         let conflicts = tree.conflicts.sorted { ($0.node, $0.path, $0.producers.joined(separator: ",")) < ($1.node, $1.path, $1.producers.joined(separator: ",")) }
         for c in conflicts {
             sink.error(CompilerDiagnostic.fileConflict,
@@ -45,7 +53,7 @@ public enum Compiler {
         let graph = StageClock.time(clock, "lower") {
             ResourceGraph.lower(resolved, facts: facts, inventoryName: inventoryName ?? file.path)
         }
-        guard let tree = StageClock.time(clock, "emit", { emit(graph, sink: sink) }) else { return nil }
+        guard let tree = StageClock.time(clock, "emit", { emit(graph, sink: sink, clock: clock) }) else { return nil }
         return (graph, tree)
     }
 

@@ -4,6 +4,9 @@ import Foundation
 /// run the same with or without a clock.
 public final class StageClock {
     public private(set) var laps: [(stage: String, seconds: Double)] = []
+    /// Parts of a stage that ran side by side (e.g. each back end within `emit`), reported under
+    /// the stage and not added to the total.
+    public private(set) var parts: [(stage: String, part: String, seconds: Double)] = []
 
     public init() {}
 
@@ -14,15 +17,27 @@ public final class StageClock {
         return try body()
     }
 
-    /// One line per stage, `stage  12.3 ms`, and the total.
+    public func record(_ part: String, of stage: String, seconds: Double) {
+        parts.append((stage, part, seconds))
+    }
+
+    /// One line per stage, `stage  12.3 ms`, its parts indented below it, and the total.
     public var report: String {
         let total = laps.reduce(0) { $0 + $1.seconds }
-        let width = max(5, laps.map(\.stage.count).max() ?? 0)
+        let width = max(5, laps.map(\.stage.count).max() ?? 0, (parts.map(\.part.count).max() ?? 0) + 2)
         func line(_ name: String, _ s: Double) -> String {
             name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: " %9.1f ms", s * 1000)
         }
-        return (laps.map { line($0.stage, $0.seconds) } + [line("total", total)]).joined(separator: "\n")
+        var lines: [String] = []
+        for lap in laps {
+            lines.append(line(lap.stage, lap.seconds))
+            lines += parts.filter { $0.stage == lap.stage }.map { line("  " + $0.part, $0.seconds) }
+        }
+        return (lines + [line("total", total)]).joined(separator: "\n")
     }
+
+    /// Now, in seconds on a monotonic clock.
+    static var now: Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 }
 
 extension StageClock {

@@ -119,6 +119,29 @@ struct GrafanaBackendTests {
         #expect(list[1].url == "http://c" && list[1].uid == "vmetrics-1")
     }
 
+    /// The registered datasources are rendered once for all infra nodes; that must be what
+    /// merging them with each node's fixed datasources gives, collisions included.
+    @Test func sharedRegisteredDatasourcesMatchThePerNodeMerge() throws {
+        let graph = try emit("""
+        all:
+          children:
+            infra: { hosts: { 10.10.10.10: { infra_seq: 1, vmetrics_port: 9000 } } }
+          vars: { admin_ip: 10.10.10.10 }
+        """, []).graph
+        let node = try #require(graph.nodes(inGroup: "infra").first)
+        let fixed = GrafanaBackend.fixed(on: node)
+        #expect(Dictionary(uniqueKeysWithValues: fixed.map { ($0.name, $0.uid) })
+                == Dictionary(uniqueKeysWithValues: zip(GrafanaBackend.fixedNames, GrafanaBackend.fixedUIDs).map { ($0, $1) }))
+        let ds = { (name: String, url: String) in GrafanaBackend.Datasource(name: name, uid: "", type: "postgres", url: url) }
+        let registered = [ds("Meta", "http://x"), ds("ds-meta", "http://y"), ds("pg-a-1.db", "http://z"),
+                          ds("pg-a-1_db", "http://w"), ds("pg-a-1.db", "http://v"), ds("Static", "http://u")]
+        let merged = GrafanaBackend.render(GrafanaBackend.datasources(on: node, registered: registered))
+        let shared = GrafanaBackend.renderHead + GrafanaBackend.renderEntries(fixed)
+            + GrafanaBackend.renderEntries(GrafanaBackend.shared(registered))
+        #expect(merged == shared)
+        #expect(merged.contains("url: \"http://127.0.0.1:9000\"") && merged.contains("http://v") && !merged.contains("http://z"))
+    }
+
     @Test func iniFollowsTheInventory() throws {
         let tree = try emit("""
         all:

@@ -54,6 +54,44 @@ struct HBABackendTests {
             .map { String($0.dropFirst(2).prefix { $0 != "[" }.dropLast()) }
     }
 
+    /// Rule texts are shared between instances that render them alike: instances of clusters with
+    /// other users, password encryption, admin address, intranet and roles must still get exactly
+    /// what they get when their cluster is alone in the inventory.
+    @Test func sharedRuleTextsMatchEachClusterAlone() throws {
+        let clusters = [
+            ("pg-a", "10.10.20.1", "10.10.20.2", "{ pg_cluster: pg-a }"),
+            ("pg-b", "10.10.21.1", "10.10.21.2", "{ pg_cluster: pg-b, pg_admin_username: boss, pg_pwd_enc: md5 }"),
+            ("pg-c", "10.10.22.1", "10.10.22.2", "{ pg_cluster: pg-c, node_firewall_intranet: [10.9.0.0/16], admin_ip: 10.10.10.3 }"),
+            ("pg-d", "10.10.23.1", "10.10.23.2", "{ pg_cluster: pg-d, pg_dbsu: pgdba, pg_hba_rules: [{ title: own, addr: cluster, user: '${admin}', db: all, auth: ssl }] }"),
+        ]
+        func inventory(_ chosen: [(String, String, String, String)]) -> String {
+            var text = "all:\n  children:\n    infra: { hosts: { 10.10.10.10: { infra_seq: 1 } } }\n"
+            for (name, a, b, vars) in chosen {
+                text += "    \(name):\n      hosts:\n"
+                text += "        \(a): { pg_seq: 1, pg_role: primary }\n"
+                text += "        \(b): { pg_seq: 2, pg_role: replica, pg_offline_query: true }\n"
+                text += "      vars: \(vars)\n"
+            }
+            return text + "  vars: { admin_ip: 10.10.10.10 }\n"
+        }
+        let all = try tree(inventory(clusters))
+        for cluster in clusters {
+            let alone = try tree(inventory([cluster]))
+            for ip in [cluster.1, cluster.2] {
+                for path in ["/pg/data/pg_hba.conf", "/etc/pgbouncer/pgb_hba.conf"] {
+                    let expected = try #require(alone.file(path, on: ip)).content
+                    #expect(all.file(path, on: ip)?.content == expected, "\(path) on \(ip)")
+                }
+            }
+        }
+        // The clusters really differ (a shared text for all of them would pass the loop above only
+        // if every cluster rendered alike).
+        let a = try #require(all.file("/pg/data/pg_hba.conf", on: "10.10.20.1")).content
+        let b = try #require(all.file("/pg/data/pg_hba.conf", on: "10.10.21.1")).content
+        let c = try #require(all.file("/pg/data/pg_hba.conf", on: "10.10.22.1")).content
+        #expect(b.contains("boss") && !a.contains("boss") && b.contains(" md5") && c.contains("10.9.0.0/16") && !a.contains("10.9.0.0/16"))
+    }
+
     @Test func orderedRulesAreSortedStablyAndUnorderedOnesFollow() throws {
         let text = Self.inventory("""
         pg_hba_rules:

@@ -13,7 +13,8 @@ struct GrafanaBackend: Backend {
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         let infra = graph.nodes(inGroup: "infra")
-        let registered = infra.isEmpty ? [] : Self.registered(graph)
+        // The registered datasources are the same on every infra node: rendered once.
+        let registered = infra.isEmpty ? "" : Self.renderEntries(Self.shared(Self.registered(graph)))
         for node in infra {
             let producer = "\(name):\(node.ip)"
             let inventory = graph.inventoryName
@@ -29,7 +30,7 @@ struct GrafanaBackend: Backend {
                                    owner: "grafana", group: "grafana", mode: 0o644, producer: producer), on: node.ip)
             tree.add(GeneratedFile(path: "/etc/grafana/provisioning/datasources/pigsty.yml",
                                    content: Header.hash("Grafana datasources", node: node.ip, inventory: inventory)
-                                       + Self.render(Self.datasources(on: node, registered: registered)),
+                                       + Self.renderHead + Self.renderEntries(Self.fixed(on: node)) + registered,
                                    owner: "root", group: "grafana", mode: 0o640, producer: producer), on: node.ip)
         }
     }
@@ -142,6 +143,8 @@ struct GrafanaBackend: Backend {
 
     /// The fixed datasources, always provisioned (Pigsty deletes and recreates them on start).
     static let fixedNames = ["Metrics", "Logs", "Traces", "Meta", "Static"]
+    /// Their uids, in the order of `fixedNames`.
+    static let fixedUIDs = ["ds-prometheus", "ds-vlogs", "ds-vtraces", "ds-meta", "ds-static"]
 
     /// `postgresVersion` as Pigsty computes it: 1500 for 15 and later, `<v>00` below, 1000 unknown.
     static func postgresVersion(_ h: ResolvedHost) -> Int {
@@ -163,8 +166,20 @@ struct GrafanaBackend: Backend {
 
     /// The fixed datasources of `node` followed by `registered` (see `registered(_:)`), names unique.
     static func datasources(on node: NodeResource, registered: [Datasource]) -> [Datasource] {
+        unique(fixed(on: node) + registered)
+    }
+
+    /// `registered` as `datasources(on:registered:)` lists them after the fixed ones: the fixed
+    /// datasources' names and uids are the same on every node, so this is too.
+    static func shared(_ registered: [Datasource]) -> [Datasource] {
+        let placeholders = fixedNames.indices.map { Datasource(name: fixedNames[$0], uid: fixedUIDs[$0], type: "") }
+        return Array(unique(placeholders + registered).dropFirst(placeholders.count))
+    }
+
+    /// The datasources Pigsty provisions itself, in the order it lists them.
+    static func fixed(on node: NodeResource) -> [Datasource] {
         let h = node.host
-        let list: [Datasource] = [
+        return [
             Datasource(name: "Metrics", uid: "ds-prometheus", type: "prometheus",
                        url: "http://127.0.0.1:\(port(h, "vmetrics_port", 8428))", isDefault: true,
                        jsonData: metricsJSON),
@@ -181,7 +196,6 @@ struct GrafanaBackend: Backend {
                        url: "http://127.0.0.1:\(port(h, "vtraces_port", 10428))/select/jaeger"),
             Datasource(name: "Static", uid: "ds-static", type: "marcusolsson-static-datasource"),
         ]
-        return unique(list + registered)
     }
 
     /// What Pigsty registers through the API, the same on every infra node: each infra node's
@@ -263,8 +277,11 @@ struct GrafanaBackend: Backend {
     /// A Grafana uid (at most 40 of `[A-Za-z0-9_-]`) derived from a datasource name: the name with
     /// other characters as `_`; when that is too long or taken, a prefix and a short hash of the name.
     static func uid(for name: String, taken: Set<String>) -> String {
-        let valid = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-        let clean = String(name.map { valid.contains($0) ? $0 : "_" })
+        let clean = String(name.map { c -> Character in
+            guard let a = c.asciiValue else { return "_" }
+            let valid = (a >= 0x30 && a <= 0x39) || (a >= 0x41 && a <= 0x5A) || (a >= 0x61 && a <= 0x7A) || a == 0x5F || a == 0x2D
+            return valid ? c : "_"
+        })
         if !clean.isEmpty, clean.count <= 40, !taken.contains(clean) { return clean }
         var salt = 0
         while true {
@@ -298,9 +315,16 @@ struct GrafanaBackend: Backend {
     }
 
     static func render(_ list: [Datasource]) -> String {
-        var out = "\napiVersion: 1\n\n# Pigsty's fixed datasources are recreated on every start\ndeleteDatasources:\n"
-        for n in fixedNames { out += "  - { name: \(n), orgId: 1 }\n" }
-        out += "\ndatasources:\n"
+        renderHead + renderEntries(list)
+    }
+
+    /// The provisioning file up to its first datasource.
+    static let renderHead = "\napiVersion: 1\n\n# Pigsty's fixed datasources are recreated on every start\ndeleteDatasources:\n"
+        + fixedNames.map { "  - { name: \($0), orgId: 1 }\n" }.joined() + "\ndatasources:\n"
+
+    /// Datasources as entries of the `datasources` list.
+    static func renderEntries(_ list: [Datasource]) -> String {
+        var out = ""
         for ds in list {
             var f: [Field] = [Field("name", .string(ds.name)), Field("uid", .string(ds.uid)), Field("type", .string(ds.type)),
                               Field("orgId", .int(1))]

@@ -11,10 +11,11 @@ struct HBABackend: Backend {
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         let infra = graph.nodes(inGroup: "infra").map(\.ip)
+        let memo = HBAMemo()
         for instance in graph.pgInstances {
             let h = instance.host
             let members = graph.pgCluster(instance.cluster)?.identity.sortedIPs ?? [instance.ip]
-            let ctx = HBAContext(host: h, instance: instance, infra: infra, members: members)
+            let ctx = HBAContext(host: h, instance: instance, infra: infra, members: members, memo: memo)
             let dbsu = h.string("pg_dbsu") ?? "postgres"
             if HBAContext.truthy(h.value("patroni_enabled"), default: true) {
                 let text = ctx.render(flavor: .postgres, inventory: graph.inventoryName)
@@ -28,6 +29,29 @@ struct HBABackend: Backend {
                          on: instance.ip)
             }
         }
+    }
+}
+
+/// What instances share, rendered once: rule lists in their order, and rule texts that depend
+/// only on the rule, the flavor, whether it applies, and the aliases other than `cluster`.
+private final class HBAMemo {
+    struct ListKey: Hashable { let defaults: ObjectIdentifier?, user: ObjectIdentifier? }
+    struct RuleKey: Hashable {
+        let rule: ObjectIdentifier
+        let flavor: HBAContext.Flavor
+        let enabled: Bool
+        /// Interned `HBAContext.fingerprint`.
+        let context: Int
+    }
+    var lists: [ListKey: [YAMLNode]] = [:]
+    /// nil: the rule names the cluster's members and is rendered per instance.
+    var rules: [RuleKey: String?] = [:]
+    var contexts: [String: Int] = [:]
+
+    func context(_ fingerprint: String) -> Int {
+        if let id = contexts[fingerprint] { return id }
+        contexts[fingerprint] = contexts.count
+        return contexts.count - 1
     }
 }
 
@@ -47,13 +71,39 @@ private struct HBAContext {
     let members: [String]
     /// The infra IPs string-sorted, as the `infra` address alias lists them.
     let sortedInfra: [String]
+    let memo: HBAMemo
+    /// `${dbsu}`, `${repl}`, `${monitor}`, `${admin}` → user names.
+    let users: [String: String]
+    let pwdenc: String
+    let adminIP: String
+    /// `node_firewall_intranet`, as CIDR strings.
+    let intranet: [String]
+    /// The interned values a rule's text depends on besides the rule, its flavor and whether it
+    /// applies, `cluster` aside (infra is the same for every instance).
+    let context: Int
 
-    init(host: ResolvedHost, instance: PgInstanceResource, infra: [String], members: [String]) {
+    init(host: ResolvedHost, instance: PgInstanceResource, infra: [String], members: [String], memo: HBAMemo) {
         self.host = host
         self.instance = instance
         self.infra = infra
         self.members = members
+        self.memo = memo
         sortedInfra = infra.sorted()
+        func string(_ name: String, _ fallback: String) -> String { host.value(name).map(Self.str) ?? fallback }
+        users = ["${dbsu}": string("pg_dbsu", "postgres"),
+                 "${repl}": string("pg_replication_username", "replicator"),
+                 "${monitor}": string("pg_monitor_username", "dbuser_monitor"),
+                 "${admin}": string("pg_admin_username", "dbuser_dba")]
+        if case .string("md5")? = host.value("pg_pwd_enc")?.value { pwdenc = "md5" } else { pwdenc = "scram-sha-256" }
+        adminIP = string("admin_ip", "10.10.10.10")
+        if let v = host.value("node_firewall_intranet") {
+            intranet = v.sequence.map { $0.map { Self.str($0) } } ?? []
+        } else {
+            intranet = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+        }
+        let fingerprint = [users["${dbsu}"]!, users["${repl}"]!, users["${monitor}"]!, users["${admin}"]!, pwdenc, adminIP]
+            + intranet
+        context = memo.context(fingerprint.joined(separator: "\u{0}"))
     }
 
     static let roles: Set<String> = ["default", "common", "primary", "replica", "offline", "standby", "delayed"]
@@ -122,25 +172,6 @@ private struct HBAContext {
         host.value(name).map(Self.str) ?? fallback
     }
 
-    var pwdenc: String {
-        if case .string("md5")? = host.value("pg_pwd_enc")?.value { return "md5" }
-        return "scram-sha-256"
-    }
-
-    /// `node_firewall_intranet`, as CIDR strings.
-    var intranet: [String] {
-        guard let v = host.value("node_firewall_intranet") else { return ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }
-        if let items = v.sequence { return items.map { Self.str($0) } }
-        return []
-    }
-
-    var userMapping: [String: String] {
-        ["${dbsu}": string("pg_dbsu", "postgres"),
-         "${repl}": string("pg_replication_username", "replicator"),
-         "${monitor}": string("pg_monitor_username", "dbuser_monitor"),
-         "${admin}": string("pg_admin_username", "dbuser_dba")]
-    }
-
     func authMapping(_ flavor: Flavor) -> [String: String] {
         let os = flavor == .postgres ? "ident" : "peer"
         let p = pwdenc
@@ -152,7 +183,15 @@ private struct HBAContext {
     /// Default rules then user rules; rules with an `order` first (stable by order), the rest after
     /// in list order.
     func rules(_ flavor: Flavor) -> [YAMLNode] {
-        let all = (host.value(flavor.defaultList)?.sequence ?? []) + (host.value(flavor.userList)?.sequence ?? [])
+        let defaults = host.value(flavor.defaultList), user = host.value(flavor.userList)
+        let key = HBAMemo.ListKey(defaults: defaults.map(ObjectIdentifier.init), user: user.map(ObjectIdentifier.init))
+        if let known = memo.lists[key] { return known }
+        let ordered = Self.ordered((defaults?.sequence ?? []) + (user?.sequence ?? []))
+        memo.lists[key] = ordered
+        return ordered
+    }
+
+    static func ordered(_ all: [YAMLNode]) -> [YAMLNode] {
         let ordered = all.enumerated().filter { $0.element.mapping != nil && $0.element["order"] != nil }
         let unordered = all.filter { $0.mapping == nil || $0["order"] == nil }
         let sorted = ordered.sorted { a, b in
@@ -189,11 +228,10 @@ private struct HBAContext {
         out += flavor == .postgres ? ":\(string("pg_port", "5432"))\n" : ":\(string("pgbouncer_port", "6432"))\n"
         out += "\n# addr alias\n"
         out += "# local     : \(string("pg_localhost", "/var/run/postgresql"))\n"
-        out += "# admin     : \(string("admin_ip", "10.10.10.10"))\n"
+        out += "# admin     : \(adminIP)\n"
         out += "# infra     : \(infra.joined(separator: ", "))\n"
         out += "# intra     : \(intranet.joined(separator: ", "))\n"
         out += "# cluster   : \(members.joined(separator: ", "))\n"
-        let users = userMapping
         out += "\n# user alias\n"
         out += "# dbsu    :  \(users["${dbsu}"] ?? "")\n"
         out += "# repl    :  \(users["${repl}"] ?? "")\n"
@@ -201,20 +239,33 @@ private struct HBAContext {
         out += "# admin   :  \(users["${admin}"] ?? "")\n\n"
         let auths = authMapping(flavor)
         let offline = Self.truthy(host.value("pg_offline_query"), default: false)
-        let password = pwdenc
         for rule in rules(flavor) {
-            out += renderRule(rule, flavor: flavor, users: users, auths: auths, offline: offline, pwdenc: password)
+            guard rule.mapping != nil else { continue }
+            let role = Self.field(rule, "role").map(Self.str) ?? "default"
+            let enabled = role == "default" || role == "common" || role == instance.role || (role == "offline" && offline)
+            let key = HBAMemo.RuleKey(rule: ObjectIdentifier(rule), flavor: flavor, enabled: enabled, context: context)
+            if let known = memo.rules[key], let text = known {
+                out += text
+                continue
+            }
+            out += renderRule(rule, flavor: flavor, role: role, enabled: enabled, auths: auths)
         }
         return out
     }
 
     /// One rule: its title line, its lines (commented out when the rule does not apply to this
     /// instance), a blank line.
-    func renderRule(_ rule: YAMLNode, flavor: Flavor, users: [String: String], auths: [String: String],
-                    offline: Bool, pwdenc: String) -> String {
-        guard rule.mapping != nil else { return "" }
-        let role = Self.field(rule, "role").map(Self.str) ?? "default"
-        let enabled = role == "default" || role == "common" || role == instance.role || (role == "offline" && offline)
+    /// Remembers the text in `memo` unless it lists the cluster's members.
+    func renderRule(_ rule: YAMLNode, flavor: Flavor, role: String, enabled: Bool, auths: [String: String]) -> String {
+        let key = HBAMemo.RuleKey(rule: ObjectIdentifier(rule), flavor: flavor, enabled: enabled, context: context)
+        var perCluster = false
+        let text = renderRule(rule, flavor: flavor, role: role, enabled: enabled, auths: auths, perCluster: &perCluster)
+        memo.rules[key] = .some(perCluster ? nil : text)
+        return text
+    }
+
+    func renderRule(_ rule: YAMLNode, flavor: Flavor, role: String, enabled: Bool, auths: [String: String],
+                    perCluster: inout Bool) -> String {
         let prefix = enabled ? "" : "#"
         let title = "# " + (rule["title"].map(Self.str) ?? "") + " [\(role)] " + (enabled ? "" : "[DISABLED]") + "\n"
 
@@ -251,10 +302,11 @@ private struct HBAContext {
                 + "\(prefix)host     \(d) \(u) 127.0.0.1/32       \(auth)\n"
                 + "\(prefix)host     \(d) \(u) ::1/128            \(auth)\n"
         case "admin":
-            body = line(string("admin_ip", "10.10.10.10") + "/32")
+            body = line(adminIP + "/32")
         case "infra":
             body = sortedInfra.map { line($0 + "/32") }.joined()
         case "cluster":
+            perCluster = true
             body = members.map { line($0 + "/32") }.joined()
         case "intra", "intranet":
             body = intranet.map(line).joined()

@@ -494,7 +494,7 @@ enum PYAML {
     }
 
     private static func appendScalar(_ s: String, _ out: inout [UInt8]) {
-        if isPlainSafe(s) { out += s.utf8 } else { out += scalar(s).utf8 }
+        out += scalar(s).utf8
     }
 
     /// A string as a YAML scalar: plain when it reads back as the same string, else single-quoted
@@ -507,13 +507,23 @@ enum PYAML {
         return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
     }
 
-    /// Bytes that may not start a plain scalar.
-    private static let leadingIndicators = Set(Array("-?:,[]{}#&*!|>'\"%@` ".utf8))
+    /// Whether a byte may not start a plain scalar: `-?:,[]{}#&*!|>'"%@`` ` and space.
+    private static func isLeadingIndicator(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "["),
+             UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "#"), UInt8(ascii: "&"),
+             UInt8(ascii: "*"), UInt8(ascii: "!"), UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "'"),
+             UInt8(ascii: "\""), UInt8(ascii: "%"), UInt8(ascii: "@"), UInt8(ascii: "`"), UInt8(ascii: " "):
+            return true
+        default:
+            return false
+        }
+    }
 
     static func isPlainSafe(_ s: String) -> Bool {
         let b = s.utf8
         guard let first = b.first, let last = b.last else { return false }
-        if leadingIndicators.contains(first) || last == 0x20 || last == 0x3A { return false }
+        if isLeadingIndicator(first) || last == 0x20 || last == 0x3A { return false }
         // No ": " or " #" inside, no control characters (tabs included).
         var previous: UInt8 = 0
         for c in b {
