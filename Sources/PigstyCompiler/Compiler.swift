@@ -23,13 +23,12 @@ public enum Compiler {
             backends[i].emit(graph, into: &own, sink: ownSink)
             results.set(i, (own, ownSink.diagnostics, StageClock.now - start))
         }
-        var tree = FileTree()
         let mergeStart = StageClock.now
-        for (i, (own, diagnostics, seconds)) in results.values.enumerated() {
+        for (i, (_, diagnostics, seconds)) in results.values.enumerated() {
             clock?.record(backends[i].name, of: "emit", seconds: seconds)
-            tree.merge(own)
             for d in diagnostics { sink.report(d) }
         }
+        let tree = FileTree.merged(results.values.map(\.0))
         clock?.record("(merge)", of: "emit", seconds: StageClock.now - mergeStart)
         let validateStart = StageClock.now
         defer { clock?.record("(validate)", of: "emit", seconds: StageClock.now - validateStart) }

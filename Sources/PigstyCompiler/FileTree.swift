@@ -1,3 +1,4 @@
+import Foundation
 import PigstyDiagnostics
 
 /// A file pigstyc generates for a node: its absolute path on the node, content and ownership.
@@ -66,6 +67,32 @@ public struct FileTree: Sendable {
             guard nodes[node] != nil else { nodes[node] = theirs; continue }
             for file in theirs.values { add(file, on: node) }
         }
+    }
+
+    /// The trees merged in order (as `merge` would, one after the other), node by node side by side.
+    public static func merged(_ trees: [FileTree]) -> FileTree {
+        var names: [String] = []
+        var seen = Set<String>()
+        for t in trees { for name in t.nodes.keys where seen.insert(name).inserted { names.append(name) } }
+        let slots = ConcurrentSlots<FileTree>(count: names.count)
+        DispatchQueue.concurrentPerform(iterations: names.count) { i in
+            var one = FileTree()
+            for t in trees {
+                guard let theirs = t.nodes[names[i]] else { continue }
+                var part = FileTree()
+                part.nodes[names[i]] = theirs
+                one.merge(part)
+            }
+            slots.set(i, one)
+        }
+        var out = FileTree()
+        out.nodes.reserveCapacity(names.count)
+        for t in trees { out.conflicts += t.conflicts }
+        for one in slots.values {
+            for (name, files) in one.nodes { out.nodes[name] = files }
+            out.conflicts += one.conflicts
+        }
+        return out
     }
 
     /// Whether a path has a `..` component (checked byte by byte: this runs for every file).

@@ -126,8 +126,15 @@ public final class YAMLNode: @unchecked Sendable {
 
     /// Looks a key up in a mapping by its name (linear; build a dictionary for large mappings).
     public subscript(key: String) -> YAMLNode? {
-        guard let pairs = mapping else { return nil }
-        for p in pairs where p.key.keyName == key { return p.value }
+        guard case .mapping(let pairs) = content else { return nil }
+        for p in pairs {
+            // String keys, nearly all of them, are compared without building their name.
+            if case .scalar(let s) = p.key.content, case .string(let name) = s.value {
+                if name == key { return p.value }
+            } else if p.key.keyName == key {
+                return p.value
+            }
+        }
         return nil
     }
 

@@ -65,6 +65,30 @@ struct CompilerTests {
         #expect(conflictSink.diagnostics.contains { $0.id == "PGS0810" && $0.message.contains("(a:x, b:x)") })
     }
 
+    /// Merging node by node side by side gives what merging tree after tree gives.
+    @Test func mergedTreesEqualSequentialMerges() {
+        func file(_ path: String, _ content: String, mode: Int = 0o644, _ producer: String) -> GeneratedFile {
+            GeneratedFile(path: path, content: content, mode: mode, producer: producer)
+        }
+        var a = FileTree(), b = FileTree(), c = FileTree()
+        a.add(file("/x", "1", "a"), on: "10.0.0.1")
+        a.add(file("/y", "1", "a"), on: "10.0.0.2")
+        b.add(file("/x", "1", "b"), on: "10.0.0.1")             // same content: fine, a's kept
+        b.add(file("/y", "2", "b"), on: "10.0.0.2")             // conflict, a's kept
+        b.add(file("/z", "1", "b"), on: "10.0.0.3")             // a node only b has
+        c.add(file("/x", "1", mode: 0o600, "c"), on: "10.0.0.1") // mode conflict
+        c.add(file("/w", "1", "c"), on: "10.0.0.1")
+        c.add(file("/../v", "1", "c"), on: "10.0.0.4")           // refused when added
+        var sequential = FileTree()
+        for t in [a, b, c] { sequential.merge(t) }
+        let merged = FileTree.merged([a, b, c])
+        #expect(merged.nodeNames == sequential.nodeNames && merged.nodeNames == ["10.0.0.1", "10.0.0.2", "10.0.0.3"])
+        for node in sequential.nodeNames { #expect(merged.files(on: node) == sequential.files(on: node)) }
+        func key(_ c: (node: String, path: String, producers: [String])) -> String { "\(c.node) \(c.path) \(c.producers)" }
+        #expect(merged.conflicts.map(key).sorted() == sequential.conflicts.map(key).sorted())
+        #expect(merged.conflicts.count == 3 && merged.file("/y", on: "10.0.0.2")?.producer == "a")
+    }
+
     @Test func pathsWithAParentComponentAreRefused() {
         for bad in ["/a/../b", "/..", "/a/..", "/../etc"] { #expect(FileTree.hasParentComponent(bad), "\(bad)") }
         for good in ["/a/b", "/a/...", "/a/.b", "/a..", "/..a/b", "/a/./b"] { #expect(!FileTree.hasParentComponent(good), "\(good)") }

@@ -159,6 +159,20 @@ struct HAProxyBackendTests {
             .hasPrefix("default-server inter 7s fastinter 3s downinter 7s rise 2 fall 4 ") == true)
     }
 
+    /// Members render the same services with their own variables: one member's timings, ports and
+    /// selections are never reused for another's file.
+    @Test func eachMemberRendersWithItsOwnVariables() throws {
+        let t = try tree(Self.inventory(hostVars12: ", pg_rto: fast, pg_port: 5433"))
+        let own = try #require(directive(try file(t, "/etc/haproxy/conf.d/pg-test-primary.cfg", on: "10.10.10.12"), "default-server"))
+        let other = try #require(directive(try file(t, "/etc/haproxy/conf.d/pg-test-primary.cfg", on: "10.10.10.11"), "default-server"))
+        #expect(own.hasPrefix("default-server inter 1s fastinter 500ms ") && other.hasPrefix("default-server inter 2s "))
+        // The member's own port is used for its server line in every member's file.
+        for ip in ["10.10.10.11", "10.10.10.12", "10.10.10.13"] {
+            #expect(try servers(t, "default", on: ip).contains { $0.hasPrefix("server pg-test-2 10.10.10.12:5433 ") })
+        }
+        #expect(try servers(t, "default", on: "10.10.10.11").contains { $0.hasPrefix("server pg-test-3 10.10.10.13:5432 ") })
+    }
+
     @Test func fractionalTimesBecomeWholeUnits() {
         #expect(HAProxyBackend.integralTime("0.5s") == "500ms")
         #expect(HAProxyBackend.integralTime("1.5m") == "90s")

@@ -111,7 +111,8 @@ public enum ApplyBundle {
         let order = order(files, classes)
         var out = "pigstyc-apply\t\(formatVersion)\nnode\t\(node)\n"
         out.reserveCapacity(files.count * 160 + 64)
-        var seenGroups = Set(["root"]), seenUsers = Set(["root"]), seenDirs = Set<String>()
+        // Few distinct accounts per node: a list beats hashing every file's owner and group.
+        var seenGroups = ["root"], seenUsers = ["root"], seenDirs = Set<String>()
         var start = 0
         while start < order.count {
             // One step's files: order[start..<end].
@@ -120,11 +121,21 @@ public enum ApplyBundle {
             while end < order.count && classes[order[end]].step == step { end += 1 }
             let mine = order[start..<end]
             let stepName = step.rawValue
-            for i in mine where seenGroups.insert(files[i].group).inserted { out += "group\t\(stepName)\t\(files[i].group)\n" }
-            for i in mine where seenUsers.insert(files[i].owner).inserted { out += "user\t\(stepName)\t\(files[i].owner)\n" }
+            for i in mine where !seenGroups.contains(files[i].group) {
+                seenGroups.append(files[i].group)
+                out += "group\t\(stepName)\t\(files[i].group)\n"
+            }
+            for i in mine where !seenUsers.contains(files[i].owner) {
+                seenUsers.append(files[i].owner)
+                out += "user\t\(stepName)\t\(files[i].owner)\n"
+            }
+            var previous = ""
             for i in mine {
                 let dir = parent(files[i].path)
-                guard dir != "/", seenDirs.insert(dir).inserted else { continue }
+                // Files come by path within a step, so a directory usually repeats the previous one.
+                guard dir != "/", dir != previous else { continue }
+                previous = dir
+                guard seenDirs.insert(dir).inserted else { continue }
                 if let mode = privateDirectories[dir] {
                     out += "dir\t\(stepName)\t\(files[i].owner)\t\(files[i].group)\t\(GeneratedFile.modeText(mode))\t\(dir)\n"
                 } else {
@@ -132,7 +143,7 @@ public enum ApplyBundle {
                 }
             }
             for i in mine {
-                let f = files[i], effects = classes[i].effects
+                let f = files[i]
                 out += "file\t"
                 out += stepName
                 out += "\t"
@@ -144,7 +155,7 @@ public enum ApplyBundle {
                 out += "\t"
                 out += f.modeText
                 out += "\t"
-                out += effects.isEmpty ? "-" : effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
+                out += classes[i].unitsText
                 out += "\t"
                 out += f.path
                 out += "\n"

@@ -66,6 +66,14 @@ public struct UnitEffect: Sendable, Hashable, Comparable, CustomStringConvertibl
 public struct ApplyClass: Sendable, Equatable {
     public let step: ApplyStep
     public let effects: [UnitEffect]
+    /// The effects as apply.list writes them: `action:unit,…`, or `-` for none.
+    public let unitsText: String
+
+    public init(step: ApplyStep, effects: [UnitEffect]) {
+        self.step = step
+        self.effects = effects
+        unitsText = effects.isEmpty ? "-" : effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
+    }
 }
 
 /// The one table that maps back ends and files to apply steps and unit actions. `pigstyc compile`

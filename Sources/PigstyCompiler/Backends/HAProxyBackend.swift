@@ -148,6 +148,7 @@ extension HAProxyBackend {
         mutating func emit(_ cluster: PgCluster, into tree: inout FileTree) {
             let members = cluster.members.map { graph.resolved.hosts[$0] }
             let values = members.map(JMESPath.hostValue)
+            var memo = ClusterMemo()
             for h in members {
                 // Each member renders its services with its own variables: onto itself, or — when
                 // `pg_service_provider` names a group — the primary renders them onto that group.
@@ -164,7 +165,7 @@ extension HAProxyBackend {
                 for svc in list {
                     guard let name = Value.present(svc["name"]).map(Value.text), !name.isEmpty,
                           let content = service(svc, name: name, cluster: cluster.name, renderer: h,
-                                                members: members, values: values)
+                                                members: members, values: values, memo: &memo)
                     else { continue }
                     for target in targets {
                         var file = GeneratedFile(path: "/etc/haproxy/conf.d/\(cluster.name)-\(name).cfg", content: "",
@@ -201,9 +202,24 @@ extension HAProxyBackend {
             }
         }
 
+        /// What a cluster's members compute alike when each renders the services: selections
+        /// (they depend on the expression and the members only), server lines, default-server options.
+        struct ClusterMemo {
+            var selections: [String: [ResolvedHost]] = [:]
+            var servers: [String: String] = [:]
+            var rtoOptions: [String: String] = [:]
+
+            mutating func select(_ e: JMESPath.Expr, text: String, members: [ResolvedHost], values: [JSONValue]) -> [ResolvedHost] {
+                if let known = selections[text] { return known }
+                let selected = JMESPath.select(e, from: members, values: values)
+                selections[text] = selected
+                return selected
+            }
+        }
+
         /// The listen section of one service as `renderer` renders it (without the file header).
         mutating func service(_ svc: YAMLNode, name: String, cluster: String, renderer h: ResolvedHost,
-                              members: [ResolvedHost], values: [JSONValue]) -> String? {
+                              members: [ResolvedHost], values: [JSONValue], memo: inout ClusterMemo) -> String? {
             guard let selectorNode = Value.present(svc["selector"]),
                   let selector = expression(selectorNode, what: "selector", service: name) else { return nil }
             var backupExpr: JMESPath.Expr?
@@ -211,8 +227,10 @@ extension HAProxyBackend {
                 guard let e = expression(b, what: "backup", service: name) else { return nil }
                 backupExpr = e
             }
-            let selected = JMESPath.select(selector, from: members, values: values)
-            let backups = backupExpr.map { JMESPath.select($0, from: members, values: values) } ?? []
+            let selected = memo.select(selector, text: Value.text(selectorNode), members: members, values: values)
+            let backups = backupExpr.map {
+                memo.select($0, text: Value.text(Value.present(svc["backup"])!), members: members, values: values)
+            } ?? []
             let backupNames = Set(backups.map(\.name))
             let selectedNames = Set(selected.map(\.name))
 
@@ -232,7 +250,15 @@ extension HAProxyBackend {
                 }
             }
             func server(_ m: ResolvedHost, backup: Bool) -> String {
-                var line = "    server \(Value.inventory(m, "pg_cluster") ?? "")-\(Value.inventory(m, "pg_seq") ?? "") \(m.name):\(port(m))"
+                let port = port(m)
+                let key = m.name + "\u{0}" + port + (backup ? "\u{0}b" : "")
+                if let known = memo.servers[key] { return known }
+                let line = serverLine(m, port: port, backup: backup)
+                memo.servers[key] = line
+                return line
+            }
+            func serverLine(_ m: ResolvedHost, port: String, backup: Bool) -> String {
+                var line = "    server \(Value.inventory(m, "pg_cluster") ?? "")-\(Value.inventory(m, "pg_seq") ?? "") \(m.name):\(port)"
                 if Value.bool(m.binding("patroni_ssl_enabled")?.value) { line += " check-ssl ca-file /pg/cert/ca.crt" }
                 line += " check port \(Value.inventory(m, "patroni_port") ?? "8008")"
                 line += " weight \(Value.inventory(m, "pg_weight") ?? "100")"
@@ -251,7 +277,16 @@ extension HAProxyBackend {
             out += "    option http-keep-alive\n"
             out += "    http-check send meth OPTIONS uri \(field("check", "/"))\n"
             out += "    http-check expect status 200\n"
-            out += "    default-server \(field("options", Self.rtoOptions(h)))\n\n"
+            let options: String
+            if let given = Value.present(svc["options"]) {
+                options = Value.text(given)
+            } else if let known = memo.rtoOptions[h.name] {
+                options = known
+            } else {
+                options = Self.rtoOptions(h)
+                memo.rtoOptions[h.name] = options
+            }
+            out += "    default-server \(options)\n\n"
             for m in selected { out += server(m, backup: backupNames.contains(m.name)) }
             for m in backups where !selectedNames.contains(m.name) { out += server(m, backup: true) }
             return out
