@@ -146,9 +146,24 @@ public enum JMESPath {
     /// A host as `hostvars[h]` shows it to a query: its inventory variables (role defaults are not
     /// part of hostvars), `inventory_hostname`, and the identity facts Pigsty's pg_id role sets.
     public static func hostValue(_ h: ResolvedHost) -> JSONValue {
+        var converted: [ObjectIdentifier: JSONValue] = [:]
+        return hostValue(h, converted: &converted)
+    }
+
+    /// `hostValue` for hosts that share group variables: `converted` keeps each YAML value's
+    /// JSON by identity, so a cluster's lists are converted once, not once per member.
+    static func hostValue(_ h: ResolvedHost, converted: inout [ObjectIdentifier: JSONValue]) -> JSONValue {
         var o: [String: JSONValue] = [:]
         for name in h.inventoryVariableNames {
-            if let b = h.binding(name) { o[name] = JSONValue(yaml: b.value) }
+            guard let b = h.binding(name) else { continue }
+            let id = ObjectIdentifier(b.value)
+            if let known = converted[id] {
+                o[name] = known
+            } else {
+                let value = JSONValue(yaml: b.value)
+                converted[id] = value
+                o[name] = value
+            }
         }
         o["inventory_hostname"] = .string(h.name)
         if let cluster = h.binding("pg_cluster")?.value, !cluster.isNull {

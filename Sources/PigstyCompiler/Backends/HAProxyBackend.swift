@@ -147,7 +147,8 @@ extension HAProxyBackend {
 
         mutating func emit(_ cluster: PgCluster, into tree: inout FileTree) {
             let members = cluster.members.map { graph.resolved.hosts[$0] }
-            let values = members.map(JMESPath.hostValue)
+            var converted: [ObjectIdentifier: JSONValue] = [:]
+            let values = members.map { JMESPath.hostValue($0, converted: &converted) }
             var memo = ClusterMemo()
             for h in members {
                 // Each member renders its services with its own variables: onto itself, or — when
