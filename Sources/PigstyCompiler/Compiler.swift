@@ -15,20 +15,19 @@ public enum Compiler {
     /// `clock` gets each back end's time as a part of `emit`.
     public static func emit(_ graph: ResourceGraph, sink: DiagnosticSink, backends: [any Backend] = Backends.all,
                             clock: StageClock? = nil) -> FileTree? {
-        let results = ConcurrentSlots<(FileTree, [Diagnostic], Double)>(count: backends.count)
-        DispatchQueue.concurrentPerform(iterations: backends.count) { i in
+        let results = concurrentMap(backends.count) { i in
             let start = StageClock.now
             var own = FileTree()
             let ownSink = DiagnosticSink()
             backends[i].emit(graph, into: &own, sink: ownSink)
-            results.set(i, (own, ownSink.diagnostics, StageClock.now - start))
+            return (tree: own, diagnostics: ownSink.diagnostics, seconds: StageClock.now - start)
         }
         let mergeStart = StageClock.now
-        for (i, (_, diagnostics, seconds)) in results.values.enumerated() {
-            clock?.record(backends[i].name, of: "emit", seconds: seconds)
-            for d in diagnostics { sink.report(d) }
+        for (i, result) in results.enumerated() {
+            clock?.record(backends[i].name, of: "emit", seconds: result.seconds)
+            for d in result.diagnostics { sink.report(d) }
         }
-        let tree = FileTree.merged(results.values.map(\.0))
+        let tree = FileTree.merged(results.map(\.tree))
         clock?.record("(merge)", of: "emit", seconds: StageClock.now - mergeStart)
         let validateStart = StageClock.now
         defer { clock?.record("(validate)", of: "emit", seconds: StageClock.now - validateStart) }
@@ -62,20 +61,4 @@ public enum Compiler {
                                inventoryName: String? = nil) -> FileTree? {
         build(file, facts: facts, sink: sink, options: options, clock: clock, inventoryName: inventoryName)?.tree
     }
-}
-
-/// One value per index, written from concurrent iterations (each index at most once) and read after.
-final class ConcurrentSlots<Value>: @unchecked Sendable {
-    private var slots: [Value?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ value: Value) {
-        lock.lock(); defer { lock.unlock() }
-        slots[i] = value
-    }
-
-    /// The values set, in index order.
-    var values: [Value] { slots.compactMap { $0 } }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import PigstyDiagnostics
 
 /// A file pigstyc generates for a node: its absolute path on the node, content and ownership.
@@ -74,8 +73,7 @@ public struct FileTree: Sendable {
         var names: [String] = []
         var seen = Set<String>()
         for t in trees { for name in t.nodes.keys where seen.insert(name).inserted { names.append(name) } }
-        let slots = ConcurrentSlots<FileTree>(count: names.count)
-        DispatchQueue.concurrentPerform(iterations: names.count) { i in
+        let perNode = concurrentMap(names.count) { i in
             var one = FileTree()
             for t in trees {
                 guard let theirs = t.nodes[names[i]] else { continue }
@@ -83,12 +81,12 @@ public struct FileTree: Sendable {
                 part.nodes[names[i]] = theirs
                 one.merge(part)
             }
-            slots.set(i, one)
+            return one
         }
         var out = FileTree()
         out.nodes.reserveCapacity(names.count)
         for t in trees { out.conflicts += t.conflicts }
-        for one in slots.values {
+        for one in perNode {
             for (name, files) in one.nodes { out.nodes[name] = files }
             out.conflicts += one.conflicts
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PigstyDiagnostics
 import PigstyYAML
 #if canImport(Glibc)
 import Glibc
@@ -146,8 +147,7 @@ public struct TreeWriter {
     /// below `root`). The first error in node order is the one reported.
     private func writeNodes(into root: String) throws {
         let nodes = tree.nodeNames
-        let errors = ConcurrentSlots<Error>(count: nodes.count)
-        DispatchQueue.concurrentPerform(iterations: nodes.count) { i in
+        let errors = concurrentMap(nodes.count) { i -> Error? in
             do {
                 var made: Set<String> = [root]
                 for (path, content, mode) in outputs(node: nodes[i]) {
@@ -155,11 +155,12 @@ public struct TreeWriter {
                     try Self.makeDirectories(ApplyBundle.parent(file), made: &made)
                     try Self.writeFile(file, content, mode: mode)
                 }
+                return nil
             } catch {
-                errors.set(i, error)
+                return error
             }
         }
-        if let first = errors.values.first { throw first }
+        if let first = errors.compactMap({ $0 }).first { throw first }
     }
 
     /// Removes a previous output tree, its node directories side by side.

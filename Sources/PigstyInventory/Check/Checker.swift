@@ -28,7 +28,14 @@ public struct InventoryChecker {
             StructureRules(), ParameterRules(), ConsistencyRules(), PgsqlIdentityRules(), BusinessRules(), HBARules(),
             ServiceRules(), ModuleRules(), PortalRules(), DNSMetricsRules(), SafetyRules(),
         ]
-        for rule in rules { rule.check(context) }
+        // Rules only read the inventory: they run side by side, each into its own sink, and their
+        // diagnostics are reported in rule order (promotions apply when they reach `sink`).
+        let found = concurrentMap(rules.count) { i in
+            let own = DiagnosticSink()
+            rules[i].check(context.reporting(to: own))
+            return own.diagnostics
+        }
+        for diagnostics in found { for d in diagnostics { sink.report(d) } }
     }
 }
 
@@ -40,7 +47,7 @@ protocol InventoryRule {
 /// What rules share: the resolved inventory, the sink and an index of every definition.
 struct RuleContext {
     let resolved: ResolvedInventory
-    let sink: DiagnosticSink
+    private(set) var sink: DiagnosticSink
     let options: CheckOptions
     /// Every variable definition written in the inventory: `all.vars`, group vars (in order of
     /// first appearance), then host vars (in host order).
@@ -59,6 +66,13 @@ struct RuleContext {
         for b in all { byName[b.name, default: []].append(b) }
         allBindings = all
         self.byName = byName
+    }
+
+    /// The same context, reporting into `other`.
+    func reporting(to other: DiagnosticSink) -> RuleContext {
+        var copy = self
+        copy.sink = other
+        return copy
     }
 
     var inventory: Inventory { resolved.inventory }
