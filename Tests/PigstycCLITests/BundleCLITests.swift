@@ -40,6 +40,7 @@ struct BundleCLITests {
           vars: { version: v4.5.0, admin_ip: 10.10.10.10 }
 
         """)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let r = try CLITests.run(["plan"], cwd: dir)
         #expect(r.status == 1)
         #expect(r.stderr.contains("pigsty.yml:4:79: error[PGS0830]: the apply order has a cycle"), "\(r.stderr)")
@@ -49,6 +50,7 @@ struct BundleCLITests {
 
     @Test func bundlesAreByteIdenticalAcrossRuns() throws {
         let dir = try CLITests.temp("")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let a = dir.appendingPathComponent("a"), b = dir.appendingPathComponent("b")
         #expect(try CLITests.run(["bundle"] + Self.trio + ["-o", a.path]).status == 0)
         #expect(try CLITests.run(["bundle"] + Self.trio + ["-o", b.path]).status == 0)
@@ -73,7 +75,6 @@ struct BundleCLITests {
         #expect(try CLITests.run(["bundle"] + Self.trio + ["-o", limited.path, "-l", "10.10.10.10,10.10.10.12"]).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: limited.path).sorted()
                 == ["10.10.10.10.tar.gz", "10.10.10.12.tar.gz", "SHA256SUMS"])
-        try? FileManager.default.removeItem(at: dir)
     }
 
     /// A fake ssh: logs `target<TAB>command`, fails for one target, otherwise runs the remote command

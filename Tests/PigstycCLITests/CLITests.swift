@@ -62,6 +62,7 @@ struct CLITests {
 
     @Test func inventoryDefaultsToPigstyYmlInTheWorkingDirectory() throws {
         let dir = try Self.temp("all:\n  vars: { pg_verison: 18 }\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let r = try Self.run(["check"], cwd: dir)
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("pigsty.yml:2:11: warning[PGS0301]: unknown parameter 'pg_verison'"))
@@ -127,6 +128,7 @@ struct CLITests {
 
     @Test func compileWritesOutAndCheckDetectsDrift() throws {
         let dir = try Self.temp(try String(contentsOf: Self.root.appendingPathComponent("pigsty.yml"), encoding: .utf8))
+        defer { try? FileManager.default.removeItem(at: dir) }
         let first = try Self.run(["compile"], cwd: dir)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/10.10.10.10/manifest.json").path))
@@ -137,6 +139,7 @@ struct CLITests {
         #expect(drift.status == 1)
         #expect(drift.stdout.contains("changed: 10.10.10.10/files/etc/etcd/etcd.pass"))
         let broken = try Self.temp("all:\n  children:\n    pg-x: { hosts: { 10.10.10.10: { pg_seq: 1 } }, vars: { pg_cluster: pg-x } }\n")
+        defer { try? FileManager.default.removeItem(at: broken) }
         let failed = try Self.run(["compile", "-o", "result"], cwd: broken)
         #expect(failed.status == 1)
         #expect(!FileManager.default.fileExists(atPath: broken.appendingPathComponent("result").path))
@@ -144,6 +147,7 @@ struct CLITests {
 
     @Test func compileTimingsNameEveryStage() throws {
         let dir = try Self.temp(try String(contentsOf: Self.root.appendingPathComponent("pigsty.yml"), encoding: .utf8))
+        defer { try? FileManager.default.removeItem(at: dir) }
         let run = try Self.run(["compile", "--timings"], cwd: dir)
         #expect(run.status == 0, "\(run.stderr)")
         for stage in ["check", "lower", "emit", "write", "total"] {
@@ -154,6 +158,7 @@ struct CLITests {
     @Test func diffShowsChangedFilesMasksSecretsAndExitsLikeTerraform() throws {
         let bundled = try String(contentsOf: Self.root.appendingPathComponent("pigsty.yml"), encoding: .utf8)
         let dir = try Self.temp(bundled, name: "old.yml")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let changed = bundled.replacingOccurrences(of: "pg_version: 18", with: "pg_version: 17")
             + "    patroni_password: Very.Secret.Patroni\n"
         try changed.write(to: dir.appendingPathComponent("new.yml"), atomically: true, encoding: .utf8)

@@ -36,6 +36,7 @@ struct JSONSchemaValidationTests {
               vars: { pg_cluster: pg-meta, pg_verison: 18, app_owner: me }
           vars: { admin_ip: 10.10.10.10 }
         """)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let typo = dir.appendingPathComponent("pigsty.yml").path
         let results = try validate(["pigsty.yml", "golden/ok-minimal/pigsty.yml", "golden/levels/pigsty.yml", typo])
         #expect(results["pigsty.yml"]?.0 == 0, "\(results["pigsty.yml"]?.1 ?? "")")

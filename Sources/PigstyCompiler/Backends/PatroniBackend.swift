@@ -427,7 +427,7 @@ struct PatroniBackend: Backend {
 }
 
 /// A YAML value in the order it is written.
-indirect enum PYNode {
+enum PYNode {
     case map([(String, PYNode)])
     case list([PYNode])
     /// Text written as is, typed by the YAML reader (what an unquoted template interpolation gives).
