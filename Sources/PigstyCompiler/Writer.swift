@@ -27,15 +27,15 @@ public struct TreeWriter {
         out.reserveCapacity(files.count * 320 + 64)
         for (i, f) in files.enumerated() {
             out += i == 0 ? "\n    {\n      \"group\" : " : ",\n    {\n      \"group\" : "
-            out += Quoting.json(f.group)
+            Quoting.appendJSON(f.group, to: &out)
             out += ",\n      \"mode\" : \""
             out += f.modeText
             out += "\",\n      \"owner\" : "
-            out += Quoting.json(f.owner)
+            Quoting.appendJSON(f.owner, to: &out)
             out += ",\n      \"path\" : "
-            out += Quoting.json(f.path)
+            Quoting.appendJSON(f.path, to: &out)
             out += ",\n      \"producer\" : "
-            out += Quoting.json(f.producer)
+            Quoting.appendJSON(f.producer, to: &out)
             out += ",\n      \"sha256\" : \""
             out += digests[i]
             out += "\",\n      \"size\" : "

@@ -2,6 +2,17 @@
 public enum Quoting {
     /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped;
     /// U+2028/U+2029 escaped too so the text is also a valid JavaScript literal.
+    /// Appends `json(s)` to `out` (without building the quoted string first when nothing needs escaping).
+    public static func appendJSON(_ s: String, to out: inout String) {
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0xE2 }) {
+            out += "\""
+            out += s
+            out += "\""
+        } else {
+            out += json(s)
+        }
+    }
+
     public static func json(_ s: String) -> String {
         // Most strings need no escape at all.
         if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0xE2 }) { return "\"" + s + "\"" }
