@@ -141,4 +141,86 @@ struct BundleCLITests {
         #expect(dry.stdout.hasSuffix("(dry run: nothing was run)\n"))
         #expect(try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8).split(separator: "\n").count == calls.count)
     }
+
+    /// `ship` through a real OpenSSH server: sshd runs in a private network and mount namespace,
+    /// listening on that namespace's loopback only; ssh's `HostName` option sends every inventory
+    /// destination there. sshd's `ForceCommand` runs the command ship sent, with apply.sh pointed
+    /// at a per-node directory instead of `/`.
+    @Test func shipThroughARealSSHServer() throws {
+        let dir = try CLITests.temp("")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = dir.path
+        for key in ["hostkey", "id"] {
+            let r = try Process.runCapturing("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", "\(base)/\(key)"], cwd: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        try FileManager.default.copyItem(atPath: "\(base)/id.pub", toPath: "\(base)/authorized_keys")
+        try """
+        ListenAddress 127.0.0.1
+        Port 2222
+        HostKey \(base)/hostkey
+        PidFile \(base)/sshd.pid
+        AuthorizedKeysFile \(base)/authorized_keys
+        StrictModes no
+        PermitRootLogin prohibit-password
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        UsePAM no
+        ForceCommand \(base)/force
+
+        """.write(to: dir.appendingPathComponent("sshd_config"), atomically: true, encoding: .utf8)
+        try """
+        #!/bin/bash
+        cmd=$SSH_ORIGINAL_COMMAND
+        node=$(printf '%s' "$cmd" | sed -n "s|.*/'\\([0-9.]*\\)'/apply.sh .*|\\1|p")
+        if [ -n "$node" ]; then
+          printf '%s\\t%s\\n' "$node" "$cmd" >> '\(base)/calls.log'
+          mkdir -p '\(base)/root-'"$node"
+          cmd=${cmd/apply.sh --only/apply.sh --root \(base)/root-$node --force --only}
+        fi
+        exec bash -c "$cmd"
+
+        """.write(to: dir.appendingPathComponent("force"), atomically: true, encoding: .utf8)
+        try """
+        #!/bin/bash
+        # Runs its arguments with sshd listening on this namespace's loopback.
+        set -u
+        ip link set lo up
+        mount -t tmpfs tmpfs /run && mkdir -p /run/sshd
+        /usr/sbin/sshd -f '\(base)/sshd_config' -E '\(base)/sshd.log' || exit 90
+        for _ in $(seq 100); do
+          ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \\
+            -o HostName=127.0.0.1 -o Port=2222 -i '\(base)/id' probe true 2>/dev/null && break
+          sleep 0.05
+        done
+        "$@"
+        rc=$?
+        kill "$(cat '\(base)/sshd.pid')"
+        exit $rc
+
+        """.write(to: dir.appendingPathComponent("driver"), atomically: true, encoding: .utf8)
+        for script in ["force", "driver"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(base)/\(script)")
+        }
+        let ssh = "ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "
+            + "-o HostName=127.0.0.1 -o Port=2222 -i \(base)/id"
+        let r = try Process.runCapturing("/usr/bin/unshare", ["-n", "-m", "--propagation", "private", "\(base)/driver",
+                                                              CLITests.binary.path, "ship"] + Self.trio + ["--ssh", ssh],
+                                         cwd: CLITests.root)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.hasSuffix("ship: 3 nodes ok\n"), "\(r.stdout)")
+        let log = try String(contentsOf: dir.appendingPathComponent("sshd.log"), encoding: .utf8)
+        #expect(log.contains("Accepted publickey for root from 127.0.0.1"))
+        let calls = try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8)
+            .split(separator: "\n").map { String($0.split(separator: "\t")[0]) }
+        #expect(Set(calls) == ["10.10.10.10", "10.10.10.11", "10.10.10.12"])
+        // What landed is what compile writes.
+        let out = dir.appendingPathComponent("out")
+        #expect(try CLITests.run(["compile"] + Self.trio + ["-o", out.path]).status == 0)
+        for (node, path) in [("10.10.10.10", "/etc/etcd/etcd.conf"), ("10.10.10.11", "/pg/data/pg_hba.conf"),
+                             ("10.10.10.12", "/etc/haproxy/conf.d/pg-test-primary.cfg")] {
+            let landed = FileManager.default.contents(atPath: "\(base)/root-\(node)\(path)")
+            #expect(landed != nil && landed == FileManager.default.contents(atPath: "\(out.path)/\(node)/files\(path)"), "\(node)\(path)")
+        }
+    }
 }
