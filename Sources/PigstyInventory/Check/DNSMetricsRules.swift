@@ -15,6 +15,8 @@ struct DNSMetricsRules: InventoryRule {
     }
 
     /// A host name or address as it may appear in a record or label: letters, digits, '.', '-'.
+    /// Stricter than `PortalRules.isHostName` on purpose: these values become dnsmasq host records
+    /// (no '_', no wildcard) or IPv4 addresses in scrape labels, not nginx server names.
     static func isHostLike(_ s: String) -> Bool {
         let b = Array(s.utf8)
         guard let f = b.first, b.count <= 253 else { return false }

@@ -193,6 +193,8 @@ struct PortalRules: InventoryRule {
     }
 
     /// A DNS name (labels of letters, digits, '-', '_'; not starting with '-'), optionally `*.`-prefixed.
+    /// Looser than `DNSMetricsRules.isHostLike` on purpose: nginx server names and certificate
+    /// domains may be wildcards and may hold '_'; what matters here is one safe word per name.
     static func isHostName(_ s: String) -> Bool {
         let name = s.hasPrefix("*.") ? String(s.dropFirst(2)) : s
         guard !name.isEmpty, name.utf8.count <= 253 else { return false }
