@@ -13,6 +13,16 @@ public enum Quoting {
         }
     }
 
+    /// A YAML single-quoted scalar: `'…'` with `'` doubled (for text without control characters).
+    public static func yamlSingle(_ s: String) -> String {
+        guard s.utf8.contains(UInt8(ascii: "'")) else { return "'" + s + "'" }
+        var out = "'"
+        for c in s.unicodeScalars {
+            if c == "'" { out += "''" } else { out.unicodeScalars.append(c) }
+        }
+        return out + "'"
+    }
+
     public static func json(_ s: String) -> String {
         // Most strings need no escape at all.
         if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0xE2 }) { return "\"" + s + "\"" }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PigstyDiagnostics
 @testable import PigstyYAML
 
 /// JSON strings as pigstyc writes them (manifests, reports): what JSONSerialization reads back.
@@ -22,5 +23,15 @@ struct QuotingTests {
             Quoting.appendJSON(s, to: &out)
             #expect(out == "x" + Quoting.json(s), "\(s)")
         }
+    }
+
+    @Test func singleQuotedScalarsReadBackAsTheSameString() throws {
+        for s in ["", "on", "it's", "''", "a: b #c", "é 'q' 🐘", "%Y-%m-%d %H:%M:%S %z", "-x"] {
+            let text = Quoting.yamlSingle(s)
+            let sink = DiagnosticSink()
+            let node = try #require(YAML.parse("k: \(text)\n", into: sink), "\(text)")
+            #expect(node["k"]?.value == .string(s), "\(text)")
+        }
+        #expect(Quoting.yamlSingle("it's") == "'it''s'")
     }
 }

@@ -294,7 +294,7 @@ struct AlertRulesBackend: Backend {
 
     /// A YAML single-quoted scalar (only `'` needs escaping); expressions and templates stay readable.
     static func quoted(_ s: String) -> String {
-        "'" + s.replacingOccurrences(of: "'", with: "''").replacingOccurrences(of: "\n", with: " ") + "'"
+        Quoting.yamlSingle(s.replacingOccurrences(of: "\n", with: " "))
     }
 
     static func render(_ module: Module) -> String {

@@ -501,10 +501,10 @@ enum PYAML {
     /// (double-quoted with escapes when it holds control characters).
     static func scalar(_ s: String) -> String {
         if isPlainSafe(s) { return s }
-        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+        if s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             return Quoting.yamlDouble(s)
         }
-        return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        return Quoting.yamlSingle(s)
     }
 
     /// Whether a byte may not start a plain scalar: `-?:,[]{}#&*!|>'"%@`` ` and space.
@@ -521,16 +521,19 @@ enum PYAML {
     }
 
     static func isPlainSafe(_ s: String) -> Bool {
-        let b = s.utf8
-        guard let first = b.first, let last = b.last else { return false }
-        if isLeadingIndicator(first) || last == 0x20 || last == 0x3A { return false }
-        // No ": " or " #" inside, no control characters (tabs included).
-        var previous: UInt8 = 0
-        for c in b {
-            if c < 0x20 || c == 0x7F { return false }
-            if (previous == 0x3A && c == 0x20) || (previous == 0x20 && c == 0x23) { return false }
-            previous = c
+        var text = s
+        let shapeOK = text.withUTF8 { b -> Bool in
+            guard let first = b.first, let last = b.last else { return false }
+            if isLeadingIndicator(first) || last == 0x20 || last == 0x3A { return false }
+            // No ": " or " #" inside, no control characters (tabs included).
+            var previous: UInt8 = 0
+            for c in b {
+                if c < 0x20 || c == 0x7F { return false }
+                if (previous == 0x3A && c == 0x20) || (previous == 0x20 && c == 0x23) { return false }
+                previous = c
+            }
+            return true
         }
-        return ScalarResolver.resolvePlain(s) == .string(s)
+        return shapeOK && ScalarResolver.resolvePlain(s) == .string(s)
     }
 }
