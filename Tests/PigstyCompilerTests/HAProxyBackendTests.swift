@@ -171,6 +171,14 @@ struct HAProxyBackendTests {
             #expect(try servers(t, "default", on: ip).contains { $0.hasPrefix("server pg-test-2 10.10.10.12:5433 ") })
         }
         #expect(try servers(t, "default", on: "10.10.10.11").contains { $0.hasPrefix("server pg-test-3 10.10.10.13:5432 ") })
+        // A member's own default destination changes the service it renders, not the others'.
+        let d = try tree(Self.inventory(hostVars12: ", pg_default_service_dest: postgres"))
+        #expect(try servers(d, "primary", on: "10.10.10.12").map { $0.components(separatedBy: " ")[2] }
+                == ["10.10.10.11:5432", "10.10.10.12:5432", "10.10.10.13:5432"])
+        for ip in ["10.10.10.11", "10.10.10.13"] {
+            #expect(try servers(d, "primary", on: ip).map { $0.components(separatedBy: " ")[2] }
+                    == ["10.10.10.11:6432", "10.10.10.12:6432", "10.10.10.13:6432"])
+        }
     }
 
     @Test func fractionalTimesBecomeWholeUnits() {

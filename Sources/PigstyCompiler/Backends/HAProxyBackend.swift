@@ -209,6 +209,14 @@ extension HAProxyBackend {
             var selections: [String: [ResolvedHost]] = [:]
             var servers: [String: String] = [:]
             var rtoOptions: [String: String] = [:]
+            /// A service's text below its first line, by service, destination and options.
+            var bodies: [BodyKey: String] = [:]
+
+            struct BodyKey: Hashable {
+                let service: ObjectIdentifier
+                let dest: ObjectIdentifier?
+                let options: String
+            }
 
             mutating func select(_ e: JMESPath.Expr, text: String, members: [ResolvedHost], values: [JSONValue]) -> [ResolvedHost] {
                 if let known = selections[text] { return known }
@@ -266,8 +274,22 @@ extension HAProxyBackend {
                 return line + (backup ? " backup\n" : "\n")
             }
 
-            var out = "# \(cluster)-\(name) on port \(field("port", "")), as rendered by \(h.name)\n"
-            out += "# members: \(selected.map(\.name).joined(separator: ", "))\n"
+            let options: String
+            if let given = Value.present(svc["options"]) {
+                options = Value.text(given)
+            } else if let known = memo.rtoOptions[h.name] {
+                options = known
+            } else {
+                options = Self.rtoOptions(h)
+                memo.rtoOptions[h.name] = options
+            }
+            let first = "# \(cluster)-\(name) on port \(field("port", "")), as rendered by \(h.name)\n"
+            // Below its first line, a service reads the renderer only through the destination and
+            // the options: members rendering the same service with the same ones share the text.
+            let bodyKey = ClusterMemo.BodyKey(service: ObjectIdentifier(svc), dest: destNode.map(ObjectIdentifier.init),
+                                              options: options)
+            if let body = memo.bodies[bodyKey] { return first + body }
+            var out = "# members: \(selected.map(\.name).joined(separator: ", "))\n"
             out += "# backups: \(backups.map(\.name).joined(separator: ", "))\n"
             out += "listen \(cluster)-\(name)\n"
             out += "    bind \(field("ip", "*")):\(field("port", ""))\n"
@@ -278,19 +300,11 @@ extension HAProxyBackend {
             out += "    option http-keep-alive\n"
             out += "    http-check send meth OPTIONS uri \(field("check", "/"))\n"
             out += "    http-check expect status 200\n"
-            let options: String
-            if let given = Value.present(svc["options"]) {
-                options = Value.text(given)
-            } else if let known = memo.rtoOptions[h.name] {
-                options = known
-            } else {
-                options = Self.rtoOptions(h)
-                memo.rtoOptions[h.name] = options
-            }
             out += "    default-server \(options)\n\n"
             for m in selected { out += server(m, backup: backupNames.contains(m.name)) }
             for m in backups where !selectedNames.contains(m.name) { out += server(m, backup: true) }
-            return out
+            memo.bodies[bodyKey] = out
+            return first + out
         }
 
         /// default-server options from the health-check timings of `pg_rto_plan[pg_rto]`
