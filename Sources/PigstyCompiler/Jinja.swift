@@ -140,7 +140,13 @@ enum Jinja {
 
     /// `"%-Ns" | format(x)`: left-justified to `width` code points.
     static func pad(_ s: String, _ width: Int) -> String {
-        let n = s.unicodeScalars.count
-        return n >= width ? s : s + String(repeating: " ", count: width - n)
+        // Code points are the UTF-8 bytes that do not continue a sequence.
+        var n = 0
+        for b in s.utf8 where b & 0xC0 != 0x80 { n += 1 }
+        guard n < width else { return s }
+        var out = s
+        out.reserveCapacity(s.utf8.count + width - n)
+        for _ in n..<width { out.append(" ") }
+        return out
     }
 }

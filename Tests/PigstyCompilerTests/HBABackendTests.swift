@@ -92,6 +92,15 @@ struct HBABackendTests {
         #expect(b.contains("boss") && !a.contains("boss") && b.contains(" md5") && c.contains("10.9.0.0/16") && !a.contains("10.9.0.0/16"))
     }
 
+    /// Columns are padded as Python's `%-Ns` pads: by code points (a combining accent counts).
+    @Test func paddingCountsCodePointsAsPython() {
+        #expect(Jinja.pad("all", 6) == "all   ")
+        #expect(Jinja.pad("é", 3) == "é  ")                 // one code point, two bytes
+        #expect(Jinja.pad("e\u{301}", 3) == "e\u{301} ")     // two code points, one character
+        #expect(Jinja.pad("🐘", 2) == "🐘 ")
+        #expect(Jinja.pad("toolong", 3) == "toolong")
+    }
+
     @Test func orderedRulesAreSortedStablyAndUnorderedOnesFollow() throws {
         let text = Self.inventory("""
         pg_hba_rules:

@@ -153,11 +153,6 @@ private struct HBAContext {
         }
     }
 
-    /// Python `"%-Ns" % x`.
-    static func pad(_ s: String, _ width: Int) -> String {
-        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
-    }
-
     /// A rule field as Jinja's `hba.x if 'x' in hba and hba.x != '' else fallback` reads it.
     static func field(_ rule: YAMLNode, _ key: String) -> YAMLNode? {
         guard let v = rule[key] else { return nil }
@@ -288,9 +283,9 @@ private struct HBAContext {
         var conn = "host"
         if case .string(let a)? = rule["auth"]?.value, Self.sslAuths.contains(a) { conn = "hostssl" }
 
-        let d = Self.pad(db, 18), u = Self.pad(user, 18)
+        let d = Jinja.pad(db, 18), u = Jinja.pad(user, 18)
         func line(_ address: String) -> String {
-            "\(prefix)\(Self.pad(conn, 8)) \(d) \(u) \(Self.pad(address, 18)) \(auth)\n"
+            "\(prefix)\(Jinja.pad(conn, 8)) \(d) \(u) \(Jinja.pad(address, 18)) \(auth)\n"
         }
         let localLine = "\(prefix)local    \(d) \(u)                    \(auth)\n"
         var body = ""
@@ -314,8 +309,8 @@ private struct HBAContext {
             if flavor == .postgres {
                 body = line("0.0.0.0/0") + line("::/0")
             } else {
-                body = "\(prefix)\(Self.pad(conn, 8)) \(d) \(u) 0.0.0.0/0 \(auth)\n"
-                    + "\(prefix)\(Self.pad(conn, 8)) \(d) \(u) ::/0      \(auth)\n"
+                body = "\(prefix)\(Jinja.pad(conn, 8)) \(d) \(u) 0.0.0.0/0 \(auth)\n"
+                    + "\(prefix)\(Jinja.pad(conn, 8)) \(d) \(u) ::/0      \(auth)\n"
             }
         default:
             body = line(addr)
