@@ -207,10 +207,14 @@ extension HAProxyBackend {
         /// (they depend on the expression and the members only), server lines, default-server options.
         struct ClusterMemo {
             var selections: [String: [ResolvedHost]] = [:]
-            var servers: [String: String] = [:]
+            var servers: [ServerKey: String] = [:]
             var rtoOptions: [String: String] = [:]
             /// A service's text below its first line, by service, destination and options.
             var bodies: [BodyKey: String] = [:]
+
+            struct ServerKey: Hashable {
+                let member: String, port: String, backup: Bool
+            }
 
             struct BodyKey: Hashable {
                 let service: ObjectIdentifier
@@ -260,7 +264,7 @@ extension HAProxyBackend {
             }
             func server(_ m: ResolvedHost, backup: Bool) -> String {
                 let port = port(m)
-                let key = m.name + "\u{0}" + port + (backup ? "\u{0}b" : "")
+                let key = ClusterMemo.ServerKey(member: m.name, port: port, backup: backup)
                 if let known = memo.servers[key] { return known }
                 let line = serverLine(m, port: port, backup: backup)
                 memo.servers[key] = line

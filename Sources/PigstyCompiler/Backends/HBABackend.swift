@@ -40,7 +40,7 @@ private final class HBAMemo {
         let rule: ObjectIdentifier
         let flavor: HBAContext.Flavor
         let enabled: Bool
-        /// Interned `HBAContext.fingerprint`.
+        /// `HBAContext.context`.
         let context: Int
     }
     var lists: [ListKey: [YAMLNode]] = [:]
@@ -48,7 +48,9 @@ private final class HBAMemo {
     var rules: [RuleKey: String?] = [:]
     var contexts: [String: Int] = [:]
 
-    func context(_ fingerprint: String) -> Int {
+    /// A number per distinct list of values (each value length-prefixed, so no two lists collide).
+    func context(_ values: [String]) -> Int {
+        let fingerprint = values.map { "\($0.utf8.count):\($0)" }.joined()
         if let id = contexts[fingerprint] { return id }
         contexts[fingerprint] = contexts.count
         return contexts.count - 1
@@ -90,10 +92,9 @@ private struct HBAContext {
         self.memo = memo
         sortedInfra = infra.sorted()
         func string(_ name: String, _ fallback: String) -> String { host.value(name).map(Self.str) ?? fallback }
-        users = ["${dbsu}": string("pg_dbsu", "postgres"),
-                 "${repl}": string("pg_replication_username", "replicator"),
-                 "${monitor}": string("pg_monitor_username", "dbuser_monitor"),
-                 "${admin}": string("pg_admin_username", "dbuser_dba")]
+        let dbsu = string("pg_dbsu", "postgres"), repl = string("pg_replication_username", "replicator")
+        let monitor = string("pg_monitor_username", "dbuser_monitor"), admin = string("pg_admin_username", "dbuser_dba")
+        users = ["${dbsu}": dbsu, "${repl}": repl, "${monitor}": monitor, "${admin}": admin]
         if case .string("md5")? = host.value("pg_pwd_enc")?.value { pwdenc = "md5" } else { pwdenc = "scram-sha-256" }
         adminIP = string("admin_ip", "10.10.10.10")
         if let v = host.value("node_firewall_intranet") {
@@ -101,9 +102,7 @@ private struct HBAContext {
         } else {
             intranet = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
         }
-        let fingerprint = [users["${dbsu}"]!, users["${repl}"]!, users["${monitor}"]!, users["${admin}"]!, pwdenc, adminIP]
-            + intranet
-        context = memo.context(fingerprint.joined(separator: "\u{0}"))
+        context = memo.context([dbsu, repl, monitor, admin, pwdenc, adminIP] + intranet)
     }
 
     static let roles: Set<String> = ["default", "common", "primary", "replica", "offline", "standby", "delayed"]
