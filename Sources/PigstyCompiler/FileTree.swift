@@ -61,11 +61,15 @@ public struct FileTree: Sendable {
     public mutating func merge(_ other: FileTree) {
         conflicts += other.conflicts
         for node in other.nodeNames {
-            guard let theirs = other.nodes[node] else { continue }
-            // A node this tree does not have yet is taken over whole.
-            guard nodes[node] != nil else { nodes[node] = theirs; continue }
-            for file in theirs.values { add(file, on: node) }
+            if let theirs = other.nodes[node] { merge(theirs, on: node) }
         }
+    }
+
+    /// Adds one node's files of another tree.
+    private mutating func merge(_ theirs: [String: GeneratedFile], on node: String) {
+        // A node this tree does not have yet is taken over whole.
+        guard nodes[node] != nil else { nodes[node] = theirs; return }
+        for file in theirs.values { add(file, on: node) }
     }
 
     /// The trees merged in order (as `merge` would, one after the other), node by node side by side.
@@ -76,10 +80,7 @@ public struct FileTree: Sendable {
         let perNode = concurrentMap(names.count) { i in
             var one = FileTree()
             for t in trees {
-                guard let theirs = t.nodes[names[i]] else { continue }
-                var part = FileTree()
-                part.nodes[names[i]] = theirs
-                one.merge(part)
+                if let theirs = t.nodes[names[i]] { one.merge(theirs, on: names[i]) }
             }
             return one
         }

@@ -12,11 +12,12 @@ public final class StageClock {
 
     /// Runs `body` and records how long it took under `stage`.
     public func measure<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { laps.append((stage, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)) }
+        let start = Self.now
+        defer { laps.append((stage, Self.now - start)) }
         return try body()
     }
 
+    /// Records a part of `stage` measured elsewhere.
     public func record(_ part: String, of stage: String, seconds: Double) {
         parts.append((stage, part, seconds))
     }

@@ -1,10 +1,8 @@
 /// String literals for the text formats pigstyc writes, in one place.
 public enum Quoting {
-    /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped;
-    /// U+2028/U+2029 escaped too so the text is also a valid JavaScript literal.
     /// Appends `json(s)` to `out` (without building the quoted string first when nothing needs escaping).
     public static func appendJSON(_ s: String, to out: inout String) {
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0xE2 }) {
+        if needsNoJSONEscape(s) {
             out += "\""
             out += s
             out += "\""
@@ -23,9 +21,11 @@ public enum Quoting {
         return out + "'"
     }
 
+    /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped;
+    /// U+2028/U+2029 escaped too so the text is also a valid JavaScript literal.
     public static func json(_ s: String) -> String {
         // Most strings need no escape at all.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0xE2 }) { return "\"" + s + "\"" }
+        if needsNoJSONEscape(s) { return "\"" + s + "\"" }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -69,5 +69,10 @@ public enum Quoting {
             }
         }
         return out + "\""
+    }
+
+    /// No control character, quote or backslash, and no byte that may start U+2028/U+2029.
+    private static func needsNoJSONEscape(_ s: String) -> Bool {
+        s.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0xE2 }
     }
 }

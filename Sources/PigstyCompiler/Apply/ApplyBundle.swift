@@ -72,12 +72,6 @@ public enum ApplyBundle {
         String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }))
     }
 
-    /// One node's files with their apply class, in apply order (step, then path).
-    public static func entries(_ files: [GeneratedFile]) -> [(file: GeneratedFile, apply: ApplyClass)] {
-        let classes = files.map(ApplyTable.classify)
-        return order(files, classes).map { (files[$0], classes[$0]) }
-    }
-
     /// Indices of `files` in apply order: by step, then by path (stable, so cheap for files that
     /// come sorted by path already).
     static func order(_ files: [GeneratedFile], _ classes: [ApplyClass]) -> [Int] {

@@ -158,13 +158,9 @@ struct GrafanaBackend: Backend {
         text(h, param, String(fallback))
     }
 
-    /// Every datasource an infra node's Grafana has once Pigsty's playbooks ran, names unique,
-    /// in order: fixed ones, then per infra node, then per PostgreSQL instance and database.
-    static func datasources(_ graph: ResourceGraph, on node: NodeResource) -> [Datasource] {
-        datasources(on: node, registered: registered(graph))
-    }
-
-    /// The fixed datasources of `node` followed by `registered` (see `registered(_:)`), names unique.
+    /// Every datasource an infra node's Grafana has once Pigsty's playbooks ran, names unique, in
+    /// order: the fixed ones of `node`, then `registered` (see `registered(_:)`). `emit` renders the
+    /// same list as `fixed(on:)` followed by `shared(_:)`.
     static func datasources(on node: NodeResource, registered: [Datasource]) -> [Datasource] {
         unique(fixed(on: node) + registered)
     }

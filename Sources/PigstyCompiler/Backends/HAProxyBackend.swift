@@ -235,15 +235,12 @@ extension HAProxyBackend {
                               members: [ResolvedHost], values: [JSONValue], memo: inout ClusterMemo) -> String? {
             guard let selectorNode = Value.present(svc["selector"]),
                   let selector = expression(selectorNode, what: "selector", service: name) else { return nil }
-            var backupExpr: JMESPath.Expr?
+            var backups: [ResolvedHost] = []
             if let b = Value.present(svc["backup"]) {
                 guard let e = expression(b, what: "backup", service: name) else { return nil }
-                backupExpr = e
+                backups = memo.select(e, text: Value.text(b), members: members, values: values)
             }
             let selected = memo.select(selector, text: Value.text(selectorNode), members: members, values: values)
-            let backups = backupExpr.map {
-                memo.select($0, text: Value.text(Value.present(svc["backup"])!), members: members, values: values)
-            } ?? []
             let backupNames = Set(backups.map(\.name))
             let selectedNames = Set(selected.map(\.name))
 

@@ -242,22 +242,18 @@ private struct HBAContext {
                 out += text
                 continue
             }
-            out += renderRule(rule, flavor: flavor, role: role, enabled: enabled, auths: auths)
+            var perCluster = false
+            let text = renderRule(rule, flavor: flavor, role: role, enabled: enabled, auths: auths, perCluster: &perCluster)
+            // Rules that list the cluster's members are rendered per instance.
+            memo.rules[key] = .some(perCluster ? nil : text)
+            out += text
         }
         return out
     }
 
     /// One rule: its title line, its lines (commented out when the rule does not apply to this
     /// instance), a blank line.
-    /// Remembers the text in `memo` unless it lists the cluster's members.
-    func renderRule(_ rule: YAMLNode, flavor: Flavor, role: String, enabled: Bool, auths: [String: String]) -> String {
-        let key = HBAMemo.RuleKey(rule: ObjectIdentifier(rule), flavor: flavor, enabled: enabled, context: context)
-        var perCluster = false
-        let text = renderRule(rule, flavor: flavor, role: role, enabled: enabled, auths: auths, perCluster: &perCluster)
-        memo.rules[key] = .some(perCluster ? nil : text)
-        return text
-    }
-
+    /// `perCluster` is set when the text lists the cluster's members.
     func renderRule(_ rule: YAMLNode, flavor: Flavor, role: String, enabled: Bool, auths: [String: String],
                     perCluster: inout Bool) -> String {
         let prefix = enabled ? "" : "#"
