@@ -23,13 +23,14 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(name: "CLinux"),
         .target(name: "PigstyDiagnostics"),
         .target(name: "PigstyYAML", dependencies: ["CYAML", "PigstyDiagnostics"]),
         .target(name: "PigstySchema", dependencies: ["PigstyYAML", "PigstyDiagnostics"]),
         .target(name: "PigstyInventory", dependencies: ["PigstyYAML", "PigstySchema", "PigstyDiagnostics"]),
         .target(
             name: "PigstyCompiler",
-            dependencies: ["PigstyInventory", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["PigstyInventory", "CZlib", "CLinux", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "pigstyc",

@@ -1,3 +1,4 @@
+import CLinux
 import Crypto
 import Foundation
 import PigstyDiagnostics
@@ -108,59 +109,173 @@ public struct TreeWriter {
         return String(decoding: hex, as: UTF8.self)
     }
 
+    /// What `write(to:)` did, per node directory.
+    public struct WriteSummary: Sendable, Equatable {
+        /// Nodes whose directory was written (new or changed).
+        public var written = 0
+        /// Nodes whose directory already held exactly these files and was left as it was.
+        public var unchanged = 0
+        /// Entries of DIR that no longer belong there (nodes gone from the inventory, strays), removed.
+        public var removed = 0
+
+        /// `3 nodes written, 9997 unchanged, 1 removed` (parts that are zero left out, except `written`).
+        public var description: String {
+            var parts = ["\(written) node\(written == 1 ? "" : "s") written"]
+            if unchanged > 0 { parts.append("\(unchanged) unchanged") }
+            if removed > 0 { parts.append("\(removed) removed") }
+            return parts.joined(separator: ", ")
+        }
+    }
+
     /// Writes the tree to `dir`, replacing what was there (a `.gitkeep` at its top is kept).
-    public func write(to dir: String) throws {
-        let fm = FileManager.default
+    ///
+    /// A fresh DIR is written into a staging directory next to it and renamed into place. When DIR
+    /// is already a directory, each node directory that holds exactly what would be written (same
+    /// files, bytes, modes and owner, nothing else) is left alone, and every other node is written
+    /// into staging and swapped in whole (an atomic exchange where the file system has one). So a
+    /// failed run leaves DIR as it was, a run stopped while swapping leaves every node directory
+    /// either old or new, and a recompile after a small change writes only the nodes it changes.
+    @discardableResult
+    public func write(to dir: String) throws -> WriteSummary {
         let target = URL(fileURLWithPath: dir).standardizedFileURL
         let parent = target.deletingLastPathComponent()
         let pid = ProcessInfo.processInfo.processIdentifier
-        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).pigstyc-staging-\(pid)")
-        let old = parent.appendingPathComponent(".\(target.lastPathComponent).pigstyc-old-\(pid)")
-        try? fm.removeItem(at: staging)
+        let name = target.lastPathComponent
+        let staging = parent.appendingPathComponent(".\(name).pigstyc-staging-\(pid)")
+        let old = parent.appendingPathComponent(".\(name).pigstyc-old-\(pid)")
+        Self.removeLeftovers(of: name, in: parent.path)
+        try? FileManager.default.removeItem(at: staging)
+        var st = stat()
         do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            try writeNodes(into: staging.path)
-            let keep = target.appendingPathComponent(".gitkeep")
-            if fm.fileExists(atPath: keep.path) {
-                try fm.copyItem(at: keep, to: staging.appendingPathComponent(".gitkeep"))
+            if lstat(target.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                return try update(target.path, staging: staging.path, old: old.path)
             }
-            var hadOld = false
-            if fm.fileExists(atPath: target.path) {
-                try fm.moveItem(at: target, to: old)
-                hadOld = true
-            }
-            do {
-                try fm.moveItem(at: staging, to: target)
-            } catch {
-                if hadOld { try? fm.moveItem(at: old, to: target) }
-                throw error
-            }
-            if hadOld { Self.removeTree(old.path) }
+            try replace(target, staging: staging, old: old)
+            return WriteSummary(written: tree.nodeNames.count)
         } catch {
-            try? fm.removeItem(at: staging)
+            try? FileManager.default.removeItem(at: staging)
             if let e = error as? WriteError { throw e }
             throw WriteError(description: "cannot write \(dir): \(error.localizedDescription)")
         }
     }
 
-    /// Writes every node's outputs under `root`, nodes side by side (they share no directory
-    /// below `root`). The first error in node order is the one reported.
-    private func writeNodes(into root: String) throws {
+    /// Writes the whole tree into `staging` and renames it over `target` (which is not a directory,
+    /// or does not exist).
+    private func replace(_ target: URL, staging: URL, old: URL) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         let nodes = tree.nodeNames
         let errors = concurrentMap(nodes.count) { i -> Error? in
-            do {
-                var made: Set<String> = [root]
-                for (path, content, mode) in outputs(node: nodes[i]) {
-                    let file = root + "/" + path
-                    try Self.makeDirectories(ApplyBundle.parent(file), made: &made)
-                    try Self.writeFile(file, content, mode: mode)
-                }
-                return nil
-            } catch {
-                return error
-            }
+            do { try write(outputs(node: nodes[i]), under: staging.path) } catch { return error }
+            return nil
         }
         if let first = errors.compactMap({ $0 }).first { throw first }
+        var hadOld = false
+        if fm.fileExists(atPath: target.path) {
+            try fm.moveItem(at: target, to: old)
+            hadOld = true
+        }
+        do {
+            try fm.moveItem(at: staging, to: target)
+        } catch {
+            if hadOld { try? fm.moveItem(at: old, to: target) }
+            throw error
+        }
+        if hadOld { Self.removeTree(old.path) }
+    }
+
+    /// Brings the existing directory `target` up to date node by node (see `write(to:)`).
+    private func update(_ target: String, staging: String, old: String) throws -> WriteSummary {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        defer { Self.removeTree(staging) }
+        let nodes = tree.nodeNames
+        // Per node: nil when its directory is up to date, else whether writing it into staging failed.
+        let results = concurrentMap(nodes.count) { i -> Result<Void, Error>? in
+            let outputs = outputs(node: nodes[i])
+            if Self.holdsExactly(outputs, in: target, node: nodes[i]) { return nil }
+            do { try write(outputs, under: staging) } catch { return .failure(error) }
+            return .success(())
+        }
+        for case .failure(let error)? in results { throw error }
+        let changed = nodes.indices.filter { results[$0] != nil }.map { nodes[$0] }
+        let current = Set(nodes)
+        let stray = ((try? fm.contentsOfDirectory(atPath: target)) ?? [])
+            .filter { !current.contains($0) && $0 != ".gitkeep" }.sorted()
+        guard !changed.isEmpty || !stray.isEmpty else { return WriteSummary(unchanged: nodes.count) }
+        try fm.createDirectory(atPath: old, withIntermediateDirectories: true)
+        defer { Self.removeTree(old) }
+        var swaps = Swaps()
+        do {
+            for node in changed { try swaps.put(staging + "/" + node, at: target + "/" + node, old: old + "/" + node) }
+            for entry in stray { try swaps.move(target + "/" + entry, to: old + "/" + entry) }
+        } catch {
+            swaps.undo()
+            throw error
+        }
+        return WriteSummary(written: changed.count, unchanged: nodes.count - changed.count, removed: stray.count)
+    }
+
+    /// The renames that put new node directories in place, in order, so they can be undone.
+    struct Swaps {
+        private enum Step { case exchanged(String, String), moved(String, String) }
+        private var done: [Step] = []
+
+        /// Puts `new` at `path`: one exchange where it exists (the previous version ends up at
+        /// `new`), or a rename; where the file system cannot exchange, the previous version is
+        /// moved to `old` first.
+        mutating func put(_ new: String, at path: String, old: String) throws {
+            var st = stat()
+            guard lstat(path, &st) == 0 else { return try move(new, to: path) }
+            if pigstyc_exchange(new, path) == 0 {
+                done.append(.exchanged(new, path))
+                return
+            }
+            guard errno == EINVAL || errno == ENOSYS || errno == ENOTSUP else { throw Self.error("replace", path) }
+            try move(path, to: old)
+            try move(new, to: path)
+        }
+
+        mutating func move(_ from: String, to: String) throws {
+            guard rename(from, to) == 0 else { throw Self.error("move", from) }
+            done.append(.moved(from, to))
+        }
+
+        /// Puts back what was moved or exchanged, newest first (best effort: this runs after an error).
+        func undo() {
+            for step in done.reversed() {
+                switch step {
+                case .exchanged(let a, let b): _ = pigstyc_exchange(a, b)
+                case .moved(let from, let to): _ = rename(to, from)
+                }
+            }
+        }
+
+        private static func error(_ verb: String, _ path: String) -> WriteError {
+            WriteError(description: "cannot \(verb) \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Removes staging and old directories that a stopped run of pigstyc left next to DIR (their
+    /// process is gone).
+    private static func removeLeftovers(of name: String, in parent: String) {
+        let prefixes = [".\(name).pigstyc-staging-", ".\(name).pigstyc-old-"]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
+            guard let prefix = prefixes.first(where: { entry.hasPrefix($0) }),
+                  let pid = Int32(entry.dropFirst(prefix.count)), pid > 0,
+                  kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            removeTree(parent + "/" + entry)
+        }
+    }
+
+    /// Writes one node's outputs (paths relative to `root`).
+    private func write(_ outputs: [(path: String, content: String, mode: Int)], under root: String) throws {
+        var made: Set<String> = [root]
+        for (path, content, mode) in outputs {
+            let file = root + "/" + path
+            try Self.makeDirectories(ApplyBundle.parent(file), made: &made)
+            try Self.writeFile(file, content, mode: mode)
+        }
     }
 
     /// Removes a previous output tree, its node directories side by side.
@@ -171,6 +286,90 @@ public struct TreeWriter {
             try? FileManager.default.removeItem(atPath: path + "/" + entries[i])
         }
         try? fm.removeItem(atPath: path)
+    }
+
+    /// Whether `root/<node>` holds exactly `outputs` as this process would write them: the same
+    /// regular files with the same bytes and modes, owned by this user, in directories with the
+    /// mode `mkdir` gives, and nothing else (no other file, directory or link). The manifest,
+    /// which lists every file's checksum, is compared first: a changed node fails there.
+    static func holdsExactly(_ outputs: [(path: String, content: String, mode: Int)], in root: String, node: String) -> Bool {
+        var expected: [String: (content: String, mode: Int)] = [:]
+        var dirs: Set<String> = [node]
+        expected.reserveCapacity(outputs.count)
+        for (path, content, mode) in outputs {
+            expected[path] = (content, mode)
+            var dir = ApplyBundle.parent("/" + path)
+            while dir != "/", dirs.insert(String(dir.utf8.dropFirst())!).inserted { dir = ApplyBundle.parent(dir) }
+        }
+        var buffer: [UInt8] = []
+        let manifest = node + "/manifest.json"
+        if let m = expected.removeValue(forKey: manifest) {
+            let fd = open(root + "/" + manifest, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            guard holds(fd, m, buffer: &buffer) else { return false }
+        }
+        var files = 0
+        return tree(root, node, expected: expected, dirs: dirs, skipping: manifest, files: &files, buffer: &buffer)
+            && files == expected.count
+    }
+
+    /// The directory mode `mkdir(path, 0755)` gives under this process's umask.
+    private static let directoryMode = mode_t(0o755) & ~umaskBits
+
+    /// Walks `root/rel` (a directory, with this user and `directoryMode`): every entry must be an
+    /// expected directory (walked in turn), the file already `checked`, or an expected file
+    /// (compared). Counts the compared files into `files`.
+    private static func tree(_ root: String, _ rel: String, expected: [String: (content: String, mode: Int)],
+                             dirs: Set<String>, skipping checked: String, files: inout Int, buffer: inout [UInt8]) -> Bool {
+        let path = root + "/" + rel
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_mode & 0o7777 == directoryMode,
+              st.st_uid == geteuid(), let d = opendir(path) else { return false }
+        defer { closedir(d) }
+        var subdirs: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            let child = rel + "/" + name
+            if dirs.contains(child) { subdirs.append(child); continue }
+            if child == checked { continue }
+            guard let want = expected[child] else { return false }
+            // Opened where it is (no second path lookup); a link or anything but a file fails here.
+            let fd = openat(dirfd(d), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            guard holds(fd, want, buffer: &buffer) else { return false }
+            files += 1
+        }
+        return subdirs.allSatisfy {
+            tree(root, $0, expected: expected, dirs: dirs, skipping: checked, files: &files, buffer: &buffer)
+        }
+    }
+
+    /// Whether the open file `fd` is a regular file of this user with exactly `want`'s mode and
+    /// bytes. `buffer` is scratch space, kept between calls.
+    private static func holds(_ fd: Int32, _ want: (content: String, mode: Int), buffer: inout [UInt8]) -> Bool {
+        var st = stat()
+        var content = want.content
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_mode & 0o7777) == want.mode,
+              st.st_uid == geteuid(), Int(st.st_size) == content.utf8.count else { return false }
+        // One byte more than expected, to see a file that grew since fstat.
+        if buffer.count < st.st_size + 1 { buffer = [UInt8](repeating: 0, count: Int(st.st_size) + 1) }
+        return content.withUTF8 { bytes in
+            buffer.withUnsafeMutableBytes { have in
+                var filled = 0
+                while filled <= bytes.count {
+                    let n = read(fd, have.baseAddress! + filled, bytes.count + 1 - filled)
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { break }
+                    filled += n
+                }
+                return filled == bytes.count && (bytes.isEmpty || memcmp(have.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+            }
+        }
     }
 
     /// `mkdir -p` with a cache of directories already made by this writer.
