@@ -151,7 +151,7 @@ public struct TreeWriter {
                 return try update(target.path, staging: staging.path, old: old.path)
             }
             try replace(target, staging: staging, old: old)
-            return WriteSummary(written: tree.nodeNames.count)
+            return WriteSummary(written: tree.nodes.count)
         } catch {
             try? FileManager.default.removeItem(at: staging)
             if let e = error as? WriteError { throw e }
@@ -194,7 +194,7 @@ public struct TreeWriter {
         let results = concurrentMap(nodes.count) { i -> Result<Void, Error>? in
             let outputs = outputs(node: nodes[i])
             if Self.holdsExactly(outputs, in: target, node: nodes[i]) { return nil }
-            do { try write(outputs, under: staging) } catch { return .failure(error) }
+            do { try write(outputs, under: staging, reusing: target) } catch { return .failure(error) }
             return .success(())
         }
         for case .failure(let error)? in results { throw error }
@@ -268,14 +268,29 @@ public struct TreeWriter {
         }
     }
 
-    /// Writes one node's outputs (paths relative to `root`).
-    private func write(_ outputs: [(path: String, content: String, mode: Int)], under root: String) throws {
+    /// Writes one node's outputs (paths relative to `root`). A file that `previous` (an earlier
+    /// output directory) holds exactly as it would be written is hard-linked from there instead:
+    /// on a disk, linking costs a fraction of writing (no data to allocate and write back).
+    private func write(_ outputs: [(path: String, content: String, mode: Int)], under root: String,
+                       reusing previous: String? = nil) throws {
         var made: Set<String> = [root]
+        var buffer: [UInt8] = []
         for (path, content, mode) in outputs {
             let file = root + "/" + path
             try Self.makeDirectories(ApplyBundle.parent(file), made: &made)
+            if let previous, Self.link(previous + "/" + path, to: file, ifHolding: (content, mode), buffer: &buffer) { continue }
             try Self.writeFile(file, content, mode: mode)
         }
+    }
+
+    /// Hard-links `source` to `path` when `source` is a regular file of this user holding exactly
+    /// `want`; false when it is not (or cannot be linked), and nothing was done.
+    private static func link(_ source: String, to path: String, ifHolding want: (content: String, mode: Int),
+                             buffer: inout [UInt8]) -> Bool {
+        let fd = open(source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return holds(fd, want, buffer: &buffer) && Glibc.link(source, path) == 0
     }
 
     /// Removes a previous output tree, its node directories side by side.

@@ -8,7 +8,8 @@ import Glibc
 #endif
 
 /// Writing into an existing output directory: node directories that already hold exactly what
-/// would be written are left alone; everything else is swapped in whole.
+/// would be written are left alone; everything else is swapped in whole, its unchanged files
+/// linked from the previous output.
 struct IncrementalWriteTests {
     let fm = FileManager.default
 
@@ -44,7 +45,8 @@ struct IncrementalWriteTests {
             #expect(try TreeWriter(tree: first).write(to: out.path) == .init(written: 3))
             let kept = out.appendingPathComponent("10.10.10.2/files/etc/etcd/etcd.conf")
             let changed = out.appendingPathComponent("10.10.10.3/files/etc/etcd/etcd.conf")
-            let (keptInode, changedInode) = (try inode(kept), try inode(changed))
+            let sibling = out.appendingPathComponent("10.10.10.3/files/etc/etcd/etcd.pass")
+            let (keptInode, changedInode, siblingInode) = (try inode(kept), try inode(changed), try inode(sibling))
 
             #expect(try TreeWriter(tree: first).write(to: out.path) == .init(unchanged: 3))
             #expect(try inode(kept) == keptInode && inode(changed) == changedInode)
@@ -54,6 +56,8 @@ struct IncrementalWriteTests {
             #expect(try writer.write(to: out.path) == .init(written: 1, unchanged: 2))
             #expect(try inode(kept) == keptInode)
             #expect(try inode(changed) != changedInode)
+            // The changed node's other files are linked from the previous output, not written again.
+            #expect(try inode(sibling) == siblingInode)
             #expect(try String(contentsOf: changed, encoding: .utf8) == "changed\n")
             #expect(writer.differences(from: out.path).isEmpty)
             #expect(try fm.contentsOfDirectory(atPath: out.deletingLastPathComponent().path) == ["out"])
