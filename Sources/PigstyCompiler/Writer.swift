@@ -428,29 +428,48 @@ public struct TreeWriter {
     }
 
     /// Compares the tree with what `dir` holds: paths (relative to DIR) that differ, are missing
-    /// or are extra. Empty means up to date.
+    /// or are extra, sorted by path. Empty means up to date. Nodes are compared side by side; a
+    /// node directory that holds exactly what would be written is settled without listing it.
     public func differences(from dir: String) -> [String] {
+        let root = URL(fileURLWithPath: dir).standardizedFileURL.path
+        let nodes = tree.nodeNames
+        var out = concurrentMap(nodes.count) { i -> [String] in
+            let outputs = outputs(node: nodes[i])
+            return Self.holdsExactly(outputs, in: root, node: nodes[i]) ? [] : Self.differences(outputs, in: root, under: nodes[i])
+        }.flatMap { $0 }
+        let current = Set(nodes)
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        where !current.contains(entry) && entry != ".gitkeep" {
+            out += Self.differences([], in: root, under: entry)
+        }
+        return out.sorted { $0.dropFirst(9) < $1.dropFirst(9) }
+    }
+
+    /// The differences between `outputs` (paths relative to `root`, all under `rel`) and the files
+    /// under `root/rel` (a directory or a single file).
+    private static func differences(_ outputs: [(path: String, content: String, mode: Int)], in root: String,
+                                    under rel: String) -> [String] {
         let fm = FileManager.default
-        let root = URL(fileURLWithPath: dir)
-        var expected: [String: [UInt8]] = [:]
-        for (path, bytes, _) in outputs() { expected[path] = bytes }
-        var out: [String] = []
-        var present = Set<String>()
-        if let e = fm.enumerator(atPath: root.path) {
-            while let rel = e.nextObject() as? String {
-                var isDir: ObjCBool = false
-                guard fm.fileExists(atPath: root.appendingPathComponent(rel).path, isDirectory: &isDir), !isDir.boolValue,
-                      rel != ".gitkeep" else { continue }
-                present.insert(rel)
-                if let want = expected[rel] {
-                    let have = fm.contents(atPath: root.appendingPathComponent(rel).path).map { [UInt8]($0) }
-                    if have != want { out.append("changed: \(rel)") }
-                } else {
-                    out.append("extra:   \(rel)")
+        var expected: [String: String] = [:]
+        for (path, content, _) in outputs { expected[path] = content }
+        var present: [String] = []
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: root + "/" + rel, isDirectory: &isDir) {
+            if !isDir.boolValue {
+                present = [rel]
+            } else if let e = fm.enumerator(atPath: root + "/" + rel) {
+                while let sub = e.nextObject() as? String {
+                    let path = rel + "/" + sub
+                    if fm.fileExists(atPath: root + "/" + path, isDirectory: &isDir), !isDir.boolValue { present.append(path) }
                 }
             }
         }
-        for path in expected.keys where !present.contains(path) { out.append("missing: \(path)") }
-        return out.sorted { $0.dropFirst(9) < $1.dropFirst(9) }
+        var out: [String] = []
+        for path in present {
+            guard let want = expected.removeValue(forKey: path) else { out.append("extra:   \(path)"); continue }
+            if fm.contents(atPath: root + "/" + path) != Data(want.utf8) { out.append("changed: \(path)") }
+        }
+        out += expected.keys.map { "missing: \($0)" }
+        return out
     }
 }

@@ -156,9 +156,13 @@ struct CompilerTests {
         let stale = dir.appendingPathComponent("10.10.10.99/files/etc/old.conf")
         try FileManager.default.createDirectory(at: stale.deletingLastPathComponent(), withIntermediateDirectories: true)
         try "old\n".write(to: stale, atomically: true, encoding: .utf8)
+        try "notes\n".write(to: dir.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("10.10.10.2/apply.list"))
         #expect(writer.differences(from: dir.path) == [
             "changed: 10.10.10.10/files/etc/etcd/etcd.conf",
+            "missing: 10.10.10.2/apply.list",
             "extra:   10.10.10.99/files/etc/old.conf",
+            "extra:   notes.txt",
         ])
         try writer.write(to: dir.path)
         #expect(writer.differences(from: dir.path).isEmpty)
