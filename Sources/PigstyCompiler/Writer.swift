@@ -319,7 +319,7 @@ public struct TreeWriter {
         var buffer: [UInt8] = []
         let manifest = node + "/manifest.json"
         if let m = expected.removeValue(forKey: manifest) {
-            let fd = open(root + "/" + manifest, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            let fd = open(root + "/" + manifest, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else { return false }
             defer { close(fd) }
             guard holds(fd, m, buffer: &buffer) else { return false }

@@ -79,6 +79,11 @@ struct IncrementalWriteTests {
             ("extra empty directory", { out in try self.fm.createDirectory(at: out.appendingPathComponent("10.10.10.3/files/opt"), withIntermediateDirectories: false) }),
             ("directory mode", { out in try self.fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: out.appendingPathComponent("10.10.10.3/files/etc").path) }),
             ("missing file", { out in try self.fm.removeItem(at: out.appendingPathComponent(conf)) }),
+            ("FIFO instead of the manifest", { out in
+                let url = out.appendingPathComponent("10.10.10.3/manifest.json")
+                try self.fm.removeItem(at: url)
+                #expect(mkfifo(url.path, 0o644) == 0)
+            }),
             ("link instead of the file", { out in
                 let url = out.appendingPathComponent(conf)
                 let elsewhere = out.deletingLastPathComponent().appendingPathComponent("elsewhere.conf")
