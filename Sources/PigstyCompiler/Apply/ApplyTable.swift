@@ -167,7 +167,8 @@ public enum ApplyTable {
     /// The step and unit effects of a file.
     public static func classify(path: String, producer: String) -> ApplyClass {
         let kind = kind(ofProducer: producer)
-        for r in rules where (r.kinds.isEmpty || r.kinds.contains(kind)) && r.path.matches(path) {
+        // The path first: matching it is a byte comparison, looking the kind up is hashing.
+        for r in rules where r.path.matches(path) && (r.kinds.isEmpty || r.kinds.contains(kind)) {
             let effects = r.effects.map { action, name -> UnitEffect in
                 switch name {
                 case .fixed(let unit): return UnitEffect(action, unit)
