@@ -427,9 +427,8 @@ public struct TreeWriter {
         }
     }
 
-    /// Compares the tree with what `dir` holds: paths (relative to DIR) whose bytes differ
-    /// (`changed`), whose mode or owner differs (`mode`, `owner`: not this user), that are missing
-    /// or extra, sorted by path. Empty means up to date. Nodes are compared side by side; a
+    /// Compares the tree with what `dir` holds: paths (relative to DIR) that differ, are missing
+    /// or are extra, sorted by path. Empty means up to date. Nodes are compared side by side; a
     /// node directory that holds exactly what would be written is settled without listing it.
     public func differences(from dir: String) -> [String] {
         let root = URL(fileURLWithPath: dir).standardizedFileURL.path
@@ -451,8 +450,8 @@ public struct TreeWriter {
     private static func differences(_ outputs: [(path: String, content: String, mode: Int)], in root: String,
                                     under rel: String) -> [String] {
         let fm = FileManager.default
-        var expected: [String: (content: String, mode: Int)] = [:]
-        for (path, content, mode) in outputs { expected[path] = (content, mode) }
+        var expected: [String: String] = [:]
+        for (path, content, _) in outputs { expected[path] = content }
         var present: [String] = []
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: root + "/" + rel, isDirectory: &isDir) {
@@ -468,14 +467,7 @@ public struct TreeWriter {
         var out: [String] = []
         for path in present {
             guard let want = expected.removeValue(forKey: path) else { out.append("extra:   \(path)"); continue }
-            var st = stat()
-            if fm.contents(atPath: root + "/" + path) != Data(want.content.utf8) {
-                out.append("changed: \(path)")
-            } else if lstat(root + "/" + path, &st) == 0 && Int(st.st_mode & 0o7777) != want.mode {
-                out.append("mode:    \(path)")
-            } else if st.st_uid != geteuid() {
-                out.append("owner:   \(path)")
-            }
+            if fm.contents(atPath: root + "/" + path) != Data(want.utf8) { out.append("changed: \(path)") }
         }
         out += expected.keys.map { "missing: \($0)" }
         return out

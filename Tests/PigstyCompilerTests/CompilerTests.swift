@@ -2,9 +2,6 @@ import Foundation
 import Testing
 import PigstyDiagnostics
 import PigstyInventory
-#if canImport(Glibc)
-import Glibc
-#endif
 @testable import PigstyCompiler
 
 /// The compile pipeline around the back ends: facts, the staged writer, manifests, `--check`.
@@ -161,13 +158,9 @@ struct CompilerTests {
         try "old\n".write(to: stale, atomically: true, encoding: .utf8)
         try "notes\n".write(to: dir.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
         try FileManager.default.removeItem(at: dir.appendingPathComponent("10.10.10.2/apply.list"))
-        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir.appendingPathComponent("10.10.10.3/files/etc/etcd/etcd.pass").path)
-        #expect(chown(dir.appendingPathComponent("10.10.10.3/apply.sh").path, 4242, 4242) == 0)
         #expect(writer.differences(from: dir.path) == [
             "changed: 10.10.10.10/files/etc/etcd/etcd.conf",
             "missing: 10.10.10.2/apply.list",
-            "owner:   10.10.10.3/apply.sh",
-            "mode:    10.10.10.3/files/etc/etcd/etcd.pass",
             "extra:   10.10.10.99/files/etc/old.conf",
             "extra:   notes.txt",
         ])
