@@ -427,8 +427,9 @@ public struct TreeWriter {
         }
     }
 
-    /// Compares the tree with what `dir` holds: paths (relative to DIR) that differ, are missing
-    /// or are extra, sorted by path. Empty means up to date. Nodes are compared side by side; a
+    /// Compares the tree with what `dir` holds: paths (relative to DIR) whose bytes differ, that
+    /// are missing or are extra, sorted by path. Modes and owners are not compared: golden trees
+    /// checked out of git do not keep them (each manifest lists the modes, and is compared). Empty means up to date. Nodes are compared side by side; a
     /// node directory that holds exactly what would be written is settled without listing it.
     public func differences(from dir: String) -> [String] {
         let root = URL(fileURLWithPath: dir).standardizedFileURL.path
