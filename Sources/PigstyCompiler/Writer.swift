@@ -87,6 +87,11 @@ public struct TreeWriter {
         return Tarball.tarGz(entries)
     }
 
+    /// The bundles of `nodes`, in that order, made side by side.
+    public func bundles(_ nodes: [String]) -> [(node: String, bytes: [UInt8])] {
+        concurrentMap(nodes.count) { (nodes[$0], bundle(node: nodes[$0])) }
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     public static func sha256(_ bytes: [UInt8]) -> String {

@@ -154,6 +154,14 @@ struct IncrementalWriteTests {
         }
     }
 
+    @Test func bundlesMadeSideBySideComeInOrder() throws {
+        let writer = TreeWriter(tree: try tree())
+        let nodes = ["10.10.10.3", "10.10.10.10", "10.10.10.2"]
+        let bundles = writer.bundles(nodes)
+        #expect(bundles.map(\.node) == nodes)
+        #expect(bundles.map(\.bytes) == nodes.map { writer.bundle(node: $0) })
+    }
+
     @Test func swapsAreUndoneNewestFirst() throws {
         try withOutput { out in
             let root = out.deletingLastPathComponent().path

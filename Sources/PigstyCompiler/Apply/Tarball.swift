@@ -104,11 +104,12 @@ public enum Tarball {
         return h
     }
 
-    /// gzip (RFC 1952) with zlib's deflate at level 9: no name, mtime 0, OS 3 (Unix).
+    /// gzip (RFC 1952) with zlib's deflate at its default level, 6 (level 9 took three times as
+    /// long for 1–5% less): no name, mtime 0, OS 3 (Unix).
     public static func gzip(_ data: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]
+        var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]
         var stream = z_stream()
-        guard pigstyc_deflate_init_raw(&stream, 9) == Z_OK else { return stored(data) }
+        guard pigstyc_deflate_init_raw(&stream, 6) == Z_OK else { return stored(data) }
         defer { deflateEnd(&stream) }
         var input = data
         let bound = Int(deflateBound(&stream, uLong(data.count)))

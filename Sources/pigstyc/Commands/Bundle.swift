@@ -30,16 +30,19 @@ struct BundleCommand: ParsableCommand {
         let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, format: .text, sink: sink)
         let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
         let writer = TreeWriter(tree: tree)
-        var sums = ""
+        let dir = URL(fileURLWithPath: output)
         do {
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            for node in tree.nodeNames where nodes.contains(node) {
-                let bytes = writer.bundle(node: node)
-                let name = "\(node).tar.gz"
-                try Data(bytes).write(to: URL(fileURLWithPath: output).appendingPathComponent(name), options: .atomic)
-                sums += "\(TreeWriter.sha256(bytes))  \(name)\n"
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            // Bundles are made and written side by side; SHA256SUMS lists them in node order.
+            let selected = tree.nodeNames.filter(nodes.contains)
+            let results = concurrentMap(selected.count) { i -> Result<String, Error> in
+                let bytes = writer.bundle(node: selected[i])
+                let name = "\(selected[i]).tar.gz"
+                do { try Data(bytes).write(to: dir.appendingPathComponent(name), options: .atomic) } catch { return .failure(error) }
+                return .success("\(TreeWriter.sha256(bytes))  \(name)\n")
             }
-            try Data(sums.utf8).write(to: URL(fileURLWithPath: output).appendingPathComponent("SHA256SUMS"), options: .atomic)
+            let sums = try results.map { try $0.get() }.joined()
+            try Data(sums.utf8).write(to: dir.appendingPathComponent("SHA256SUMS"), options: .atomic)
         } catch {
             printError("pigstyc: error: cannot write \(output): \(error.localizedDescription)")
             throw ExitCode(2)

@@ -44,8 +44,8 @@ struct Ship: ParsableCommand {
         let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
         let writer = TreeWriter(tree: tree)
         var bundles: [String: [UInt8]] = [:], steps: [String: Set<ApplyStep>] = [:], targets: [String: Shipper.Target] = [:]
-        for node in tree.nodeNames where nodes.contains(node) {
-            bundles[node] = writer.bundle(node: node)
+        for (node, bytes) in writer.bundles(tree.nodeNames.filter(nodes.contains)) {
+            bundles[node] = bytes
             steps[node] = Set(ApplyBundle.steps(tree.files(on: node)))
             if let n = graph.node(node), let t = Shipper.target(for: n) { targets[node] = t }
         }
