@@ -292,10 +292,7 @@ public struct TreeWriter {
     /// `want`; false when it is not (or cannot be linked), and nothing was done.
     private static func link(_ source: String, to path: String, ifHolding want: (content: String, mode: Int),
                              buffer: inout [UInt8]) -> Bool {
-        let fd = open(source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return holds(fd, want, buffer: &buffer) && Glibc.link(source, path) == 0
+        holds(source, want, buffer: &buffer) && Glibc.link(source, path) == 0
     }
 
     /// Removes a previous output tree, its node directories side by side.
@@ -319,16 +316,11 @@ public struct TreeWriter {
         for (path, content, mode) in outputs {
             expected[path] = (content, mode)
             var dir = ApplyBundle.parent("/" + path)
-            while dir != "/", dirs.insert(String(dir.utf8.dropFirst())!).inserted { dir = ApplyBundle.parent(dir) }
+            while dir != "/", dirs.insert(String(dir.dropFirst())).inserted { dir = ApplyBundle.parent(dir) }
         }
         var buffer: [UInt8] = []
         let manifest = node + "/manifest.json"
-        if let m = expected.removeValue(forKey: manifest) {
-            let fd = open(root + "/" + manifest, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-            guard fd >= 0 else { return false }
-            defer { close(fd) }
-            guard holds(fd, m, buffer: &buffer) else { return false }
-        }
+        if let m = expected.removeValue(forKey: manifest), !holds(root + "/" + manifest, m, buffer: &buffer) { return false }
         var files = 0
         return tree(root, node, expected: expected, dirs: dirs, skipping: manifest, files: &files, buffer: &buffer)
             && files == expected.count
@@ -357,11 +349,8 @@ public struct TreeWriter {
             if dirs.contains(child) { subdirs.append(child); continue }
             if child == checked { continue }
             guard let want = expected[child] else { return false }
-            // Opened where it is (no second path lookup); a link or anything but a file fails here.
-            let fd = openat(dirfd(d), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-            guard fd >= 0 else { return false }
-            defer { close(fd) }
-            guard holds(fd, want, buffer: &buffer) else { return false }
+            // Opened where it is (no second path lookup).
+            guard holds(openat(dirfd(d), name, readFlags), want, buffer: &buffer) else { return false }
             files += 1
         }
         return subdirs.allSatisfy {
@@ -369,9 +358,19 @@ public struct TreeWriter {
         }
     }
 
-    /// Whether the open file `fd` is a regular file of this user with exactly `want`'s mode and
-    /// bytes. `buffer` is scratch space, kept between calls.
+    /// How files are opened to be compared: a link or a FIFO in a file's place fails, without blocking.
+    private static let readFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+
+    /// `holds(_:_:buffer:)` for the file at `path`.
+    private static func holds(_ path: String, _ want: (content: String, mode: Int), buffer: inout [UInt8]) -> Bool {
+        holds(open(path, readFlags), want, buffer: &buffer)
+    }
+
+    /// Whether `fd` (closed here; negative: a failed open) is a regular file of this user with
+    /// exactly `want`'s mode and bytes. `buffer` is scratch space, kept between calls.
     private static func holds(_ fd: Int32, _ want: (content: String, mode: Int), buffer: inout [UInt8]) -> Bool {
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
         var st = stat()
         var content = want.content
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_mode & 0o7777) == want.mode,
@@ -433,9 +432,10 @@ public struct TreeWriter {
     }
 
     /// Compares the tree with what `dir` holds: paths (relative to DIR) whose bytes differ, that
-    /// are missing or are extra, sorted by path. Modes and owners are not compared: golden trees
-    /// checked out of git do not keep them (each manifest lists the modes, and is compared). Empty means up to date. Nodes are compared side by side; a
-    /// node directory that holds exactly what would be written is settled without listing it.
+    /// are missing or are extra, sorted by path; empty means up to date. Modes and owners are not
+    /// compared: golden trees checked out of git do not keep them (each manifest lists the modes,
+    /// and is compared). Nodes are compared side by side; a node directory that holds exactly
+    /// what would be written is settled without listing it.
     public func differences(from dir: String) -> [String] {
         let root = URL(fileURLWithPath: dir).standardizedFileURL.path
         let nodes = tree.nodeNames

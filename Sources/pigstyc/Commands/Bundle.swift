@@ -31,17 +31,14 @@ struct BundleCommand: ParsableCommand {
         let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
         let writer = TreeWriter(tree: tree)
         let dir = URL(fileURLWithPath: output)
+        var sums = ""
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            // Bundles are made and written side by side; SHA256SUMS lists them in node order.
-            let selected = tree.nodeNames.filter(nodes.contains)
-            let results = concurrentMap(selected.count) { i -> Result<String, Error> in
-                let bytes = writer.bundle(node: selected[i])
-                let name = "\(selected[i]).tar.gz"
-                do { try Data(bytes).write(to: dir.appendingPathComponent(name), options: .atomic) } catch { return .failure(error) }
-                return .success("\(TreeWriter.sha256(bytes))  \(name)\n")
+            for (node, bytes) in writer.bundles(tree.nodeNames.filter(nodes.contains)) {
+                let name = "\(node).tar.gz"
+                try Data(bytes).write(to: dir.appendingPathComponent(name), options: .atomic)
+                sums += "\(TreeWriter.sha256(bytes))  \(name)\n"
             }
-            let sums = try results.map { try $0.get() }.joined()
             try Data(sums.utf8).write(to: dir.appendingPathComponent("SHA256SUMS"), options: .atomic)
         } catch {
             printError("pigstyc: error: cannot write \(output): \(error.localizedDescription)")
