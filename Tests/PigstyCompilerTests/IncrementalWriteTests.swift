@@ -138,8 +138,10 @@ struct IncrementalWriteTests {
     @Test func leftoversOfStoppedRunsAreRemoved() throws {
         try withOutput { out in
             let parent = out.deletingLastPathComponent()
+            // A process that has exited, for a PID nobody holds (network-isolated like every tool the tests start).
             let gone = Process()
-            gone.executableURL = URL(fileURLWithPath: "/bin/true")
+            gone.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+            gone.arguments = ["-n", "/bin/true"]
             try gone.run()
             gone.waitUntilExit()
             let stale = parent.appendingPathComponent(".out.pigstyc-staging-\(gone.processIdentifier)")
