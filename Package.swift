@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pigstyc", targets: ["pigstyc"]),
-        .library(name: "PigstyKit", targets: ["PigstyInventory", "PigstyCompiler"]),
+        .library(name: "PigstyKit", targets: ["PigstyInventory", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy", "PigstyCompiler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,11 +26,33 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
         .target(name: "PigstyDiagnostics"),
         .target(name: "PigstyYAML", dependencies: ["CYAML", "PigstyDiagnostics"]),
-        .target(name: "PigstySchema", dependencies: ["PigstyYAML", "PigstyDiagnostics"]),
+        .target(
+            name: "PigstySchema",
+            dependencies: ["PigstyYAML", "PigstyDiagnostics"],
+            plugins: ["EmbedSchemaPlugin"]
+        ),
         .target(name: "PigstyInventory", dependencies: ["PigstyYAML", "PigstySchema", "PigstyDiagnostics"]),
+        // lower: the resolved inventory as a typed resource graph (the only stage that reads parameters).
+        .target(name: "PigstyJMESPath", dependencies: ["PigstyInventory", "PigstyYAML"]),
+        .target(name: "PigstyModel", dependencies: ["PigstyInventory", "PigstyJMESPath", "PigstyDiagnostics"]),
+        // The output formats (YAML, JSON, INI, line formats): quoting and escaping in one place.
+        .target(name: "PigstyFormats", dependencies: ["PigstyYAML"]),
+        // emit: pure renderers of the typed graph.
+        .target(
+            name: "PigstyBackends",
+            dependencies: ["PigstyModel", "PigstyFormats", "PigstyJMESPath", "PigstyDiagnostics", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // write: file trees on disk, manifests, tarballs.
+        .target(
+            name: "PigstyOutput",
+            dependencies: ["PigstyModel", "PigstyFormats", "CZlib", "CLinux", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // plan, apply bundles, ship, diff.
+        .target(name: "PigstyDeploy", dependencies: ["PigstyModel", "PigstyOutput", "PigstyFormats", "CLinux"]),
+        // The facade the CLI uses: check, lower, emit, write, deploy.
         .target(
             name: "PigstyCompiler",
-            dependencies: ["PigstyInventory", "CZlib", "CLinux", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["PigstyInventory", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy", "PigstyJMESPath"]
         ),
         .executableTarget(
             name: "pigstyc",
@@ -40,11 +62,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Build-time embedding of schema/*.yml into PigstySchema (no generated file in Sources/).
+        .executableTarget(name: "embed-schema-tool", path: "Plugins/EmbedSchemaTool"),
+        .plugin(name: "EmbedSchemaPlugin", capability: .buildTool(), dependencies: ["embed-schema-tool"]),
+        // Code only the tests use (inventory mutators for the fuzzers).
+        .target(name: "PigstyTestSupport", dependencies: ["PigstyYAML"]),
         .testTarget(name: "PigstyDiagnosticsTests", dependencies: ["PigstyDiagnostics"]),
         .testTarget(name: "PigstyYAMLTests", dependencies: ["PigstyYAML"]),
         .testTarget(name: "PigstySchemaTests", dependencies: ["PigstySchema"]),
-        .testTarget(name: "PigstyInventoryTests", dependencies: ["PigstyInventory"]),
-        .testTarget(name: "PigstyCompilerTests", dependencies: ["PigstyCompiler"]),
+        .testTarget(name: "PigstyInventoryTests", dependencies: ["PigstyInventory", "PigstyTestSupport"]),
+        .testTarget(
+            name: "PigstyCompilerTests",
+            dependencies: ["PigstyCompiler", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy",
+                           "PigstyFormats", "PigstyJMESPath", "PigstyTestSupport"]
+        ),
         .testTarget(name: "PigstycCLITests", dependencies: ["pigstyc"]),
     ],
     swiftLanguageModes: [.v5]

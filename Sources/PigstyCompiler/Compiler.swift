@@ -1,3 +1,7 @@
+import PigstyModel
+import PigstyBackends
+import PigstyOutput
+import PigstyDeploy
 import Foundation
 import PigstyDiagnostics
 import PigstyInventory

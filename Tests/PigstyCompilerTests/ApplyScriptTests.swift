@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// apply.sh run for real, into a temporary `--root`, without network (`unshare -n`): for every
 /// golden tree and some inline inventories, including one full of hostile values.

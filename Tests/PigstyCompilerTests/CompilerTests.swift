@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// The compile pipeline around the back ends: facts, the staged writer, manifests, `--check`.
 struct CompilerTests {

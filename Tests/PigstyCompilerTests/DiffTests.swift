@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// `pigstyc diff`'s pieces: the line diff, the tree comparison and secret masking.
 struct DiffTests {

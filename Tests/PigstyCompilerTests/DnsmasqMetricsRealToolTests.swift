@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// The generated dnsmasq and VictoriaMetrics files, read by the real programs: `dnsmasq --test` and a
 /// dnsmasq started in a private network namespace (`unshare -n`, only loopback up) from the generated

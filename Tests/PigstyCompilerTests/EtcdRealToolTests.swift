@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// The generated etcd.conf, started by the real etcd (Debian `etcd-server`) in a fresh network
 /// namespace with only loopback up (`unshare -n`). etcd 3.4 has no check flag and reads only the

@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// Golden trees: for each `golden/<case>/` with an `expected/` directory, compiling
 /// `golden/<case>/pigsty.yml` (with `golden/<case>/facts.yml` when present) must produce exactly

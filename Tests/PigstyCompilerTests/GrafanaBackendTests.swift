@@ -3,6 +3,13 @@ import PigstyDiagnostics
 import PigstyInventory
 import PigstyYAML
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// The Grafana back end: grafana.ini, the dashboard provider and the datasource matrix.
 struct GrafanaBackendTests {

@@ -3,6 +3,13 @@ import PigstyDiagnostics
 import PigstyInventory
 import PigstyYAML
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// A structural check of Grafana provisioning files, mirroring what Grafana's provisioning reader
 /// accepts (there is no Grafana in the test image): `apiVersion` ≥ 1, datasources with `name` and

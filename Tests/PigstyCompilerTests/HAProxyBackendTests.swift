@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// HAProxy: haproxy.cfg, generic `haproxy_services`, and PostgreSQL services (selectors, backups,
 /// destinations, weights, options, RTO timings, service provider groups).

@@ -2,6 +2,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// `pg_hba.conf` / `pgb_hba.conf`: rule order, role enabling, address and user aliases, auth mapping.
 struct HBABackendTests {

@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// Generated HBA files loaded by the real parsers: `pg_hba.conf` by PostgreSQL 15 (Debian package
 /// `postgresql-15`: `initdb` a throwaway cluster, then `postgres --single` reads the

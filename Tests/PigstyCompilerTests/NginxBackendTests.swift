@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// Nginx portal: which files exist where, the HTTPS matrix (`nginx_sslmode`, `enforce_https`),
 /// certbot, basic auth, server names, `${admin_ip}`, HAProxy registrations and the scripts.

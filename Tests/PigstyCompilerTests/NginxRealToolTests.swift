@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// The generated Nginx tree checked by the real `nginx -t` (Debian package `nginx`), run without
 /// network access (`unshare -n`: `-t` binds the listen ports). Absolute paths are moved into a

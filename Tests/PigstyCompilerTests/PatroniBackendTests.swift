@@ -3,6 +3,13 @@ import PigstyDiagnostics
 import PigstyInventory
 import PigstyYAML
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// `/pg/conf/<pg_instance>.yml`: tuning arithmetic, sync mode, standby clusters, placeholders, version gates.
 /// Every check reads the generated file back as YAML, so quoting mistakes fail too.

@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// pgbouncer.ini / database.txt / useropts.txt and postgresql.auto.conf, line by line.
 struct PgbouncerBackendTests {

@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// The generated pgbouncer.ini, database.txt and useropts.txt loaded by the real pgbouncer (Debian
 /// package `pgbouncer`). Only the host paths are redirected into a temp dir and the TCP listener

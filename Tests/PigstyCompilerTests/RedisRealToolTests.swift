@@ -3,6 +3,13 @@ import Testing
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+@testable import PigstyFormats
+@testable import PigstyJMESPath
+import PigstyTestSupport
 
 /// The generated Redis and keepalived configs, loaded by the real programs (Debian `redis-server`,
 /// `redis-tools`, `keepalived`, `util-linux`'s `unshare`, `iproute2`'s `ip`). Everything runs in a

@@ -1,3 +1,4 @@
+import PigstyTestSupport
 import Foundation
 import Testing
 import PigstyDiagnostics

@@ -23,8 +23,8 @@ struct EmbeddedSchemaTests {
             if e.text != text { stale.append("\(name) differs") }
         }
         let hint = ProcessInfo.processInfo.environment["PIGSTYC_UPDATE_GOLDEN"] == "1"
-            ? "PIGSTYC_UPDATE_GOLDEN does not rewrite sources: run scripts/embed-schema from the repository root"
-            : "the embedded schema is stale: run scripts/embed-schema from the repository root"
+            ? "rebuild (swift build embeds schema/*.yml through the EmbedSchemaPlugin)"
+            : "the embedded schema is stale: rebuild (swift build embeds schema/*.yml through the EmbedSchemaPlugin)"
         #expect(stale.isEmpty, "\(hint): \(stale.joined(separator: "; "))")
         #expect(!names.isEmpty)
     }

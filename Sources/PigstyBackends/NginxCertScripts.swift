@@ -1,0 +1,130 @@
+import PigstyModel
+import PigstyInventory
+/// The certificate scripts of the nginx back end: `/etc/nginx/link-cert` points each portal
+/// domain's certificate at Let's Encrypt's (when certbot has signed one) or at Pigsty's own
+/// `pigsty.crt`; `/etc/nginx/sign-cert` asks certbot for one certificate per `certbot` name,
+/// covering the domains of every entry that names it. Every inventory value is quoted.
+extension NginxBackend {
+    func linkCert(_ node: NodeResource, entries: [Entry], graph: ResourceGraph) -> String {
+        var out = "#!/bin/bash\n"
+        out += Header.hash("nginx certificate links", node: node.ip, inventory: graph.inventoryName)
+        out += "# run by Pigsty after copying pigsty.crt/key; safe to run again\n"
+        out += "set -euo pipefail\n\n"
+        let dir = "/etc/nginx/conf.d/cert"
+        for e in entries {
+            guard let domain = e.domain else {
+                out += "# \(Shell.comment(e.key)): no domain, nothing to link\n\n"
+                continue
+            }
+            let crt = Shell.dq("\(dir)/\(domain).crt"), key = Shell.dq("\(dir)/\(domain).key")
+            out += "# \(Shell.comment(e.key)): \(Shell.comment(e.serverNames.joined(separator: " ")))\n"
+            let ownLinks = "ln -sfn \(Shell.dq("\(dir)/pigsty.crt")) \(crt)\nln -sfn \(Shell.dq("\(dir)/pigsty.key")) \(key)\n"
+            if let name = e.certbot {
+                let live = "/etc/letsencrypt/live/\(name)"
+                out += "if [[ -f \(Shell.dq("\(live)/privkey.pem")) ]]; then\n"
+                out += "    ln -sfn \(Shell.dq("\(live)/fullchain.pem")) \(crt)\n"
+                out += "    ln -sfn \(Shell.dq("\(live)/privkey.pem")) \(key)\n"
+                out += "else\n"
+                out += ownLinks.split(separator: "\n").map { "    \($0)\n" }.joined()
+                out += "fi\n\n"
+            } else {
+                out += ownLinks + "\n"
+            }
+        }
+        out += "echo \"link nginx cert, check with ls -alh /etc/nginx/conf.d/cert\"\n"
+        out += "ls -alh /etc/nginx/conf.d/cert\n"
+        return out
+    }
+
+    /// certbot names in order of first use, each with its unique domains.
+    static func certbotNames(_ entries: [Entry]) -> [(name: String, domains: [String])] {
+        var result: [(name: String, domains: [String])] = []
+        for e in entries {
+            guard let cb = e.field("certbot"), Jinja.truthy(cb) else { continue }
+            let name = Jinja.str(cb)
+            var domains: [String] = []
+            if let d = e.domain { domains.append(d) }
+            if let list = e.field("domains"), Jinja.truthy(list) {
+                domains += (list.sequence ?? []).map { Jinja.str($0) }
+            }
+            if let i = result.firstIndex(where: { $0.name == name }) {
+                result[i].domains += domains
+            } else {
+                result.append((name, domains))
+            }
+        }
+        return result.map { item in
+            var seen = Set<String>()
+            return (item.name, item.domains.filter { seen.insert($0).inserted })
+        }
+    }
+
+    func signCert(_ node: NodeResource, entries: [Entry], graph: ResourceGraph) -> String {
+        let h = node.host
+        var out = "#!/usr/bin/env bash\n"
+        out += Header.hash("certbot certificate requests", node: node.ip, inventory: graph.inventoryName)
+        out += "# run with certbot_sign: true, or by hand; extra certbot options as $1\n"
+        out += "set -euo pipefail\n"
+        out += "EMAIL=\(Shell.dq(Self.param(h, "certbot_email", "your@email.com")))\n"
+        out += "WEBROOT=\(Shell.dq(Self.param(h, "nginx_home", "/www") + "/acme"))\n"
+        out += "OPTIONS=${1-\(Shell.dq(Self.param(h, "certbot_options", "")))}\n\n"
+        let certs = Self.certbotNames(entries)
+        for cert in certs {
+            let summary = "\(cert.name) : \(cert.domains.joined(separator: ", "))"
+            let ds = cert.domains.map { "-d \(Shell.dq($0))" }.joined(separator: " ")
+            let name = Shell.word(cert.name)
+            out += "# certificate \(Shell.comment(summary))\n"
+            out += "echo \"-----------------------------------------------------------------\"\n"
+            out += "echo \(Shell.dq("issue \(summary)"))\n"
+            out += "if [ -f \(Shell.dq("/etc/letsencrypt/renewal/\(cert.name).conf")) ]; then\n"
+            out += "    echo \"  -> Certificate exists. Attempting to expand/renew if needed...\"\n"
+            out += "    certbot certonly --non-interactive --cert-name \(name) \\\n"
+            out += "        --webroot --webroot-path=\"$WEBROOT\" \\\n"
+            out += "        --email \"$EMAIL\" --agree-tos --no-eff-email --expand \\\n"
+            out += "        \(ds) $OPTIONS\n"
+            out += "else\n"
+            out += "    echo \"  -> Certificate does not exist. Obtaining a new certificate...\"\n"
+            out += "    certbot certonly --non-interactive --cert-name \(name) \\\n"
+            out += "        --webroot --webroot-path=\"$WEBROOT\" \\\n"
+            out += "        --email \"$EMAIL\" --agree-tos --no-eff-email \\\n"
+            out += "        \(ds) $OPTIONS\n"
+            out += "fi\n"
+            out += "echo \(Shell.dq("  -> Done for \(cert.name): \(cert.domains.joined(separator: ", "))"))\n"
+            out += "echo\n\n"
+        }
+        out += "echo \"-----------------------------------------------------------------\"\n"
+        out += "echo \"All certificate operations finished.\"\n"
+        out += "echo \"Now you can link certs with /etc/nginx/link-cert\"\n"
+        out += "/etc/nginx/link-cert\n"
+        out += "ls -alh /etc/nginx/conf.d/cert\n"
+        return out
+    }
+}
+
+/// Quoting inventory values for bash.
+enum Shell {
+    /// Characters that need no protection inside double quotes.
+    static func plainInDoubleQuotes(_ s: String) -> Bool {
+        !s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || "\"$`\\!".unicodeScalars.contains($0) }
+    }
+
+    /// `"s"` when nothing in `s` is special inside double quotes, else a single-quoted word.
+    static func dq(_ s: String) -> String { plainInDoubleQuotes(s) ? "\"\(s)\"" : single(s) }
+
+    /// `s` bare when it is one plain word, else single-quoted.
+    static func word(_ s: String) -> String {
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy {
+            ($0.value >= 48 && $0.value <= 57) || ($0.value >= 65 && $0.value <= 90) || ($0.value >= 97 && $0.value <= 122)
+                || "_.@%+=:,/-".unicodeScalars.contains($0)
+        }
+        return plain ? s : single(s)
+    }
+
+    /// `'s'`, a `'` inside written as `'\''`.
+    static func single(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: #"'\''"#) + "'" }
+
+    /// Text for a `#` comment: line breaks and control characters become spaces.
+    static func comment(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+    }
+}

@@ -1,0 +1,183 @@
+import PigstyModel
+import PigstyOutput
+import Foundation
+import PigstyDiagnostics
+
+public enum ApplyDiagnostic {
+    /// The cross-node apply order has a cycle (e.g. two standby clusters following each other).
+    public static let cycle = "PGS0830"
+    /// A generated file's path, owner or group cannot be written into an apply bundle safely.
+    public static let unbundleable = "PGS0831"
+}
+
+/// A node's apply bundle besides its files: `apply.list` (the data apply.sh reads: steps, users,
+/// directories, files with checksums, modes and units) and `apply.sh` (the same static script for
+/// every node; it holds no inventory value).
+public enum ApplyBundle {
+    /// The apply.list format version (first line).
+    public static let formatVersion = 1
+
+    /// Directories whose mode matters when apply.sh has to create them; their owner and group
+    /// are those of the first file they hold. Other directories are created root:root 0755.
+    static let privateDirectories: [String: Int] = [
+        "/pg/data": 0o700,
+        "/pg/conf": 0o750,
+        "/etc/pgbouncer": 0o750,
+    ]
+
+    /// Reports files whose path, owner or group cannot be carried in apply.list (a field is one
+    /// tab-free line; owners and groups must be plain account names). Returns false when any.
+    @discardableResult
+    public static func validate(_ tree: FileTree, sink: DiagnosticSink) -> Bool {
+        // The common case, every file fine, is decided without ordering anything.
+        guard tree.nodes.values.contains(where: { $0.values.contains { !problems($0).isEmpty } }) else { return true }
+        var ok = true
+        for node in tree.nodeNames {
+            for f in tree.files(on: node) {
+                let problems = problems(f)
+                guard !problems.isEmpty else { continue }
+                ok = false
+                sink.error(ApplyDiagnostic.unbundleable,
+                           "\(printable(f.path)) on \(node) (\(f.producer)) cannot be bundled: \(problems.joined(separator: "; "))",
+                           at: nil)
+            }
+        }
+        return ok
+    }
+
+    private static func problems(_ f: GeneratedFile) -> [String] {
+        var problems: [String] = []
+        if f.path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            problems.append("its path contains a control character")
+        }
+        if !isAccountName(f.owner) { problems.append("owner '\(printable(f.owner))' is not an account name") }
+        if !isAccountName(f.group) { problems.append("group '\(printable(f.group))' is not an account name") }
+        if !(0...0o7777).contains(f.mode) { problems.append("mode \(f.mode) is out of range") }
+        return problems
+    }
+
+    /// `[A-Za-z_][A-Za-z0-9_.-]*` with an optional trailing `$`, at most 32 characters (useradd's rule).
+    public static func isAccountName(_ s: String) -> Bool {
+        let b = s.utf8
+        guard let first = b.first, b.count <= 32 else { return false }
+        func alpha(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") }
+        func rest(_ c: UInt8) -> Bool { alpha(c) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") }
+        guard alpha(first) else { return false }
+        let count = b.count
+        for (i, c) in b.enumerated().dropFirst() where !(rest(c) || (c == UInt8(ascii: "$") && i == count - 1)) {
+            return false
+        }
+        return true
+    }
+
+    private static func printable(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }))
+    }
+
+    /// Indices of `files` in apply order: by step, then by path (stable, so cheap for files that
+    /// come sorted by path already).
+    static func order(_ files: [GeneratedFile], _ classes: [ApplyClass]) -> [Int] {
+        var byStep: [ApplyStep: [Int]] = [:]
+        for i in files.indices { byStep[classes[i].step, default: []].append(i) }
+        var out: [Int] = []
+        out.reserveCapacity(files.count)
+        for step in ApplyStep.allCases {
+            guard let indices = byStep[step] else { continue }
+            out += indices.sorted { files[$0].path < files[$1].path }
+        }
+        return out
+    }
+
+    /// The steps a node's bundle has files for, in order.
+    public static func steps(_ files: [GeneratedFile]) -> [ApplyStep] {
+        Array(Set(files.map { ApplyTable.step(of: $0) })).sorted()
+    }
+
+    /// `apply.list`: tab-separated records, one per line, never an empty field.
+    ///
+    ///     pigstyc-apply  1
+    ///     node   <ip>
+    ///     group  <step>  <name>
+    ///     user   <step>  <name>
+    ///     dir    <step>  <owner>  <group>  <mode>  <path>
+    ///     file   <step>  <sha256>  <owner>  <group>  <mode>  <units: action:unit,… or ->  <path>
+    /// `digests` may give the files' sha256, in the order of `files`, when the caller has them already.
+    public static func list(node: String, files: [GeneratedFile], digests: [String]? = nil) -> String {
+        let classes = files.map(ApplyTable.classify)
+        let order = order(files, classes)
+        var out = "pigstyc-apply\t\(formatVersion)\nnode\t\(node)\n"
+        out.reserveCapacity(files.count * 160 + 64)
+        // Few distinct accounts per node: a list beats hashing every file's owner and group.
+        var seenGroups = ["root"], seenUsers = ["root"], seenDirs = Set<String>()
+        var start = 0
+        while start < order.count {
+            // One step's files: order[start..<end].
+            let step = classes[order[start]].step
+            var end = start
+            while end < order.count && classes[order[end]].step == step { end += 1 }
+            let mine = order[start..<end]
+            let stepName = step.rawValue
+            for i in mine where !seenGroups.contains(files[i].group) {
+                seenGroups.append(files[i].group)
+                out += "group\t\(stepName)\t\(files[i].group)\n"
+            }
+            for i in mine where !seenUsers.contains(files[i].owner) {
+                seenUsers.append(files[i].owner)
+                out += "user\t\(stepName)\t\(files[i].owner)\n"
+            }
+            var previous = ""
+            for i in mine {
+                let dir = parent(files[i].path)
+                // Files come by path within a step, so a directory usually repeats the previous one.
+                guard dir != "/", dir != previous else { continue }
+                previous = dir
+                guard seenDirs.insert(dir).inserted else { continue }
+                if let mode = privateDirectories[dir] {
+                    out += "dir\t\(stepName)\t\(files[i].owner)\t\(files[i].group)\t\(GeneratedFile.modeText(mode))\t\(dir)\n"
+                } else {
+                    out += "dir\t\(stepName)\troot\troot\t0755\t\(dir)\n"
+                }
+            }
+            for i in mine {
+                let f = files[i]
+                out += "file\t"
+                out += stepName
+                out += "\t"
+                out += digests?[i] ?? TreeWriter.sha256(f.content)
+                out += "\t"
+                out += f.owner
+                out += "\t"
+                out += f.group
+                out += "\t"
+                out += f.modeText
+                out += "\t"
+                out += classes[i].unitsText
+                out += "\t"
+                out += f.path
+                out += "\n"
+            }
+            start = end
+        }
+        return out
+    }
+
+    static func parent(_ path: String) -> String { FilePaths.parent(path) }
+
+    /// What every node's directory holds besides its files and manifest: `apply.list` and `apply.sh`.
+    public static func nodeFiles(node: String, files: [GeneratedFile], digests: [String]) -> [(name: String, content: String, mode: Int)] {
+        [("apply.list", list(node: node, files: files, digests: digests), 0o644), ("apply.sh", script, 0o755)]
+    }
+
+    /// Quotes a string for a POSIX shell: `'…'`, with `'` written as `'\''`.
+    public static func shellQuote(_ s: String) -> String {
+        "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// The apply script: identical for every node and inventory.
+    public static var script: String { ApplyScript.text }
+}
+
+extension TreeWriter {
+    /// A writer that adds each node's apply bundle (`apply.list`, `apply.sh`).
+    public init(tree: FileTree) { self.init(tree: tree, additions: ApplyBundle.nodeFiles) }
+}

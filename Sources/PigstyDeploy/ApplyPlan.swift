@@ -1,0 +1,183 @@
+import PigstyModel
+import PigstyOutput
+import PigstyDiagnostics
+import PigstyInventory
+
+/// A set of nodes that may apply the same steps in parallel; the waves of a plan run one after another.
+public struct ApplyWave: Sendable, Equatable {
+    /// `infra`, `node`, `etcd`, `minio`, `pgsql-primary`, `pgsql-replica`, `service`, `register`, `redis`
+    /// (a second and later level of standby clusters or cascades gets `-2`, `-3`, …).
+    public let name: String
+    public let steps: [ApplyStep]
+    /// Node IPs in address order.
+    public let nodes: [String]
+}
+
+/// plan: the global apply order across nodes, Pigsty's playbook order (reference §4) as waves:
+/// infra nodes, node baseline everywhere, etcd members, MinIO, PostgreSQL primaries (a standby
+/// cluster after its upstream cluster's primary), replicas (cascades after their upstream), HAProxy
+/// services, registrations on infra nodes, Redis.
+public struct ApplyPlan: Sendable {
+    public let waves: [ApplyWave]
+
+    public init(waves: [ApplyWave]) { self.waves = waves }
+
+    public static let pgSteps: [ApplyStep] = [.pgsql, .pgbouncer, .vip]
+
+    /// The plan for a graph and its files. Nil (with PGS0830 errors) when the order has a cycle.
+    public static func make(_ graph: ResourceGraph, tree: FileTree, sink: DiagnosticSink) -> ApplyPlan? {
+        // Which nodes have files in which steps: every such node must appear in a wave running that step.
+        var withStep: [ApplyStep: Set<String>] = [:]
+        for node in tree.nodeNames {
+            for f in tree.files(on: node) { withStep[ApplyTable.step(of: f), default: []].insert(node) }
+        }
+        func has(_ s: ApplyStep) -> Set<String> { withStep[s] ?? [] }
+
+        let all = Set(graph.nodes.map(\.ip)).union(tree.nodeNames)
+        let infra = Set(graph.nodes(inGroup: "infra").map(\.ip)).union(has(.infra))
+        let etcd = Set(graph.nodes.filter { $0.host.etcdInstance != nil && $0.host.binding("etcd_seq") != nil }.map(\.ip))
+            .union(has(.etcd))
+        let minio = Set(graph.resolved.minioClusters.flatMap { $0.members.map { graph.resolved.hosts[$0].name } })
+            .union(has(.minio))
+        let redis = Set(graph.resolved.redisClusters.flatMap { $0.members.map { graph.resolved.hosts[$0].name } })
+            .union(has(.redis))
+
+        guard let pg = pgLevels(graph, sink: sink) else { return nil }
+        var primaries = pg.primaries
+        // Nodes with PostgreSQL files that are not instances (should not happen) go with the first primaries.
+        let instances = Set(graph.pgInstances.map(\.ip))
+        let stray = has(.pgsql).union(has(.pgbouncer)).union(has(.vip)).subtracting(instances)
+        if !stray.isEmpty {
+            if primaries.isEmpty { primaries = [stray] } else { primaries[0].formUnion(stray) }
+        }
+
+        var waves: [ApplyWave] = []
+        func add(_ name: String, _ steps: [ApplyStep], _ nodes: Set<String>) {
+            guard !nodes.isEmpty else { return }
+            waves.append(ApplyWave(name: name, steps: steps, nodes: sortIPs(nodes)))
+        }
+        add("infra", [.node, .haproxy, .infra], infra)
+        add("node", [.node, .haproxy], all.subtracting(infra))
+        add("etcd", [.etcd], etcd)
+        add("minio", [.minio], minio)
+        for (i, level) in primaries.enumerated() { add(i == 0 ? "pgsql-primary" : "pgsql-primary-\(i + 1)", pgSteps, level) }
+        for (i, level) in pg.replicas.enumerated() { add(i == 0 ? "pgsql-replica" : "pgsql-replica-\(i + 1)", pgSteps, level) }
+        add("service", [.service], has(.service))
+        add("register", [.register], infra.union(has(.register)))
+        add("redis", [.redis], redis)
+        return ApplyPlan(waves: waves)
+    }
+
+    /// The plan restricted to `nodes`; empty waves are dropped.
+    public func limited(to nodes: Set<String>) -> ApplyPlan {
+        ApplyPlan(waves: waves.compactMap { w in
+            let kept = w.nodes.filter(nodes.contains)
+            return kept.isEmpty ? nil : ApplyWave(name: w.name, steps: w.steps, nodes: kept)
+        })
+    }
+
+    /// Waves as text, one line each: `3  etcd  [etcd]  10.10.10.10 10.10.10.11`.
+    public var text: String {
+        var out = ""
+        let nameWidth = waves.map(\.name.count).max() ?? 0
+        let stepWidth = waves.map { $0.steps.map(\.rawValue).joined(separator: ",").count }.max() ?? 0
+        for (i, w) in waves.enumerated() {
+            let steps = w.steps.map(\.rawValue).joined(separator: ",")
+            out += "wave \(i + 1)  " + w.name.padding(nameWidth) + "  " + steps.padding(stepWidth) + "  "
+                + w.nodes.joined(separator: " ") + "\n"
+        }
+        let nodes = Set(waves.flatMap(\.nodes)).count
+        out += "\(waves.count) wave\(waves.count == 1 ? "" : "s"), \(nodes) node\(nodes == 1 ? "" : "s")\n"
+        return out
+    }
+
+    /// Orders IPs by octet (non-IP names after, by name).
+    public static func sortIPs(_ s: some Collection<String>) -> [String] {
+        s.sorted { a, b in
+            let x = a.split(separator: ".").compactMap { Int($0) }, y = b.split(separator: ".").compactMap { Int($0) }
+            if x.count == 4, y.count == 4 { return x.lexicographicallyPrecedes(y) }
+            if (x.count == 4) != (y.count == 4) { return x.count == 4 }
+            return a < b
+        }
+    }
+
+    // MARK: - PostgreSQL levels
+
+    /// Primaries by level (0: no upstream; a standby cluster's primary one level after the primary of
+    /// the cluster it follows) and replicas by level (0: follows a primary; a cascade one level after
+    /// the replica it follows). Cycles are PGS0830 errors.
+    static func pgLevels(_ graph: ResourceGraph, sink: DiagnosticSink) -> (primaries: [Set<String>], replicas: [Set<String>])? {
+        var byIP: [String: PgInstanceResource] = [:]
+        for i in graph.pgInstances { byIP[i.ip] = i }
+        func upstream(_ i: PgInstanceResource) -> String? {
+            guard let up = i.host.string("pg_upstream"), !up.isEmpty, up != i.ip else { return nil }
+            return up
+        }
+        func primary(of cluster: String) -> PgInstanceResource? {
+            let ps = graph.pgCluster(cluster)?.instances.filter(\.isPrimary) ?? []
+            return ps.count == 1 ? ps[0] : nil
+        }
+        // What each instance waits for, within its phase.
+        func dependency(_ i: PgInstanceResource) -> PgInstanceResource? {
+            guard let up = upstream(i), let u = byIP[up] else { return nil }
+            if i.isPrimary {
+                guard u.cluster != i.cluster, let p = primary(of: u.cluster) else { return nil }
+                return p
+            }
+            return u.cluster == i.cluster && !u.isPrimary ? u : nil
+        }
+
+        var level: [String: Int] = [:]
+        var failed = false
+        var reported = Set<String>()
+        for start in graph.pgInstances where level[start.ip] == nil {
+            var path: [PgInstanceResource] = []
+            var onPath: [String: Int] = [:]
+            var cur: PgInstanceResource? = start
+            while let c = cur, level[c.ip] == nil {
+                if let at = onPath[c.ip] {
+                    let cycle = Array(path[at...])
+                    failed = true
+                    if reported.insert(cycle.map(\.ip).sorted().joined(separator: ",")).inserted {
+                        report(cycle + [c], sink: sink)
+                    }
+                    for m in cycle { level[m.ip] = 0 }
+                    break
+                }
+                onPath[c.ip] = path.count
+                path.append(c)
+                cur = dependency(c)
+            }
+            // Unwind: each waits one level after what it depends on.
+            for c in path.reversed() where level[c.ip] == nil {
+                level[c.ip] = dependency(c).flatMap { level[$0.ip].map { $0 + 1 } } ?? 0
+            }
+        }
+        if failed { return nil }
+        var primaries: [Set<String>] = [], replicas: [Set<String>] = []
+        for i in graph.pgInstances {
+            let l = level[i.ip] ?? 0
+            if i.isPrimary {
+                while primaries.count <= l { primaries.append([]) }
+                primaries[l].insert(i.ip)
+            } else {
+                while replicas.count <= l { replicas.append([]) }
+                replicas[l].insert(i.ip)
+            }
+        }
+        return (primaries.filter { !$0.isEmpty }, replicas.filter { !$0.isEmpty })
+    }
+
+    private static func report(_ cycle: [PgInstanceResource], sink: DiagnosticSink) {
+        let chain = cycle.map { "\($0.name) (\($0.ip))" }.joined(separator: " waits for ")
+        let first = cycle[0]
+        let binding = first.host.binding("pg_upstream")
+        sink.error(ApplyDiagnostic.cycle, "the apply order has a cycle: \(chain)",
+                   at: binding?.value.range, path: "\(first.ip).pg_upstream",
+                   notes: [DiagnosticNote("a standby cluster follows another cluster's member and a cascading replica another replica; one of them must follow a node that does not wait for it")])
+    }
+}
+
+private extension String {
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+}

@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import PigstyModel
+import PigstyOutput
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one table that maps back ends and files to apply steps and unit actions. `pigstyc compile`
+/// writes it into every bundle (`apply.list`), `plan`/`ship` order steps by it, and a future
+/// `pigstyc diff` asks it which units a changed file reloads or restarts.
+public enum ApplyTable {
+    /// How a unit name is found: fixed, or the file name without its extension (Redis instances run
+    /// as `<cluster>-<node>-<port>.service`, configured by `/etc/redis/<same>.conf`).
+    enum UnitName: Sendable {
+        case fixed(String)
+        case fileStem
+    }
+
+    struct Rule: Sendable {
+        /// Producer kinds (the part of `producer` before `:`) or back-end names; empty: any producer.
+        let kinds: Set<String>
+        /// A glob over the file's path; `*` also matches `/`.
+        let path: PathGlob
+        let step: ApplyStep
+        let effects: [(UnitAction, UnitName)]
+    }
+
+    private static func rule(_ kinds: [String], _ path: String, _ step: ApplyStep,
+                             _ effects: (UnitAction, UnitName)...) -> Rule {
+        Rule(kinds: Set(kinds), path: PathGlob(path), step: step, effects: effects)
+    }
+
+    /// First match wins. Rows with no kinds match on the path alone, so back ends that are not on
+    /// this branch yet (nginx, dnsmasq, metrics, alerts, grafana) are classified by the files they write.
+    static let rules: [Rule] = [
+        // node baseline
+        rule(["vip"], "/etc/keepalived/keepalived.conf", .node, (.reload, .fixed("keepalived"))),
+        rule([], "/etc/keepalived/*", .node, (.reload, .fixed("keepalived"))),
+        // HAProxy: the daemon and its own services; PostgreSQL services come after the clusters
+        rule(["pg_service"], "/etc/haproxy/*", .service, (.reload, .fixed("haproxy"))),
+        rule([], "/etc/haproxy/*", .haproxy, (.reload, .fixed("haproxy"))),
+        // INFRA: registrations other modules write onto infra nodes
+        rule([], "/etc/nginx/conf.d/haproxy/*", .register, (.reload, .fixed("nginx"))),
+        rule([], "/etc/dnsmasq.d/pigsty/default", .infra),
+        rule([], "/etc/dnsmasq.d/pigsty/*", .register),               // hostsdir is watched
+        rule([], "/infra/targets/infra/*", .infra),                   // file_sd is watched
+        rule([], "/infra/targets/*", .register),
+        rule([], "/infra/datasources/*", .register),                  // loaded through Grafana's API
+        // INFRA: the services themselves
+        rule([], "/etc/nginx/*", .infra, (.reload, .fixed("nginx"))),
+        rule([], "/etc/dnsmasq.conf", .infra, (.restart, .fixed("dnsmasq"))),
+        rule([], "/etc/dnsmasq.d/*", .infra, (.restart, .fixed("dnsmasq"))),
+        rule([], "/etc/systemd/system/dnsmasq.service", .infra, (.restart, .fixed("dnsmasq"))),
+        rule([], "/infra/prometheus.yml", .infra, (.reload, .fixed("vmetrics"))),
+        rule([], "/etc/default/vmetrics", .infra, (.restart, .fixed("vmetrics"))),
+        rule([], "/etc/default/vlogs", .infra, (.restart, .fixed("vlogs"))),
+        rule([], "/etc/default/vtraces", .infra, (.restart, .fixed("vtraces"))),
+        rule([], "/infra/rules/*", .infra, (.reload, .fixed("vmalert"))),
+        rule([], "/etc/default/vmalert", .infra, (.restart, .fixed("vmalert"))),
+        rule([], "/etc/alertmanager.yml", .infra, (.reload, .fixed("alertmanager"))),
+        rule([], "/etc/default/alertmanager", .infra, (.restart, .fixed("alertmanager"))),
+        rule([], "/etc/blackbox.yml", .infra, (.reload, .fixed("blackbox_exporter"))),
+        rule([], "/etc/default/blackbox_exporter", .infra, (.restart, .fixed("blackbox_exporter"))),
+        rule([], "/etc/grafana/*", .infra, (.restart, .fixed("grafana-server"))),
+        rule(["nginx", "dnsmasq", "metrics", "alerts", "grafana"], "*", .infra),
+        // etcd
+        rule(["etcd"], "/etc/etcd/etcd.conf", .etcd, (.restart, .fixed("etcd"))),
+        rule([], "/etc/etcd/*", .etcd),
+        // MinIO
+        rule([], "/etc/default/minio", .minio, (.restart, .fixed("minio"))),
+        // PostgreSQL: Patroni reloads PostgreSQL's configuration (pg_hba, parameters) on reload
+        rule(["patroni"], "/pg/conf/*", .pgsql, (.reload, .fixed("patroni"))),
+        rule(["pg_hba", "hba"], "/pg/data/pg_hba.conf", .pgsql, (.reload, .fixed("patroni"))),
+        rule(["postgresql.auto.conf"], "/pg/data/postgresql.auto.conf", .pgsql, (.reload, .fixed("patroni"))),
+        rule([], "/etc/pgbouncer/*", .pgbouncer, (.reload, .fixed("pgbouncer"))),
+        rule([], "/etc/default/vip-manager.yml", .vip, (.restart, .fixed("vip-manager"))),
+        // Redis: one unit per instance
+        rule(["redis"], "/etc/redis/*.conf", .redis, (.restart, .fileStem)),
+    ]
+
+    /// Back-end name or producer kind → step, for files no row above names.
+    static let defaultSteps: [String: ApplyStep] = [
+        "etcd": .etcd, "minio": .minio,
+        "hba": .pgsql, "pg_hba": .pgsql, "patroni": .pgsql, "postgresql.auto.conf": .pgsql,
+        "pgbouncer": .pgbouncer, "pgb_hba": .pgbouncer,
+        "vip": .vip, "redis": .redis,
+        "haproxy": .haproxy, "haproxy_service": .haproxy, "pg_service": .service,
+        "nginx": .infra, "dnsmasq": .infra, "metrics": .infra, "alerts": .infra, "grafana": .infra,
+    ]
+
+    /// The producer's kind: `pg_hba:pg-meta-1` → `pg_hba`.
+    public static func kind(ofProducer producer: String) -> String {
+        producer.utf8.firstIndex(of: UInt8(ascii: ":")).map { String(producer[..<$0]) } ?? producer
+    }
+
+    /// The step and unit effects of a file.
+    public static func classify(path: String, producer: String) -> ApplyClass {
+        let kind = kind(ofProducer: producer)
+        // The path first: matching it is a byte comparison, looking the kind up is hashing.
+        for r in rules where r.path.matches(path) && (r.kinds.isEmpty || r.kinds.contains(kind)) {
+            let effects = r.effects.map { action, name -> UnitEffect in
+                switch name {
+                case .fixed(let unit): return UnitEffect(action, unit)
+                case .fileStem:
+                    let base = path.split(separator: "/").last.map(String.init) ?? path
+                    let stem = base.lastIndex(of: ".").map { String(base[..<$0]) } ?? base
+                    return UnitEffect(action, stem)
+                }
+            }
+            return ApplyClass(step: r.step, effects: effects.filter { isUnitName($0.unit) })
+        }
+        if let step = defaultSteps[kind] { return ApplyClass(step: step, effects: []) }
+        // Unknown producers: by where the file goes; otherwise node baseline (no unit touched).
+        if path.hasPrefix("/pg/") { return ApplyClass(step: .pgsql, effects: []) }
+        if path.hasPrefix("/etc/redis/") { return ApplyClass(step: .redis, effects: []) }
+        if path.hasPrefix("/infra/") { return ApplyClass(step: .infra, effects: []) }
+        return ApplyClass(step: .node, effects: [])
+    }
+
+    public static func classify(_ file: GeneratedFile) -> ApplyClass {
+        file.apply ?? classify(path: file.path, producer: file.producer)
+    }
+
+    /// The units to reload or restart when `file` changes (empty: none, e.g. watched directories).
+    public static func effects(of file: GeneratedFile) -> [UnitEffect] { classify(file).effects }
+
+    /// The units to reload or restart when the files at `paths` (with their producers) change,
+    /// merged: one effect per unit, restart over reload.
+    public static func effects(ofChanged files: [(path: String, producer: String)]) -> [UnitEffect] {
+        UnitEffect.merged(files.flatMap { classify(path: $0.path, producer: $0.producer).effects })
+    }
+
+    public static func step(of file: GeneratedFile) -> ApplyStep { classify(file).step }
+
+    public static func isUnitName(_ s: String) -> Bool { UnitEffect.isUnitName(s) }
+
+}
+
+/// A glob over paths where `*` matches any run of characters, `/` included (fnmatch without flags).
+/// Patterns with at most one `*` and no other special character, the usual kind, are matched
+/// byte by byte without calling fnmatch.
+struct PathGlob: Sendable {
+    let pattern: String
+    /// The text before and after the only `*` (nil `suffix`: no `*`, the pattern is literal);
+    /// nil `prefix`: not a simple pattern, fnmatch decides.
+    private let prefix: [UInt8]?, suffix: [UInt8]?
+
+    init(_ pattern: String) {
+        self.pattern = pattern
+        let bytes = Array(pattern.utf8)
+        let stars = bytes.indices.filter { bytes[$0] == UInt8(ascii: "*") }
+        if bytes.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "\\") })
+            || stars.count > 1 {
+            (prefix, suffix) = (nil, nil)
+        } else if let star = stars.first {
+            (prefix, suffix) = (Array(bytes[..<star]), Array(bytes[(star + 1)...]))
+        } else {
+            (prefix, suffix) = (bytes, nil)
+        }
+    }
+
+    func matches(_ path: String) -> Bool {
+        guard let prefix else { return fnmatch(pattern, path, 0) == 0 }
+        let p = path.utf8
+        guard let suffix else { return p.elementsEqual(prefix) }
+        return p.count >= prefix.count + suffix.count && p.starts(with: prefix) && p.reversed().starts(with: suffix.reversed())
+    }
+}

@@ -1,0 +1,192 @@
+import PigstyModel
+import PigstyOutput
+import Foundation
+
+/// ship: runs a plan over SSH. For every wave, every node of the wave (up to `parallel` at once)
+/// gets its bundle on standard input and runs `apply.sh --only <the wave's steps>` from a temporary
+/// directory; the next wave starts only when every node of this one succeeded.
+public struct Shipper {
+    public struct Options: Sendable {
+        /// The SSH client and its options; the target and the remote command are appended.
+        public var ssh: [String] = ["ssh", "-o", "BatchMode=yes"]
+        public var parallel: Int = 4
+        /// Print what would run; connect nowhere.
+        public var dryRun = false
+
+        public init(ssh: [String] = ["ssh", "-o", "BatchMode=yes"], parallel: Int = 4, dryRun: Bool = false) {
+            self.ssh = ssh
+            self.parallel = parallel
+            self.dryRun = dryRun
+        }
+    }
+
+    /// Where to connect for a node: `[user@]host` and an optional port (from `ansible_user`,
+    /// `ansible_host`, `ansible_port`).
+    public struct Target: Sendable {
+        public let node: String
+        public let destination: String
+        public let port: Int?
+    }
+
+    public struct Result: Sendable {
+        public var succeeded: [String] = []
+        public var failed: [(node: String, wave: String, status: Int32)] = []
+        /// Waves not started because an earlier wave failed.
+        public var skippedWaves: [String] = []
+        public var ok: Bool { failed.isEmpty }
+    }
+
+    public let plan: ApplyPlan
+    public let targets: [String: Target]
+    /// Each node's `.tar.gz` bundle.
+    public let bundles: [String: [UInt8]]
+    /// Each node's steps (nodes whose bundle has none of a wave's steps skip that wave).
+    public let steps: [String: Set<ApplyStep>]
+    public let options: Options
+
+    public init(plan: ApplyPlan, targets: [String: Target], bundles: [String: [UInt8]], steps: [String: Set<ApplyStep>],
+                options: Options) {
+        self.plan = plan
+        self.targets = targets
+        self.bundles = bundles
+        self.steps = steps
+        self.options = options
+    }
+
+    /// The target of each node: `ansible_host` (else the inventory IP), `ansible_user@`, `-p ansible_port`.
+    /// Nil for a value ssh would read as an option or that holds blanks.
+    public static func target(for node: NodeResource) -> Target? {
+        let host = node.host.string("ansible_host").flatMap { $0.isEmpty ? nil : $0 } ?? node.ip
+        let user = node.host.string("ansible_user").flatMap { $0.isEmpty ? nil : $0 }
+        let dest = user.map { "\($0)@\(host)" } ?? host
+        guard !dest.hasPrefix("-"), !dest.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) else { return nil }
+        return Target(node: node.ip, destination: dest, port: node.host.int("ansible_port"))
+    }
+
+    /// The command the remote shell runs: unpack standard input into a temporary directory and apply.
+    public static func remoteCommand(node: String, steps: [ApplyStep]) -> String {
+        let only = steps.map(\.rawValue).joined(separator: ",")
+        return "set -eu; d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; tar -xzf - -C \"$d\"; "
+            + "bash \"$d\"/\(ApplyBundle.shellQuote(node))/apply.sh --only \(ApplyBundle.shellQuote(only))"
+    }
+
+    public func arguments(for target: Target, steps: [ApplyStep]) -> [String] {
+        var args = options.ssh
+        if let port = target.port { args += ["-p", String(port)] }
+        return args + [target.destination, Self.remoteCommand(node: target.node, steps: steps)]
+    }
+
+    /// Runs the plan; `log` gets one progress line per node and the summary (thread-safe calls).
+    public func run(log: @escaping @Sendable (String) -> Void) -> Result {
+        signal(SIGPIPE, SIG_IGN)
+        var result = Result()
+        let total = plan.waves.count
+        for (index, wave) in plan.waves.enumerated() {
+            let label = "wave \(index + 1)/\(total) \(wave.name)"
+            let work = wave.nodes.filter { n in bundles[n] != nil && !(steps[n] ?? []).isDisjoint(with: wave.steps) }
+            if work.isEmpty {
+                log("[\(label)] nothing to apply")
+                continue
+            }
+            let outcomes = runWave(work, wave: wave, label: label, log: log)
+            for node in work {
+                let status = outcomes[node] ?? -1
+                if status == 0 { if !result.succeeded.contains(node) { result.succeeded.append(node) } }
+                else { result.failed.append((node, wave.name, status)) }
+            }
+            if !result.failed.isEmpty {
+                result.skippedWaves = plan.waves[(index + 1)...].map(\.name)
+                break
+            }
+        }
+        result.succeeded.removeAll { n in result.failed.contains { $0.node == n } }
+        var summary = "ship: \(result.succeeded.count) node\(result.succeeded.count == 1 ? "" : "s") ok"
+        if !result.failed.isEmpty {
+            summary += ", failed: " + result.failed.map { "\($0.node) (wave \($0.wave), exit \($0.status))" }.joined(separator: ", ")
+            if !result.skippedWaves.isEmpty { summary += "; not run: " + result.skippedWaves.joined(separator: ", ") }
+        }
+        if options.dryRun { summary += " (dry run: nothing was run)" }
+        log(summary)
+        return result
+    }
+
+    private func runWave(_ nodes: [String], wave: ApplyWave, label: String,
+                         log: @escaping @Sendable (String) -> Void) -> [String: Int32] {
+        let lock = NSLock()
+        final class Outcomes: @unchecked Sendable { var byNode: [String: Int32] = [:] }
+        let box = Outcomes()
+        let gate = DispatchSemaphore(value: max(1, options.parallel))
+        let group = DispatchGroup()
+        for node in nodes {
+            guard let target = targets[node], let bundle = bundles[node] else {
+                log("[\(label)] \(node) failed: no usable SSH target (ansible_host/ansible_user)")
+                lock.withLock { box.byNode[node] = 255 }
+                continue
+            }
+            let args = arguments(for: target, steps: wave.steps)
+            if options.dryRun {
+                log("[\(label)] \(node) would run: " + args.map(ApplyBundle.shellQuote).joined(separator: " "))
+                lock.withLock { box.byNode[node] = 0 }
+                continue
+            }
+            gate.wait()
+            group.enter()
+            Thread.detachNewThread {
+                let (status, output) = Self.execute(args, input: bundle)
+                if status == 0 {
+                    log("[\(label)] \(node) ok")
+                } else {
+                    let tail = output.split(separator: "\n", omittingEmptySubsequences: false).suffix(20)
+                        .map { "    " + $0 }.joined(separator: "\n")
+                    log("[\(label)] \(node) failed (exit \(status))\n\(tail)")
+                }
+                lock.withLock { box.byNode[node] = status }
+                gate.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+        return lock.withLock { box.byNode }
+    }
+
+    /// Runs a command (looked up in PATH) with `input` on standard input; returns its status and
+    /// combined output. Plain files instead of pipes, and posix_spawn instead of Foundation's
+    /// Process, so parallel runs share no descriptors and need no run loop.
+    static func execute(_ args: [String], input: [UInt8]) -> (Int32, String) {
+        guard let exe = args.first else { return (127, "empty command") }
+        func tempFile() -> (Int32, String) {
+            var template = Array((NSTemporaryDirectory() + "/pigstyc-ship-XXXXXX").utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            return (fd, String(cString: template))
+        }
+        let (inFD, inPath) = tempFile(), (outFD, outPath) = tempFile()
+        defer {
+            if inFD >= 0 { close(inFD); unlink(inPath) }
+            if outFD >= 0 { close(outFD); unlink(outPath) }
+        }
+        guard inFD >= 0, outFD >= 0 else { return (127, "cannot create a temporary file") }
+        var offset = 0
+        while offset < input.count {
+            let n = input[offset...].withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) }
+            guard n > 0 else { return (127, "cannot write a temporary file") }
+            offset += n
+        }
+        lseek(inFD, 0, SEEK_SET)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inFD, 0)
+        posix_spawn_file_actions_adddup2(&actions, outFD, 1)
+        posix_spawn_file_actions_adddup2(&actions, outFD, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid = pid_t()
+        let rc = posix_spawnp(&pid, exe, &actions, nil, &argv, environ)
+        guard rc == 0 else { return (127, "cannot run \(exe): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let output = FileManager.default.contents(atPath: outPath) ?? Data()
+        return (code, String(decoding: output, as: UTF8.self))
+    }
+}

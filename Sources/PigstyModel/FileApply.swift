@@ -1,0 +1,89 @@
+/// A part of a node's apply run. Inside one node the steps run in this order; every step creates
+/// its directories (and the system users and groups its files belong to), installs its files, then
+/// reloads or restarts the units whose files changed.
+public enum ApplyStep: String, CaseIterable, Sendable, Comparable, Codable {
+    /// Node baseline (`node.yml`'s node role): keepalived and anything no other step claims.
+    case node
+    /// HAProxy itself and its `haproxy_services` (the haproxy role of `node.yml`).
+    case haproxy
+    /// INFRA services on admin/infra nodes: nginx, dnsmasq, VictoriaMetrics, vmalert, Grafana.
+    case infra
+    case etcd
+    case minio
+    /// PostgreSQL through Patroni: Patroni's configuration, `pg_hba.conf`, `postgresql.auto.conf`.
+    case pgsql
+    case pgbouncer
+    /// vip-manager (the L2 VIP of a PostgreSQL cluster).
+    case vip
+    /// PostgreSQL services in HAProxy (`pg_services`), after every member is configured.
+    case service
+    /// Records other modules register on infra nodes: DNS records, scrape targets, datasources.
+    case register
+    case redis
+
+    public static func < (a: ApplyStep, b: ApplyStep) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// What a unit needs after one of its files changed.
+public enum UnitAction: String, Sendable, Codable, Comparable {
+    case reload, restart
+
+    public static func < (a: UnitAction, b: UnitAction) -> Bool { a == .reload && b == .restart }
+}
+
+/// A systemd unit and what to do to it.
+public struct UnitEffect: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let unit: String
+    public let action: UnitAction
+
+    public init(_ action: UnitAction, _ unit: String) {
+        self.unit = unit
+        self.action = action
+    }
+
+    public var description: String { "\(action.rawValue) \(unit)" }
+
+    public static func < (a: UnitEffect, b: UnitEffect) -> Bool { (a.unit, a.action) < (b.unit, b.action) }
+
+    /// Several changed files may touch the same unit: restart wins over reload; one effect per unit,
+    /// sorted by unit name.
+    /// A name systemctl accepts as a unit, safe to hand to it as one argument.
+    public static func isUnitName(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 200 && s.first != "-" && s.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") || b == UInt8(ascii: ".")
+                || b == UInt8(ascii: "@") || b == UInt8(ascii: ":")
+        }
+    }
+
+    public static func reload(_ unit: String) -> UnitEffect { UnitEffect(.reload, unit) }
+    public static func restart(_ unit: String) -> UnitEffect { UnitEffect(.restart, unit) }
+
+    public static func merged(_ effects: some Sequence<UnitEffect>) -> [UnitEffect] {
+        var strongest: [String: UnitAction] = [:]
+        for e in effects { strongest[e.unit] = max(strongest[e.unit] ?? .reload, e.action) }
+        return strongest.map { UnitEffect($0.value, $0.key) }.sorted()
+    }
+}
+
+/// Where a generated file belongs in an apply run: its step and the units its change affects.
+/// Each file declares it where it is created (`GeneratedFile.apply`).
+public struct ApplyClass: Sendable, Equatable {
+    /// `.in(.etcd, .restart("etcd"))`: a file of `step` whose change has these effects.
+    public static func `in`(_ step: ApplyStep, _ effects: UnitEffect...) -> ApplyClass { ApplyClass(step: step, effects: effects) }
+
+    public let step: ApplyStep
+    public let effects: [UnitEffect]
+    /// The effects as apply.list writes them: `action:unit,…`, or `-` for none.
+    public let unitsText: String
+
+    public init(step: ApplyStep, effects: [UnitEffect]) {
+        self.step = step
+        let effects = effects.filter { UnitEffect.isUnitName($0.unit) }
+        self.effects = effects
+        unitsText = effects.isEmpty ? "-" : effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
+    }
+}
+

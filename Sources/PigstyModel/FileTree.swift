@@ -1,0 +1,147 @@
+import PigstyDiagnostics
+
+/// A file pigstyc generates for a node: its absolute path on the node, content and ownership.
+public struct GeneratedFile: Sendable, Equatable {
+    public var path: String
+    public var content: String
+    public var owner: String
+    public var group: String
+    /// Permission bits, e.g. 0o644; secrets get 0o600 or 0o640.
+    public var mode: Int
+    /// The resource that produced it, e.g. `pg_hba:pg-meta-1`.
+    public var producer: String
+    /// Its apply step and what a change to it does to units (reload, restart, nothing).
+    public var apply: ApplyClass?
+
+    public init(path: String, content: String, owner: String = "root", group: String = "root",
+                mode: Int = 0o644, producer: String, apply: ApplyClass? = nil) {
+        self.path = path
+        self.content = content
+        self.owner = owner
+        self.group = group
+        self.mode = mode
+        self.producer = producer
+        self.apply = apply
+    }
+
+    /// The mode as `0644`.
+    public var modeText: String { Self.modeText(mode) }
+
+    /// Permission bits as four octal digits, e.g. `0644`.
+    public static func modeText(_ mode: Int) -> String {
+        let s = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - s.count)) + s
+    }
+}
+
+/// Every generated file, per node (keyed by the node's inventory IP).
+public struct FileTree: Sendable {
+    public private(set) var nodes: [String: [String: GeneratedFile]] = [:]
+    /// Files added twice with different content: a back-end bug or a real conflict.
+    public private(set) var conflicts: [(node: String, path: String, producers: [String])] = []
+
+    public init() {}
+
+    /// Adds a file. The same path with the same content is fine (several resources may agree);
+    /// different content is recorded as a conflict, and the first version is kept.
+    public mutating func add(_ file: GeneratedFile, on node: String) {
+        guard file.path.hasPrefix("/"), !Self.hasParentComponent(file.path) else {
+            conflicts.append((node, file.path, [file.producer, "invalid path"]))
+            return
+        }
+        if let existing = nodes[node]?[file.path] {
+            if existing.content != file.content || existing.mode != file.mode {
+                conflicts.append((node, file.path, [existing.producer, file.producer]))
+            }
+            return
+        }
+        nodes[node, default: [:]][file.path] = file
+    }
+
+    /// Adds every file and conflict of `other`, as if its files had been added after this tree's.
+    /// The result does not depend on the order files are taken in, except the order of `conflicts`
+    /// (sort them to report them).
+    public mutating func merge(_ other: FileTree) {
+        conflicts += other.conflicts
+        for node in other.nodeNames {
+            if let theirs = other.nodes[node] { merge(theirs, on: node) }
+        }
+    }
+
+    /// Adds one node's files of another tree.
+    private mutating func merge(_ theirs: [String: GeneratedFile], on node: String) {
+        // A node this tree does not have yet is taken over whole.
+        guard nodes[node] != nil else { nodes[node] = theirs; return }
+        for file in theirs.values { add(file, on: node) }
+    }
+
+    /// The trees merged in order (as `merge` would, one after the other), node by node side by side.
+    public static func merged(_ trees: [FileTree]) -> FileTree {
+        var names: [String] = []
+        var seen = Set<String>()
+        for t in trees { for name in t.nodes.keys where seen.insert(name).inserted { names.append(name) } }
+        let perNode = concurrentMap(names.count) { i in
+            var one = FileTree()
+            for t in trees {
+                if let theirs = t.nodes[names[i]] { one.merge(theirs, on: names[i]) }
+            }
+            return one
+        }
+        var out = FileTree()
+        out.nodes.reserveCapacity(names.count)
+        for t in trees { out.conflicts += t.conflicts }
+        for one in perNode {
+            for (name, files) in one.nodes { out.nodes[name] = files }
+            out.conflicts += one.conflicts
+        }
+        return out
+    }
+
+    /// Whether a path has a `..` component (checked byte by byte: this runs for every file).
+    static func hasParentComponent(_ path: String) -> Bool {
+        var length = 0, dots = 0
+        for c in path.utf8 {
+            if c == 0x2F {
+                if length == 2 && dots == 2 { return true }
+                length = 0
+                dots = 0
+            } else {
+                length += 1
+                if c == 0x2E { dots += 1 }
+            }
+        }
+        return length == 2 && dots == 2
+    }
+
+    /// Node IPs in a stable order (numeric by octet, then as text for anything else).
+    public var nodeNames: [String] { Self.ordered(nodes.keys) }
+
+    /// Node names in the order `nodeNames` uses.
+    public static func ordered<S: Sequence<String>>(_ names: S) -> [String] {
+        names.map { (key: Self.octets($0), name: $0) }
+            .sorted { $0.key != $1.key ? $0.key.lexicographicallyPrecedes($1.key) : $0.name < $1.name }
+            .map(\.name)
+    }
+
+    private static func octets(_ ip: String) -> [Int] {
+        ip.split(separator: ".").compactMap { Int($0) }
+    }
+
+    /// A node's files sorted by path.
+    public func files(on node: String) -> [GeneratedFile] {
+        (nodes[node] ?? [:]).values.sorted { $0.path < $1.path }
+    }
+
+    public func file(_ path: String, on node: String) -> GeneratedFile? { nodes[node]?[path] }
+
+    public var fileCount: Int { nodes.values.reduce(0) { $0 + $1.count } }
+}
+
+/// Path arithmetic shared by the writer and the apply bundle.
+public enum FilePaths {
+    /// The directory part of an absolute path: `/a/b` → `/a`, `/a` → `/`.
+    public static func parent(_ path: String) -> String {
+        guard let i = path.utf8.lastIndex(of: UInt8(ascii: "/")), i != path.startIndex else { return "/" }
+        return String(path[..<i])
+    }
+}
