@@ -7,12 +7,45 @@ public struct NodeResource: Sendable {
     public let ip: String
     /// Position in inventory order.
     public let index: Int
+    /// Transitional: the resolved host, for back ends not yet moved onto typed resources. Lowering
+    /// is the only stage that reads parameters; this goes away when no back end uses it.
     public let host: ResolvedHost
     public let facts: NodeFacts
     /// The node name Pigsty sets; the node's IP when it would be the run-time hostname (the
     /// reference renders use hostname = inventory IP).
     public let nodename: String
     public let nodeCluster: String
+    /// Names of the inventory groups that list this host directly (for `graph`).
+    public let groups: [String]
+    /// Module switches as Ansible's `|bool` reads them (schema defaults applied).
+    public let modules: NodeModules
+}
+
+/// Which modules run on a node, each switch read once with Ansible's `|bool`.
+public struct NodeModules: Sendable, Equatable {
+    public let haproxy: Bool
+    public let nodeExporter: Bool
+}
+
+/// A PostgreSQL cluster's L2 VIP as an instance sees it (`pg_vip_enabled`, `pg_vip_address`).
+public struct PgVIP: Sendable, Equatable {
+    public let enabled: Bool
+    /// `pg_vip_address` as Jinja prints it (empty when unset).
+    public let text: String
+    /// The address before `/` (the whole text without one).
+    public let address: String
+    /// The mask after `/`, nil without one or when it is not a number.
+    public let mask: Int?
+    /// Whether the text has the `<ip>/<mask>` shape.
+    public var hasMask: Bool { text.contains("/") }
+
+    init(enabled: Bool, text: String) {
+        self.enabled = enabled
+        self.text = text
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        address = parts.first.map(String.init) ?? ""
+        mask = parts.count > 1 ? Int(parts[1]) : nil
+    }
 }
 
 /// One PostgreSQL instance.
@@ -23,8 +56,14 @@ public struct PgInstanceResource: Sendable {
     /// `<pg_cluster>-<pg_seq>`.
     public let name: String
     public let cluster: String
+    /// Transitional (see `NodeResource.host`).
     public let host: ResolvedHost
     public var isPrimary: Bool { role == "primary" }
+    /// `pg_upstream` as Jinja prints it; nil when unset.
+    public let upstream: String?
+    public let vip: PgVIP
+    public let patroniEnabled: Bool
+    public let pgbouncerEnabled: Bool
 }
 
 /// A PostgreSQL cluster with its instances in inventory order.
@@ -34,13 +73,38 @@ public struct PgClusterResource: Sendable {
     public let instances: [PgInstanceResource]
 }
 
+/// An etcd member (`etcd_seq` set on a host of the `etcd` group).
+public struct EtcdMemberResource: Sendable {
+    public let ip: String
+    public let cluster: String
+    public let seq: String
+    /// `<etcd_cluster>-<etcd_seq>`.
+    public var name: String { "\(cluster)-\(seq)" }
+}
+
 /// lower: the resolved inventory as typed resources that back ends emit files from.
 public struct ResourceGraph: Sendable {
+    /// Transitional (see `NodeResource.host`).
     public let resolved: ResolvedInventory
     /// The inventory path as the user gave it (named in file headers).
     public let inventoryName: String
     public let nodes: [NodeResource]
     public let pgClusters: [PgClusterResource]
+    /// Hosts of the `infra` group, in Ansible's order.
+    public let infraNodes: [NodeResource]
+    /// Members of the etcd cluster (`groups['etcd']` with an `etcd_seq`), in Ansible's order.
+    public let etcdMembers: [EtcdMemberResource]
+    /// IPs of the `etcd` group's hosts, string-sorted (as Pigsty lists DCS endpoints).
+    public let etcdHostsSorted: [String]
+    // Domain models, lowered from the core resources above (Lowering/*.swift).
+    public internal(set) var pgsql = PgsqlModel()
+    public internal(set) var access = AccessModel()
+    public internal(set) var etcd = EtcdModel()
+    public internal(set) var vip = VIPModel()
+    public internal(set) var redis = RedisModel()
+    public internal(set) var portal = PortalModel()
+    public internal(set) var dns = DNSModel()
+    public internal(set) var monitoring = MonitoringModel()
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -50,7 +114,7 @@ public struct ResourceGraph: Sendable {
     /// Instances of every cluster, in cluster then inventory order.
     public var pgInstances: [PgInstanceResource] { pgClusters.flatMap(\.instances) }
 
-    /// Nodes of a group (`groups['etcd']`), in Ansible's order.
+    /// Transitional: nodes of a group (`groups['etcd']`), in Ansible's order.
     public func nodes(inGroup group: String) -> [NodeResource] {
         resolved.inventory.hosts(inGroup: group).compactMap { node($0) }
     }
@@ -60,22 +124,45 @@ public struct ResourceGraph: Sendable {
         var index: [String: Int] = [:]
         for h in resolved.hosts {
             index[h.name] = nodes.count
+            let modules = NodeModules(haproxy: Jinja.bool(h.value("haproxy_enabled")),
+                                      nodeExporter: Jinja.bool(h.value("node_exporter_enabled")))
             nodes.append(NodeResource(ip: h.name, index: h.index, host: h, facts: facts.facts(for: h.name),
-                                      nodename: h.nodename ?? h.name, nodeCluster: h.nodeCluster))
+                                      nodename: h.nodename ?? h.name, nodeCluster: h.nodeCluster,
+                                      groups: h.host.groups, modules: modules))
         }
         var clusters: [PgClusterResource] = []
         for c in resolved.pgClusters {
             let instances = c.members.compactMap { i -> PgInstanceResource? in
                 let h = resolved.hosts[i]
                 guard let seq = h.int("pg_seq"), let role = h.string("pg_role") else { return nil }
-                return PgInstanceResource(ip: h.name, seq: seq, role: role, name: "\(c.name)-\(seq)", cluster: c.name, host: h)
+                return PgInstanceResource(
+                    ip: h.name, seq: seq, role: role, name: "\(c.name)-\(seq)", cluster: c.name, host: h,
+                    upstream: h.value("pg_upstream").map { Jinja.text($0) },
+                    vip: PgVIP(enabled: Jinja.bool(h.value("pg_vip_enabled")), text: Jinja.text(h.value("pg_vip_address"))),
+                    patroniEnabled: Jinja.bool(h.value("patroni_enabled"), default: true),
+                    pgbouncerEnabled: Jinja.bool(h.value("pgbouncer_enabled"), default: true))
             }
             clusters.append(PgClusterResource(name: c.name, identity: c, instances: instances))
         }
         var clusterIndex: [String: Int] = [:]
         for (i, c) in clusters.enumerated() where clusterIndex[c.name] == nil { clusterIndex[c.name] = i }
-        return ResourceGraph(resolved: resolved, inventoryName: inventoryName, nodes: nodes, pgClusters: clusters,
-                             nodeIndex: index, pgClusterIndex: clusterIndex)
+        let infra = resolved.inventory.hosts(inGroup: "infra").compactMap { index[$0].map { nodes[$0] } }
+        let etcdHosts = resolved.inventory.hosts(inGroup: "etcd")
+        let etcd = etcdHosts.compactMap { ip -> EtcdMemberResource? in
+            guard let h = index[ip].map({ nodes[$0].host }), let seq = h.string("etcd_seq") else { return nil }
+            return EtcdMemberResource(ip: ip, cluster: h.string("etcd_cluster") ?? "etcd", seq: seq)
+        }
+        var g = ResourceGraph(resolved: resolved, inventoryName: inventoryName, nodes: nodes, pgClusters: clusters,
+                              infraNodes: infra, etcdMembers: etcd, etcdHostsSorted: etcdHosts.sorted(),
+                              nodeIndex: index, pgClusterIndex: clusterIndex)
+        g.pgsql = PgsqlModel.lower(g)
+        g.access = AccessModel.lower(g)
+        g.etcd = EtcdModel.lower(g)
+        g.vip = VIPModel.lower(g)
+        g.redis = RedisModel.lower(g)
+        g.portal = PortalModel.lower(g)
+        g.dns = DNSModel.lower(g)
+        g.monitoring = MonitoringModel.lower(g)
+        return g
     }
 }
-
