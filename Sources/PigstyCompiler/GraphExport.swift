@@ -24,23 +24,22 @@ public enum GraphExport {
     }
 
     static func model(_ g: ResourceGraph) -> Graph {
-        let r = g.resolved
         return Graph(
             inventory: g.inventoryName,
             nodes: g.nodes.map { n in
-                Node(ip: n.ip, nodename: n.nodename, node_cluster: n.nodeCluster, groups: n.host.host.groups,
+                Node(ip: n.ip, nodename: n.nodename, node_cluster: n.nodeCluster, groups: n.groups,
                      facts: Facts(os: n.facts.os, arch: n.facts.arch, cpu: n.facts.cpu, mem_mb: n.facts.memMB,
                                   disk_gb: n.facts.diskGB, iface: n.facts.iface))
             },
             pg_clusters: g.pgClusters.map { c in
                 PgCluster(name: c.name, primary_ip: c.identity.primaryIP, members: c.identity.sortedIPs,
                           instances: c.instances.map {
-                              Instance(name: $0.name, ip: $0.ip, role: $0.role, seq: $0.seq, upstream: $0.host.string("pg_upstream"))
+                              Instance(name: $0.name, ip: $0.ip, role: $0.role, seq: $0.seq, upstream: $0.upstreamIP)
                           })
             },
-            etcd: g.nodes(inGroup: "etcd").compactMap { n in n.host.etcdInstance.map { Member(name: $0, ip: n.ip) } },
-            redis_clusters: r.redisClusters.map { Cluster(name: $0.name, members: $0.members.map { r.hosts[$0].name }) },
-            minio_clusters: r.minioClusters.map { Cluster(name: $0.name, members: $0.members.map { r.hosts[$0].name }) })
+            etcd: g.etcdMembers.map { Member(name: $0.name, ip: $0.ip) },
+            redis_clusters: g.redisClusters.map { Cluster(name: $0.name, members: $0.members) },
+            minio_clusters: g.minioClusters.map { Cluster(name: $0.name, members: $0.members) })
     }
 
     public static func json(_ g: ResourceGraph) -> String {

@@ -35,12 +35,9 @@ public struct ApplyPlan: Sendable {
 
         let all = Set(graph.nodes.map(\.ip)).union(tree.nodeNames)
         let infra = Set(graph.nodes(inGroup: "infra").map(\.ip)).union(has(.infra))
-        let etcd = Set(graph.nodes.filter { $0.host.etcdInstance != nil && $0.host.binding("etcd_seq") != nil }.map(\.ip))
-            .union(has(.etcd))
-        let minio = Set(graph.resolved.minioClusters.flatMap { $0.members.map { graph.resolved.hosts[$0].name } })
-            .union(has(.minio))
-        let redis = Set(graph.resolved.redisClusters.flatMap { $0.members.map { graph.resolved.hosts[$0].name } })
-            .union(has(.redis))
+        let etcd = Set(graph.nodes.filter(\.membership.etcd).map(\.ip)).union(has(.etcd))
+        let minio = Set(graph.nodes.filter(\.membership.minio).map(\.ip)).union(has(.minio))
+        let redis = Set(graph.nodes.filter(\.membership.redis).map(\.ip)).union(has(.redis))
 
         guard let pg = pgLevels(graph, sink: sink) else { return nil }
         var primaries = pg.primaries
@@ -109,10 +106,7 @@ public struct ApplyPlan: Sendable {
     static func pgLevels(_ graph: ResourceGraph, sink: DiagnosticSink) -> (primaries: [Set<String>], replicas: [Set<String>])? {
         var byIP: [String: PgInstanceResource] = [:]
         for i in graph.pgInstances { byIP[i.ip] = i }
-        func upstream(_ i: PgInstanceResource) -> String? {
-            guard let up = i.host.string("pg_upstream"), !up.isEmpty, up != i.ip else { return nil }
-            return up
-        }
+        func upstream(_ i: PgInstanceResource) -> String? { i.upstreamIP }
         func primary(of cluster: String) -> PgInstanceResource? {
             let ps = graph.pgCluster(cluster)?.instances.filter(\.isPrimary) ?? []
             return ps.count == 1 ? ps[0] : nil
@@ -171,9 +165,8 @@ public struct ApplyPlan: Sendable {
     private static func report(_ cycle: [PgInstanceResource], sink: DiagnosticSink) {
         let chain = cycle.map { "\($0.name) (\($0.ip))" }.joined(separator: " waits for ")
         let first = cycle[0]
-        let binding = first.host.binding("pg_upstream")
         sink.error(ApplyDiagnostic.cycle, "the apply order has a cycle: \(chain)",
-                   at: binding?.value.range, path: "\(first.ip).pg_upstream",
+                   at: first.upstreamRange, path: "\(first.ip).pg_upstream",
                    notes: [DiagnosticNote("a standby cluster follows another cluster's member and a cascading replica another replica; one of them must follow a node that does not wait for it")])
     }
 }

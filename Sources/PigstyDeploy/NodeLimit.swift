@@ -46,15 +46,12 @@ public struct NodeLimit: Sendable {
     private func matches(_ pattern: String, _ graph: ResourceGraph, _ candidates: [String]) -> Set<String> {
         if pattern == "all" || pattern == "*" { return Set(candidates) }
         var out = Set<String>()
-        let inventory = graph.resolved.inventory
-        for group in inventory.groupOrder where fnmatch(pattern, group, 0) == 0 {
-            out.formUnion(inventory.hosts(inGroup: group))
+        for group in graph.groupNames where fnmatch(pattern, group, 0) == 0 {
+            out.formUnion(graph.hosts(inGroup: group))
         }
         for node in graph.nodes {
             if fnmatch(pattern, node.ip, 0) == 0 { out.insert(node.ip); continue }
-            for key in ["pg_cluster", "redis_cluster", "minio_cluster", "etcd_cluster"] {
-                if let v = node.host.string(key), node.host.binding(key) != nil, fnmatch(pattern, v, 0) == 0 { out.insert(node.ip) }
-            }
+            for v in node.clusterNames where fnmatch(pattern, v, 0) == 0 { out.insert(node.ip) }
             if fnmatch(pattern, node.nodeCluster, 0) == 0 { out.insert(node.ip) }
         }
         for c in candidates where fnmatch(pattern, c, 0) == 0 { out.insert(c) }

@@ -56,11 +56,11 @@ public struct Shipper {
     /// The target of each node: `ansible_host` (else the inventory IP), `ansible_user@`, `-p ansible_port`.
     /// Nil for a value ssh would read as an option or that holds blanks.
     public static func target(for node: NodeResource) -> Target? {
-        let host = node.host.string("ansible_host").flatMap { $0.isEmpty ? nil : $0 } ?? node.ip
-        let user = node.host.string("ansible_user").flatMap { $0.isEmpty ? nil : $0 }
+        let host = node.connection.host ?? node.ip
+        let user = node.connection.user
         let dest = user.map { "\($0)@\(host)" } ?? host
         guard !dest.hasPrefix("-"), !dest.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) else { return nil }
-        return Target(node: node.ip, destination: dest, port: node.host.int("ansible_port"))
+        return Target(node: node.ip, destination: dest, port: node.connection.port)
     }
 
     /// The command the remote shell runs: unpack standard input into a temporary directory and apply.

@@ -19,6 +19,28 @@ public struct NodeResource: Sendable {
     public let groups: [String]
     /// Module switches as Ansible's `|bool` reads them (schema defaults applied).
     public let modules: NodeModules
+    /// How Ansible (and `ship`) reaches the node.
+    public let connection: NodeConnection
+    /// Module memberships that decide where the node applies.
+    public let membership: NodeMembership
+    /// The cluster names set on this host in the inventory (`pg_cluster`, `redis_cluster`, `minio_cluster`,
+    /// `etcd_cluster`), which `-l` patterns match besides groups and addresses.
+    public let clusterNames: [String]
+}
+
+/// `ansible_host`, `ansible_user`, `ansible_port` as the inventory sets them (empty strings read as unset).
+public struct NodeConnection: Sendable, Equatable {
+    public let host: String?
+    public let user: String?
+    public let port: Int?
+}
+
+/// Which module clusters a node belongs to.
+public struct NodeMembership: Sendable, Equatable {
+    /// An etcd member (`etcd_seq` set in the inventory).
+    public let etcd: Bool
+    public let minio: Bool
+    public let redis: Bool
 }
 
 /// Which modules run on a node, each switch read once with Ansible's `|bool`.
@@ -61,6 +83,10 @@ public struct PgInstanceResource: Sendable {
     public var isPrimary: Bool { role == "primary" }
     /// `pg_upstream` as Jinja prints it; nil when unset.
     public let upstream: String?
+    /// The replication edge: the address this instance follows (`pg_upstream` as a non-empty string
+    /// other than its own address), and where it is set.
+    public let upstreamIP: String?
+    public let upstreamRange: SourceRange?
     public let vip: PgVIP
     public let patroniEnabled: Bool
     public let pgbouncerEnabled: Bool
@@ -82,6 +108,12 @@ public struct EtcdMemberResource: Sendable {
     public var name: String { "\(cluster)-\(seq)" }
 }
 
+/// A Redis or MinIO cluster: its name and member addresses in inventory order.
+public struct ModuleClusterResource: Sendable {
+    public let name: String
+    public let members: [String]
+}
+
 /// lower: the resolved inventory as typed resources that back ends emit files from.
 public struct ResourceGraph: Sendable {
     /// Transitional (see `NodeResource.host`).
@@ -94,6 +126,8 @@ public struct ResourceGraph: Sendable {
     public let infraNodes: [NodeResource]
     /// Members of the etcd cluster (`groups['etcd']` with an `etcd_seq`), in Ansible's order.
     public let etcdMembers: [EtcdMemberResource]
+    public let redisClusters: [ModuleClusterResource]
+    public let minioClusters: [ModuleClusterResource]
     /// IPs of the `etcd` group's hosts, string-sorted (as Pigsty lists DCS endpoints).
     public let etcdHostsSorted: [String]
     // Domain models, lowered from the core resources above (Lowering/*.swift).
@@ -114,21 +148,39 @@ public struct ResourceGraph: Sendable {
     /// Instances of every cluster, in cluster then inventory order.
     public var pgInstances: [PgInstanceResource] { pgClusters.flatMap(\.instances) }
 
-    /// Transitional: nodes of a group (`groups['etcd']`), in Ansible's order.
+    /// Nodes of a group (`groups['etcd']`), in Ansible's order. For `-l` patterns and the plan;
+    /// back ends use the typed lists (`infraNodes`, `etcdMembers`, …).
     public func nodes(inGroup group: String) -> [NodeResource] {
         resolved.inventory.hosts(inGroup: group).compactMap { node($0) }
     }
 
+    /// Every group name, in the inventory's order (for `-l` patterns).
+    public var groupNames: [String] { resolved.inventory.groupOrder }
+
+    /// The addresses of a group's hosts (`groups[name]`), in Ansible's order.
+    public func hosts(inGroup group: String) -> [String] { resolved.inventory.hosts(inGroup: group) }
+
     public static func lower(_ resolved: ResolvedInventory, facts: FactsTable, inventoryName: String) -> ResourceGraph {
         var nodes: [NodeResource] = []
         var index: [String: Int] = [:]
-        for h in resolved.hosts {
+        let minioMembers = Set(resolved.minioClusters.flatMap(\.members))
+        let redisMembers = Set(resolved.redisClusters.flatMap(\.members))
+        func nonEmpty(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
+        for (i, h) in resolved.hosts.enumerated() {
             index[h.name] = nodes.count
             let modules = NodeModules(haproxy: Jinja.bool(h.value("haproxy_enabled")),
                                       nodeExporter: Jinja.bool(h.value("node_exporter_enabled")))
             nodes.append(NodeResource(ip: h.name, index: h.index, host: h, facts: facts.facts(for: h.name),
                                       nodename: h.nodename ?? h.name, nodeCluster: h.nodeCluster,
-                                      groups: h.host.groups, modules: modules))
+                                      groups: h.host.groups, modules: modules,
+                                      connection: NodeConnection(host: nonEmpty(h.string("ansible_host")),
+                                                                 user: nonEmpty(h.string("ansible_user")),
+                                                                 port: h.int("ansible_port")),
+                                      membership: NodeMembership(etcd: h.etcdInstance != nil && h.binding("etcd_seq") != nil,
+                                                                 minio: minioMembers.contains(i), redis: redisMembers.contains(i)),
+                                      clusterNames: ["pg_cluster", "redis_cluster", "minio_cluster", "etcd_cluster"].compactMap { key in
+                                          h.binding(key) != nil ? h.string(key) : nil
+                                      }))
         }
         var clusters: [PgClusterResource] = []
         for c in resolved.pgClusters {
@@ -138,6 +190,8 @@ public struct ResourceGraph: Sendable {
                 return PgInstanceResource(
                     ip: h.name, seq: seq, role: role, name: "\(c.name)-\(seq)", cluster: c.name, host: h,
                     upstream: h.value("pg_upstream").map { Jinja.text($0) },
+                    upstreamIP: h.string("pg_upstream").flatMap { $0.isEmpty || $0 == h.name ? nil : $0 },
+                    upstreamRange: h.binding("pg_upstream")?.value.range,
                     vip: PgVIP(enabled: Jinja.bool(h.value("pg_vip_enabled")), text: Jinja.text(h.value("pg_vip_address"))),
                     patroniEnabled: Jinja.bool(h.value("patroni_enabled"), default: true),
                     pgbouncerEnabled: Jinja.bool(h.value("pgbouncer_enabled"), default: true))
@@ -153,7 +207,10 @@ public struct ResourceGraph: Sendable {
             return EtcdMemberResource(ip: ip, cluster: h.string("etcd_cluster") ?? "etcd", seq: seq)
         }
         var g = ResourceGraph(resolved: resolved, inventoryName: inventoryName, nodes: nodes, pgClusters: clusters,
-                              infraNodes: infra, etcdMembers: etcd, etcdHostsSorted: etcdHosts.sorted(),
+                              infraNodes: infra, etcdMembers: etcd,
+                              redisClusters: resolved.redisClusters.map { ModuleClusterResource(name: $0.name, members: $0.members.map { resolved.hosts[$0].name }) },
+                              minioClusters: resolved.minioClusters.map { ModuleClusterResource(name: $0.name, members: $0.members.map { resolved.hosts[$0].name }) },
+                              etcdHostsSorted: etcdHosts.sorted(),
                               nodeIndex: index, pgClusterIndex: clusterIndex)
         g.pgsql = PgsqlModel.lower(g)
         g.access = AccessModel.lower(g)
