@@ -99,7 +99,9 @@ public indirect enum JSONValue: Sendable, CustomStringConvertible {
 /// Multi-select lists/hashes, slices, object wildcards and expression references are reported as
 /// unsupported parse errors. Evaluation never fails: a type mismatch yields null.
 public enum JMESPath {
-    public static let diagnosticID = "PGS0820"
+    /// Transitional string form of `DiagnosticCode.unsupportedJMESPath`, for the back ends
+    /// still on the string-based sink shims.
+    public static let diagnosticID = DiagnosticCode.unsupportedJMESPath.rawValue
 
     public struct ParseError: Error, CustomStringConvertible, Equatable {
         public let message: String
