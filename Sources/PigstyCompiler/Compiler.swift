@@ -6,8 +6,11 @@ import Foundation
 import PigstyDiagnostics
 import PigstyInventory
 
+/// Transitional: string ids for code that still calls the string-based `DiagnosticSink.error`/
+/// `warning` shims (the back ends, while they are rewritten). Each is the raw value of its
+/// `DiagnosticCode`, the one catalogue; new code reports `DiagnosticCode` cases directly.
 public enum CompilerDiagnostic {
-    public static let fileConflict = "PGS0810"
+    public static let fileConflict = DiagnosticCode.fileConflict.rawValue
 }
 
 /// lower + emit: a checked inventory → every node's files.
@@ -37,9 +40,9 @@ public enum Compiler {
         defer { clock?.record("(validate)", of: "emit", seconds: StageClock.now - validateStart) }
         let conflicts = tree.conflicts.sorted { ($0.node, $0.path, $0.producers.joined(separator: ",")) < ($1.node, $1.path, $1.producers.joined(separator: ",")) }
         for c in conflicts {
-            sink.error(CompilerDiagnostic.fileConflict,
-                       "\(c.path) on \(c.node) is generated twice with different content (\(c.producers.joined(separator: ", ")))",
-                       at: nil)
+            sink.report(.fileConflict,
+                        "\(c.path) on \(c.node) is generated twice with different content (\(c.producers.joined(separator: ", ")))",
+                        at: nil)
         }
         ApplyBundle.validate(tree, sink: sink)
         return sink.hasErrors ? nil : tree

@@ -3,11 +3,12 @@ import PigstyOutput
 import Foundation
 import PigstyDiagnostics
 
+/// Transitional: string ids for code that still calls the string-based `DiagnosticSink.error`/
+/// `warning` shims (the back ends, while they are rewritten). Each is the raw value of its
+/// `DiagnosticCode`, the one catalogue; new code reports `DiagnosticCode` cases directly.
 public enum ApplyDiagnostic {
-    /// The cross-node apply order has a cycle (e.g. two standby clusters following each other).
-    public static let cycle = "PGS0830"
-    /// A generated file's path, owner or group cannot be written into an apply bundle safely.
-    public static let unbundleable = "PGS0831"
+    public static let cycle = DiagnosticCode.applyCycle.rawValue
+    public static let unbundleable = DiagnosticCode.unbundleable.rawValue
 }
 
 /// A node's apply bundle besides its files: `apply.list` (the data apply.sh reads: steps, users,
@@ -37,9 +38,9 @@ public enum ApplyBundle {
                 let problems = problems(f)
                 guard !problems.isEmpty else { continue }
                 ok = false
-                sink.error(ApplyDiagnostic.unbundleable,
-                           "\(printable(f.path)) on \(node) (\(f.producer)) cannot be bundled: \(problems.joined(separator: "; "))",
-                           at: nil)
+                sink.report(.unbundleable,
+                            "\(printable(f.path)) on \(node) (\(f.producer)) cannot be bundled: \(problems.joined(separator: "; "))",
+                            at: nil)
             }
         }
         return ok

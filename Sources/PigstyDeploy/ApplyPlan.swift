@@ -165,9 +165,9 @@ public struct ApplyPlan: Sendable {
     private static func report(_ cycle: [PgInstanceResource], sink: DiagnosticSink) {
         let chain = cycle.map { "\($0.name) (\($0.ip))" }.joined(separator: " waits for ")
         let first = cycle[0]
-        sink.error(ApplyDiagnostic.cycle, "the apply order has a cycle: \(chain)",
-                   at: first.upstreamRange, path: "\(first.ip).pg_upstream",
-                   notes: [DiagnosticNote("a standby cluster follows another cluster's member and a cascading replica another replica; one of them must follow a node that does not wait for it")])
+        sink.report(.applyCycle, "the apply order has a cycle: \(chain)",
+                    at: first.upstreamRange, path: "\(first.ip).pg_upstream",
+                    notes: [DiagnosticNote("a standby cluster follows another cluster's member and a cascading replica another replica; one of them must follow a node that does not wait for it")])
     }
 }
 

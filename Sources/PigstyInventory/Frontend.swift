@@ -37,7 +37,7 @@ public enum Frontend {
     @discardableResult
     public static func check(_ file: SourceFile, sink: DiagnosticSink, options: CheckOptions = CheckOptions(),
                              schema: Schema = .pigsty) -> ResolvedInventory? {
-        if options.strict { sink.promotedToError.insert(InventoryDiagnostic.unknownParameter) }
+        if options.strict { sink.promotedToError.insert(.unknownParameter) }
         guard let resolved = load(file, sink: sink, schema: schema) else { return nil }
         InventoryChecker(resolved: resolved, sink: sink, options: options).run()
         return resolved

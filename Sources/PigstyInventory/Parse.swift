@@ -22,20 +22,20 @@ public struct InventoryParser {
 
     mutating func build(file: SourceFile, root: YAMLNode) -> Inventory? {
         guard let pairs = root.mapping else {
-            sink.error(InventoryDiagnostic.rootNotMapping,
-                       "an inventory is a mapping of groups (usually just 'all'), found \(root.kindWithArticle)",
-                       at: root.range)
+            sink.report(.rootNotMapping,
+                        "an inventory is a mapping of groups (usually just 'all'), found \(root.kindWithArticle)",
+                        at: root.range)
             return nil
         }
         let all = group(named: "all", depth: 0)
         if root.pair("all") == nil {
-            sink.error(InventoryDiagnostic.noAllGroup, "the inventory has no 'all' group",
-                       at: pairs.first?.key.range ?? root.range,
-                       notes: [DiagnosticNote("Pigsty inventories start with 'all:' holding 'children' and 'vars'")])
+            sink.report(.noAllGroup, "the inventory has no 'all' group",
+                        at: pairs.first?.key.range ?? root.range,
+                        notes: [DiagnosticNote("Pigsty inventories start with 'all:' holding 'children' and 'vars'")])
         }
         for pair in pairs {
             guard let name = pair.key.keyName else {
-                sink.error(InventoryDiagnostic.invalidGroupName, "a group name must be a plain string", at: pair.key.range)
+                sink.report(.invalidGroupName, "a group name must be a plain string", at: pair.key.range)
                 continue
             }
             if name == "all" {
@@ -83,9 +83,9 @@ public struct InventoryParser {
         g.definitions.append(data.range)
         if data.isNull { return }
         guard let pairs = data.mapping else {
-            sink.error(InventoryDiagnostic.sectionNotMapping,
-                       "group '\(g.name)' must be a mapping with 'hosts', 'vars' or 'children', found \(data.kindWithArticle)",
-                       at: data.range, path: path)
+            sink.report(.sectionNotMapping,
+                        "group '\(g.name)' must be a mapping with 'hosts', 'vars' or 'children', found \(data.kindWithArticle)",
+                        at: data.range, path: path)
             return
         }
         for pair in pairs {
@@ -98,11 +98,11 @@ public struct InventoryParser {
             case "children":
                 parseChildren(pair.value, parent: g, path: "\(path).children")
             default:
-                sink.error(InventoryDiagnostic.unknownGroupKey,
-                           "unexpected key '\(key)' in group '\(g.name)'; a group holds only 'hosts', 'vars' and 'children'",
-                           at: pair.key.range, path: "\(path).\(key)",
-                           notes: [DiagnosticNote("Ansible skips this key silently, so its content would be lost")],
-                           suggestion: Suggest.closest(to: key, among: Self.sections).map { "did you mean '\($0)'?" })
+                sink.report(.unknownGroupKey,
+                            "unexpected key '\(key)' in group '\(g.name)'; a group holds only 'hosts', 'vars' and 'children'",
+                            at: pair.key.range, path: "\(path).\(key)",
+                            notes: [DiagnosticNote("Ansible skips this key silently, so its content would be lost")],
+                            suggestion: Suggest.closest(to: key, among: Self.sections).map { "did you mean '\($0)'?" })
             }
         }
     }
@@ -110,20 +110,20 @@ public struct InventoryParser {
     private mutating func parseChildren(_ node: YAMLNode, parent: Group, path: String) {
         if node.isNull { return }
         guard let pairs = node.mapping else {
-            sink.error(InventoryDiagnostic.sectionNotMapping,
-                       "'children' of group '\(parent.name)' must be a mapping of group names, found \(node.kindWithArticle)",
-                       at: node.range, path: path)
+            sink.report(.sectionNotMapping,
+                        "'children' of group '\(parent.name)' must be a mapping of group names, found \(node.kindWithArticle)",
+                        at: node.range, path: path)
             return
         }
         for pair in pairs {
             guard let name = pair.key.keyName, !name.isEmpty else {
-                sink.error(InventoryDiagnostic.invalidGroupName, "a group name must be a non-empty string", at: pair.key.range, path: path)
+                sink.report(.invalidGroupName, "a group name must be a non-empty string", at: pair.key.range, path: path)
                 continue
             }
             if name == "all" || isAncestor(name, of: parent.name) {
-                sink.error(InventoryDiagnostic.groupCycle,
-                           "group '\(name)' cannot be a child of '\(parent.name)': that makes a cycle",
-                           at: pair.key.range, path: "\(path).\(name)")
+                sink.report(.groupCycle,
+                            "group '\(name)' cannot be a child of '\(parent.name)': that makes a cycle",
+                            at: pair.key.range, path: "\(path).\(name)")
                 continue
             }
             let child = group(named: name, depth: parent.depth + 1)
@@ -147,10 +147,10 @@ public struct InventoryParser {
     private mutating func parseHosts(_ node: YAMLNode, group g: Group, path: String) {
         if node.isNull { return }
         guard let pairs = node.mapping else {
-            sink.error(InventoryDiagnostic.sectionNotMapping,
-                       "'hosts' of group '\(g.name)' must be a mapping of host addresses, found \(node.kindWithArticle)",
-                       at: node.range, path: path,
-                       notes: node.sequence != nil ? [DiagnosticNote("write hosts as '10.10.10.11: {}' entries, not as a list")] : [])
+            sink.report(.sectionNotMapping,
+                        "'hosts' of group '\(g.name)' must be a mapping of host addresses, found \(node.kindWithArticle)",
+                        at: node.range, path: path,
+                        notes: node.sequence != nil ? [DiagnosticNote("write hosts as '10.10.10.11: {}' entries, not as a list")] : [])
             return
         }
         for pair in pairs {
@@ -158,8 +158,8 @@ public struct InventoryParser {
             guard IPv4.isAddress(name) else {
                 var notes = [DiagnosticNote("Pigsty uses each host's IPv4 address as its inventory name")]
                 if name.contains("[") { notes.append(DiagnosticNote("host ranges such as '10.10.10.[11:13]' are not expanded; list each address")) }
-                sink.error(InventoryDiagnostic.hostNotIPv4, "host '\(name)' is not an IPv4 address",
-                           at: pair.key.range, path: "\(path).\(name)", notes: notes)
+                sink.report(.hostNotIPv4, "host '\(name)' is not an IPv4 address",
+                            at: pair.key.range, path: "\(path).\(name)", notes: notes)
                 continue
             }
             let host: Host
@@ -176,9 +176,9 @@ public struct InventoryParser {
             let value = pair.value
             if value.isNull { continue }
             guard value.mapping != nil else {
-                sink.error(InventoryDiagnostic.hostVarsNotMapping,
-                           "variables of host '\(name)' must be a mapping, found \(value.kindWithArticle)",
-                           at: value.range, path: "\(path).\(name)")
+                sink.report(.hostVarsNotMapping,
+                            "variables of host '\(name)' must be a mapping, found \(value.kindWithArticle)",
+                            at: value.range, path: "\(path).\(name)")
                 continue
             }
             parseVars(value, origin: .host(name), path: "\(path).\(name)") { host.vars.set($0) }
@@ -188,15 +188,15 @@ public struct InventoryParser {
     private func parseVars(_ node: YAMLNode, origin: Origin, path: String, set: (VarBinding) -> Void) {
         if node.isNull { return }
         guard let pairs = node.mapping else {
-            sink.error(InventoryDiagnostic.sectionNotMapping, "'vars' must be a mapping of variable names, found \(node.kindWithArticle)",
-                       at: node.range, path: path)
+            sink.report(.sectionNotMapping, "'vars' must be a mapping of variable names, found \(node.kindWithArticle)",
+                        at: node.range, path: path)
             return
         }
         for pair in pairs {
             guard let name = pair.key.keyName, Self.isIdentifier(name) else {
-                sink.error(InventoryDiagnostic.invalidVariableName,
-                           "'\(pair.key.keyName ?? pair.key.kindName)' is not a valid variable name (letters, digits and '_', not starting with a digit)",
-                           at: pair.key.range, path: path)
+                sink.report(.invalidVariableName,
+                            "'\(pair.key.keyName ?? pair.key.kindName)' is not a valid variable name (letters, digits and '_', not starting with a digit)",
+                            at: pair.key.range, path: path)
                 continue
             }
             set(VarBinding(name: name, key: pair.key, value: pair.value, origin: origin))

@@ -42,7 +42,7 @@ public struct FactsTable: Sendable {
     public static func parse(_ file: SourceFile, sink: DiagnosticSink) -> FactsTable? {
         guard let root = YAML.parse(file, into: sink) else { return nil }
         guard let pairs = root.mapping else {
-            sink.error(FactsDiagnostic.invalid, "a facts file is a mapping with 'default' and 'hosts'", at: root.range)
+            sink.report(.factsInvalid, "a facts file is a mapping with 'default' and 'hosts'", at: root.range)
             return nil
         }
         let before = sink.errorCount
@@ -54,22 +54,22 @@ public struct FactsTable: Sendable {
             case "hosts":
                 guard let hosts = pair.value.mapping else {
                     if !pair.value.isNull {
-                        sink.error(FactsDiagnostic.invalid, "'hosts' maps node IPs to their facts", at: pair.value.range)
+                        sink.report(.factsInvalid, "'hosts' maps node IPs to their facts", at: pair.value.range)
                     }
                     continue
                 }
                 for h in hosts {
                     let ip = h.key.keyName ?? ""
                     guard IPv4.isAddress(ip) else {
-                        sink.error(FactsDiagnostic.invalid, "facts host '\(ip)' is not an IPv4 address", at: h.key.range)
+                        sink.report(.factsInvalid, "facts host '\(ip)' is not an IPv4 address", at: h.key.range)
                         continue
                     }
                     table.hosts[ip] = read(h.value, base: table.defaults, sink: sink)
                 }
             default:
                 let key = pair.key.keyName ?? "?"
-                sink.error(FactsDiagnostic.unknownKey, "unknown key '\(key)' in the facts file", at: pair.key.range,
-                           suggestion: Suggest.closest(to: key, among: ["default", "hosts"]).map { "did you mean '\($0)'?" })
+                sink.report(.factsUnknownKey, "unknown key '\(key)' in the facts file", at: pair.key.range,
+                            suggestion: Suggest.closest(to: key, among: ["default", "hosts"]).map { "did you mean '\($0)'?" })
             }
         }
         return sink.errorCount > before ? nil : table
@@ -78,21 +78,21 @@ public struct FactsTable: Sendable {
     private static func read(_ node: YAMLNode, base: NodeFacts, sink: DiagnosticSink) -> NodeFacts {
         var f = base
         guard let pairs = node.mapping else {
-            if !node.isNull { sink.error(FactsDiagnostic.invalid, "facts must be a mapping of \(keys.joined(separator: ", "))", at: node.range) }
+            if !node.isNull { sink.report(.factsInvalid, "facts must be a mapping of \(keys.joined(separator: ", "))", at: node.range) }
             return f
         }
         for p in pairs {
             let key = p.key.keyName ?? ""
             func int() -> Int? {
                 guard let v = p.value.int, v > 0 else {
-                    sink.error(FactsDiagnostic.invalid, "fact '\(key)' must be a positive integer", at: p.value.range)
+                    sink.report(.factsInvalid, "fact '\(key)' must be a positive integer", at: p.value.range)
                     return nil
                 }
                 return v
             }
             func text() -> String? {
                 guard let v = p.value.string, !v.isEmpty else {
-                    sink.error(FactsDiagnostic.invalid, "fact '\(key)' must be a non-empty string", at: p.value.range)
+                    sink.report(.factsInvalid, "fact '\(key)' must be a non-empty string", at: p.value.range)
                     return nil
                 }
                 return v
@@ -105,16 +105,19 @@ public struct FactsTable: Sendable {
             case "mem_mb": if let v = int() { f.memMB = v }
             case "disk_gb": if let v = int() { f.diskGB = v }
             default:
-                sink.error(FactsDiagnostic.unknownKey, "unknown fact '\(key)'", at: p.key.range,
-                           notes: [DiagnosticNote("facts are \(keys.joined(separator: ", "))")],
-                           suggestion: Suggest.closest(to: key, among: keys).map { "did you mean '\($0)'?" })
+                sink.report(.factsUnknownKey, "unknown fact '\(key)'", at: p.key.range,
+                            notes: [DiagnosticNote("facts are \(keys.joined(separator: ", "))")],
+                            suggestion: Suggest.closest(to: key, among: keys).map { "did you mean '\($0)'?" })
             }
         }
         return f
     }
 }
 
+/// Transitional: string ids for code that still calls the string-based `DiagnosticSink.error`/
+/// `warning` shims (the back ends, while they are rewritten). Each is the raw value of its
+/// `DiagnosticCode`, the one catalogue; new code reports `DiagnosticCode` cases directly.
 public enum FactsDiagnostic {
-    public static let invalid = "PGS0801"
-    public static let unknownKey = "PGS0802"
+    public static let invalid = DiagnosticCode.factsInvalid.rawValue
+    public static let unknownKey = DiagnosticCode.factsUnknownKey.rawValue
 }

@@ -11,16 +11,17 @@ public enum Level: String, Sendable, CaseIterable, Hashable {
     case adhoc = "A"
 }
 
-/// Stable ids of the findings the schema reports.
+/// Transitional: string ids for code that still calls the string-based `DiagnosticSink.error`/
+/// `warning` shims (the back ends, while they are rewritten). Each is the raw value of its
+/// `DiagnosticCode`, the one catalogue; new code reports `DiagnosticCode` cases directly.
 public enum SchemaDiagnostic {
-    /// A problem in the schema data itself (only ever in `Schema.loadDiagnostics`).
-    public static let schemaData = "PGS0001"
-    public static let typeMismatch = "PGS0302"
-    public static let notAllowedValue = "PGS0303"
-    public static let outOfRange = "PGS0304"
-    public static let patternMismatch = "PGS0305"
-    public static let unknownField = "PGS0306"
-    public static let missingField = "PGS0307"
+    public static let schemaData = DiagnosticCode.schemaData.rawValue
+    public static let typeMismatch = DiagnosticCode.typeMismatch.rawValue
+    public static let notAllowedValue = DiagnosticCode.notAllowedValue.rawValue
+    public static let outOfRange = DiagnosticCode.outOfRange.rawValue
+    public static let patternMismatch = DiagnosticCode.patternMismatch.rawValue
+    public static let unknownField = DiagnosticCode.unknownField.rawValue
+    public static let missingField = DiagnosticCode.missingField.rawValue
 }
 
 /// One Pigsty parameter, as declared in `schema/<module>.yml`.
@@ -249,7 +250,7 @@ struct SchemaLoader {
     init(sink: DiagnosticSink) { self.sink = sink }
 
     private func problem(_ message: String, at range: SourceRange?) {
-        sink.error(SchemaDiagnostic.schemaData, message, at: range)
+        sink.report(.schemaData, message, at: range)
     }
 
     mutating func load(name: String, text: String) {
@@ -338,8 +339,8 @@ struct SchemaLoader {
             guard allowed.contains(key) else {
                 var suggestion: String?
                 if let s = Suggest.closest(to: key, among: allowed.sorted()) { suggestion = "did you mean '\(s)'?" }
-                sink.error(SchemaDiagnostic.schemaData, "unknown attribute '\(key)' of \(label)",
-                           at: attr.key.range, suggestion: suggestion)
+                sink.report(.schemaData, "unknown attribute '\(key)' of \(label)",
+                            at: attr.key.range, suggestion: suggestion)
                 continue
             }
             switch key {
@@ -408,8 +409,8 @@ struct SchemaLoader {
         }
         guard let a = attributes(of: pair, allowed: Self.parameterKeys, label: "parameter '\(name)'") else { return }
         if let first = seen[name] {
-            sink.error(SchemaDiagnostic.schemaData, "parameter '\(name)' is declared twice", at: pair.key.range,
-                       notes: [DiagnosticNote("first declared here", at: first)])
+            sink.report(.schemaData, "parameter '\(name)' is declared twice", at: pair.key.range,
+                        notes: [DiagnosticNote("first declared here", at: first)])
             return
         }
         seen[name] = pair.key.range

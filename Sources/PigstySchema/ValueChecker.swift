@@ -237,9 +237,9 @@ public struct ValueChecker {
         for pair in pairs {
             guard let key = pair.key.keyName else {
                 if !record.open {
-                    sink.error(SchemaDiagnostic.unknownField,
-                               "'\(place.label)' has a \(pair.key.kindName) key; \(record.name) fields are names",
-                               at: pair.key.range, path: place.path)
+                    sink.report(.unknownField,
+                                "'\(place.label)' has a \(pair.key.kindName) key; \(record.name) fields are names",
+                                at: pair.key.range, path: place.path)
                 }
                 continue
             }
@@ -254,17 +254,17 @@ public struct ValueChecker {
                 }
                 let suggestion = Suggest.closest(to: key, among: record.fields.lazy.map(\.name))
                     .map { "did you mean '\($0)'?" }
-                sink.error(SchemaDiagnostic.unknownField,
-                           "unknown field '\(Self.clip(key))' in '\(place.label)' (\(record.name))",
-                           at: pair.key.range, path: place.appending(key: key).path, notes: notes,
-                           suggestion: suggestion)
+                sink.report(.unknownField,
+                            "unknown field '\(Self.clip(key))' in '\(place.label)' (\(record.name))",
+                            at: pair.key.range, path: place.appending(key: key).path, notes: notes,
+                            suggestion: suggestion)
             }
         }
         for field in record.fields where field.required && !present.contains(field.name) {
-            sink.error(SchemaDiagnostic.missingField,
-                       "'\(place.label)' is missing required field '\(field.name)' (\(record.name))",
-                       at: node.range, path: place.path,
-                       notes: field.description.isEmpty ? [] : [DiagnosticNote("\(field.name): \(field.description)")])
+            sink.report(.missingField,
+                        "'\(place.label)' is missing required field '\(field.name)' (\(record.name))",
+                        at: node.range, path: place.path,
+                        notes: field.description.isEmpty ? [] : [DiagnosticNote("\(field.name): \(field.description)")])
         }
     }
 
@@ -281,20 +281,20 @@ public struct ValueChecker {
                 let field = record.fields[i]
                 check(item, field: field, at: .renamed(itemPlace, label: "\(itemPlace.label) (\(field.name))"))
             } else {
-                sink.error(SchemaDiagnostic.unknownField,
-                           "'\(place.label)' has \(items.count) items; \(record.name) takes \(record.fields.count) "
-                           + "(\(names))",
-                           at: item.range, path: itemPlace.path)
+                sink.report(.unknownField,
+                            "'\(place.label)' has \(items.count) items; \(record.name) takes \(record.fields.count) "
+                            + "(\(names))",
+                            at: item.range, path: itemPlace.path)
                 break
             }
         }
         let missing = record.fields.dropFirst(items.count).filter(\.required).map(\.name)
         if !missing.isEmpty {
-            sink.error(SchemaDiagnostic.missingField,
-                       "'\(place.label)' has \(items.count) items; \(record.name) needs "
-                       + "\(record.fields.filter(\.required).count) (missing \(missing.joined(separator: ", ")))",
-                       at: node.range, path: place.path,
-                       notes: [DiagnosticNote("\(record.name) items, in order: \(names)")])
+            sink.report(.missingField,
+                        "'\(place.label)' has \(items.count) items; \(record.name) needs "
+                        + "\(record.fields.filter(\.required).count) (missing \(missing.joined(separator: ", ")))",
+                        at: node.range, path: place.path,
+                        notes: [DiagnosticNote("\(record.name) items, in order: \(names)")])
         }
     }
 
@@ -318,8 +318,8 @@ public struct ValueChecker {
         let secret = c?.secret ?? false
         let shown = secret ? "a password value" : Self.clip(node.scalar?.text ?? "")
         let extra = bigInt && c?.min == nil && c?.max == nil ? " (too large)" : ""
-        sink.error(SchemaDiagnostic.outOfRange, "'\(place.label)' must be \(bounds), found \(shown)\(extra)",
-                   at: node.range, path: place.path)
+        sink.report(.outOfRange, "'\(place.label)' must be \(bounds), found \(shown)\(extra)",
+                    at: node.range, path: place.path)
     }
 
     private func checkValues(_ node: YAMLNode, _ c: Constraints?, at place: Place) {
@@ -331,9 +331,9 @@ public struct ValueChecker {
         if allowed.contains(s.text) || allowed.contains(YAMLNode.describe(s.value)) { return }
         let list = Self.list(values)
         if c.secret {
-            sink.error(SchemaDiagnostic.notAllowedValue,
-                       "'\(place.label)' must be one of \(list); a password value is not", at: node.range,
-                       path: place.path)
+            sink.report(.notAllowedValue,
+                        "'\(place.label)' must be one of \(list); a password value is not", at: node.range,
+                        path: place.path)
             return
         }
         let shown = s.value == .null ? "null" : s.text
@@ -344,9 +344,9 @@ public struct ValueChecker {
             if extended.count == 1 { guess = extended[0] }
         }
         let suggestion = guess.map { "did you mean '\($0)'?" }
-        sink.error(SchemaDiagnostic.notAllowedValue,
-                   "'\(place.label)' must be one of \(list); found '\(Self.clip(shown))'",
-                   at: node.range, path: place.path, suggestion: suggestion)
+        sink.report(.notAllowedValue,
+                    "'\(place.label)' must be one of \(list); found '\(Self.clip(shown))'",
+                    at: node.range, path: place.path, suggestion: suggestion)
     }
 
     static func list(_ values: [String]) -> String {
@@ -364,7 +364,7 @@ public struct ValueChecker {
         let message = c.secret
             ? "'\(place.label)' must match \(pattern); the password value does not"
             : "'\(place.label)' must match \(pattern), found '\(Self.clip(text))'"
-        sink.error(SchemaDiagnostic.patternMismatch, message, at: node.range, path: place.path)
+        sink.report(.patternMismatch, message, at: node.range, path: place.path)
     }
 
     // MARK: - Type mismatch
@@ -398,8 +398,8 @@ public struct ValueChecker {
                 break
             }
         }
-        sink.error(SchemaDiagnostic.typeMismatch, "'\(place.label)' expects \(expectation ?? type.expectation), found \(found)",
-                   at: node.range, path: place.path, notes: notes, suggestion: suggestion)
+        sink.report(.typeMismatch, "'\(place.label)' expects \(expectation ?? type.expectation), found \(found)",
+                    at: node.range, path: place.path, notes: notes, suggestion: suggestion)
     }
 
     private static func isNumber(_ v: YAMLValue) -> Bool {

@@ -19,20 +19,21 @@ public struct YAMLLimits: Sendable {
     public static let standard = YAMLLimits()
 }
 
-/// Stable diagnostic ids of the YAML layer.
+/// Transitional: string ids for code that still calls the string-based `DiagnosticSink.error`/
+/// `warning` shims (the back ends, while they are rewritten). Each is the raw value of its
+/// `DiagnosticCode`, the one catalogue; new code reports `DiagnosticCode` cases directly.
 public enum YAMLDiagnostic {
-    public static let syntax = "PGS0101"
-    public static let tab = "PGS0102"
-    public static let duplicateKey = "PGS0103"
-    public static let rootNotMapping = "PGS0104"
-    public static let empty = "PGS0105"
-    public static let undefinedAlias = "PGS0106"
-    public static let aliasExpansion = "PGS0107"
-    public static let tooDeep = "PGS0108"
-    public static let tooLarge = "PGS0109"
-    public static let multipleDocuments = "PGS0110"
-    public static let badMerge = "PGS0111"
-    public static let encoding = "PGS0112"
+    public static let syntax = DiagnosticCode.yamlSyntax.rawValue
+    public static let tab = DiagnosticCode.tabIndentation.rawValue
+    public static let duplicateKey = DiagnosticCode.duplicateKey.rawValue
+    public static let empty = DiagnosticCode.emptyFile.rawValue
+    public static let undefinedAlias = DiagnosticCode.undefinedAlias.rawValue
+    public static let aliasExpansion = DiagnosticCode.aliasExpansion.rawValue
+    public static let tooDeep = DiagnosticCode.tooDeep.rawValue
+    public static let tooLarge = DiagnosticCode.fileTooLarge.rawValue
+    public static let multipleDocuments = DiagnosticCode.multipleDocuments.rawValue
+    public static let badMerge = DiagnosticCode.badMerge.rawValue
+    public static let encoding = DiagnosticCode.invalidEncoding.rawValue
 }
 
 public enum YAML {
@@ -42,9 +43,9 @@ public enum YAML {
                              into sink: DiagnosticSink) -> YAMLNode? {
         sink.register(file)
         if file.bytes.count > limits.maxBytes {
-            sink.error(YAMLDiagnostic.tooLarge,
-                       "file is \(file.bytes.count) bytes; the limit is \(limits.maxBytes) bytes",
-                       at: SourceRange(file: file.path, start: SourcePosition(line: 1, column: 1)))
+            sink.report(.fileTooLarge,
+                        "file is \(file.bytes.count) bytes; the limit is \(limits.maxBytes) bytes",
+                        at: SourceRange(file: file.path, start: SourcePosition(line: 1, column: 1)))
             return nil
         }
         var composer = Composer(file: file, limits: limits, sink: sink)
@@ -86,7 +87,7 @@ struct Composer {
     mutating func run() -> YAMLNode? {
         defer { parser.deallocate() }
         guard yaml_parser_initialize(parser) != 0 else {
-            sink.error(YAMLDiagnostic.syntax, "cannot initialise the YAML parser", at: nil)
+            sink.report(.yamlSyntax, "cannot initialise the YAML parser", at: nil)
             return nil
         }
         defer { yaml_parser_delete(parser) }
@@ -106,8 +107,8 @@ struct Composer {
         guard next(&event) else { return nil }
         if event.type == YAML_STREAM_END_EVENT {
             yaml_event_delete(&event)
-            sink.error(YAMLDiagnostic.empty, "the inventory is empty",
-                       at: SourceRange(file: file.path, start: SourcePosition(line: 1, column: 1)))
+            sink.report(.emptyFile, "the inventory is empty",
+                        at: SourceRange(file: file.path, start: SourcePosition(line: 1, column: 1)))
             return nil
         }
         // DOCUMENT-START
@@ -117,17 +118,17 @@ struct Composer {
         yaml_event_delete(&event)
         guard next(&event) else { return nil }
         if event.type == YAML_DOCUMENT_START_EVENT {
-            sink.error(YAMLDiagnostic.multipleDocuments,
-                       "an inventory holds exactly one YAML document; a second one starts here",
-                       at: range(event.start_mark, event.end_mark))
+            sink.report(.multipleDocuments,
+                        "an inventory holds exactly one YAML document; a second one starts here",
+                        at: range(event.start_mark, event.end_mark))
             yaml_event_delete(&event)
             return nil
         }
         yaml_event_delete(&event)
         if root.expandedSize > limits.maxExpandedNodes, !reportedExpansion {
-            sink.error(YAMLDiagnostic.aliasExpansion,
-                       "the document expands to more than \(limits.maxExpandedNodes) nodes through aliases",
-                       at: root.range)
+            sink.report(.aliasExpansion,
+                        "the document expands to more than \(limits.maxExpandedNodes) nodes through aliases",
+                        at: root.range)
             return nil
         }
         return failed ? nil : root
@@ -146,15 +147,15 @@ struct Composer {
         let problem = p.problem.map { String(cString: $0) } ?? "invalid YAML"
         if p.error == YAML_READER_ERROR {
             let pos = file.position(ofOffset: Int(p.problem_offset))
-            sink.error(YAMLDiagnostic.encoding, "the file is not valid UTF-8 text (\(problem))",
-                       at: SourceRange(file: file.path, start: pos))
+            sink.report(.invalidEncoding, "the file is not valid UTF-8 text (\(problem))",
+                        at: SourceRange(file: file.path, start: pos))
             return
         }
         let pos = position(p.problem_mark)
         let at = SourceRange(file: file.path, start: pos)
         if pos.offset < file.bytes.count, file.bytes[pos.offset] == 0x09 {
-            sink.error(YAMLDiagnostic.tab, "tab character where YAML expects indentation or a value",
-                       at: at, notes: [DiagnosticNote("YAML indents with spaces only; replace the tab with spaces")])
+            sink.report(.tabIndentation, "tab character where YAML expects indentation or a value",
+                        at: at, notes: [DiagnosticNote("YAML indents with spaces only; replace the tab with spaces")])
             return
         }
         var notes: [DiagnosticNote] = []
@@ -163,7 +164,7 @@ struct Composer {
             notes.append(DiagnosticNote(ctx, at: SourceRange(file: file.path, start: position(p.context_mark))))
             message = "\(problem) (\(ctx))"
         }
-        sink.error(YAMLDiagnostic.syntax, "YAML syntax error: \(message)", at: at, notes: notes)
+        sink.report(.yamlSyntax, "YAML syntax error: \(message)", at: at, notes: notes)
     }
 
     private func string(_ ptr: UnsafeMutablePointer<yaml_char_t>?) -> String? {
@@ -185,15 +186,15 @@ struct Composer {
             let name = string(event.data.alias.anchor) ?? ""
             let at = range(event.start_mark, event.end_mark)
             guard let found = anchors[name] else {
-                sink.error(YAMLDiagnostic.undefinedAlias, "alias '*\(name)' refers to no anchor defined before it", at: at)
+                sink.report(.undefinedAlias, "alias '*\(name)' refers to no anchor defined before it", at: at)
                 failed = true
                 return YAMLNode(scalar: .null, text: "", range: at)
             }
             if found.expandedSize > limits.maxExpandedNodes {
                 if !reportedExpansion {
-                    sink.error(YAMLDiagnostic.aliasExpansion,
-                               "alias '*\(name)' expands to more than \(limits.maxExpandedNodes) nodes", at: at,
-                               notes: [DiagnosticNote("nested aliases multiply; this looks like an alias bomb")])
+                    sink.report(.aliasExpansion,
+                                "alias '*\(name)' expands to more than \(limits.maxExpandedNodes) nodes", at: at,
+                                notes: [DiagnosticNote("nested aliases multiply; this looks like an alias bomb")])
                 }
                 reportedExpansion = true
                 failed = true
@@ -270,15 +271,15 @@ struct Composer {
             }
 
         default:
-            sink.error(YAMLDiagnostic.syntax, "unexpected YAML event", at: range(event.start_mark, event.end_mark))
+            sink.report(.yamlSyntax, "unexpected YAML event", at: range(event.start_mark, event.end_mark))
             failed = true
             return nil
         }
     }
 
     private mutating func tooDeep(_ mark: yaml_mark_t) -> YAMLNode? {
-        sink.error(YAMLDiagnostic.tooDeep, "collections are nested deeper than \(limits.maxDepth) levels",
-                   at: SourceRange(file: file.path, start: position(mark)))
+        sink.report(.tooDeep, "collections are nested deeper than \(limits.maxDepth) levels",
+                    at: SourceRange(file: file.path, start: position(mark)))
         failed = true
         return nil
     }
@@ -290,8 +291,8 @@ struct Composer {
             var maps: [[YAMLPair]] = []
             for item in items {
                 guard let pairs = item.mapping else {
-                    sink.error(YAMLDiagnostic.badMerge, "a '<<' merge list may contain only mappings, found \(item.kindWithArticle)",
-                               at: item.range)
+                    sink.report(.badMerge, "a '<<' merge list may contain only mappings, found \(item.kindWithArticle)",
+                                at: item.range)
                     failed = true
                     return nil
                 }
@@ -299,8 +300,8 @@ struct Composer {
             }
             return maps
         }
-        sink.error(YAMLDiagnostic.badMerge, "'<<' merges a mapping or a list of mappings, found \(value.kindWithArticle)",
-                   at: value.range)
+        sink.report(.badMerge, "'<<' merges a mapping or a list of mappings, found \(value.kindWithArticle)",
+                    at: value.range)
         failed = true
         return nil
     }
@@ -328,10 +329,10 @@ struct Composer {
             let id = KeyIdentity(pair.key)
             if let first = seenExplicit[id] {
                 let name = pair.key.keyName ?? "?"
-                sink.warning(YAMLDiagnostic.duplicateKey,
-                             "duplicate key '\(name)'; the later value wins",
-                             at: pair.key.range,
-                             notes: [DiagnosticNote("first defined here", at: first.range)])
+                sink.report(.duplicateKey,
+                            "duplicate key '\(name)'; the later value wins",
+                            at: pair.key.range,
+                            notes: [DiagnosticNote("first defined here", at: first.range)])
             } else {
                 seenExplicit[id] = pair.key
             }

@@ -235,14 +235,16 @@ private let sources = ["b.yml": SourceFile(path: "b.yml", text: String(repeating
 
     @Test func promotedToErrorTurnsListedWarningsIntoErrors() {
         let sink = DiagnosticSink()
-        sink.promotedToError = ["PGS0103"]
-        sink.warning("PGS0103", "promoted", at: nil)
-        sink.warning("PGS0104", "kept", at: nil)
+        sink.promotedToError = [.duplicateKey]
+        sink.report(.duplicateKey, "promoted", at: nil)
+        sink.warning("PGS0104", "kept", at: nil) // the transitional string shim
+        sink.report(.rootNotMapping, severity: .warning, "kept", at: nil)
         sink.report(Diagnostic(id: "PGS0103", severity: .note, message: "note stays", range: nil))
-        #expect(sink.diagnostics.map(\.severity) == [.error, .warning, .note])
+        #expect(sink.diagnostics.map(\.severity) == [.error, .warning, .warning, .note])
         #expect(sink.hasErrors)
+        #expect(sink.diagnostics.first?.code == .duplicateKey)
         #expect(DiagnosticRenderer(format: .text).render(sink.sorted) ==
-                "pigstyc: note[PGS0103]: note stays\npigstyc: error[PGS0103]: promoted\npigstyc: warning[PGS0104]: kept\n1 error, 1 warning\n")
+                "pigstyc: note[PGS0103]: note stays\npigstyc: error[PGS0103]: promoted\npigstyc: warning[PGS0104]: kept\npigstyc: warning[PGS0104]: kept\n1 error, 2 warnings\n")
     }
 
     @Test func everyFormatHasARenderer() {

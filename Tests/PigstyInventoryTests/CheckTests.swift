@@ -92,19 +92,6 @@ struct CheckTests {
         #expect(sink.diagnostics.isEmpty, "\(summary(sink))")
     }
 
-    @Test func catalogueIdsAreUniqueAndDocumented() throws {
-        let ids = DiagnosticCatalog.all.map(\.id)
-        #expect(Set(ids).count == ids.count)
-        let url = packageRoot.appendingPathComponent("docs/diagnostics.md")
-        var doc = try String(contentsOf: url, encoding: .utf8)
-        if ProcessInfo.processInfo.environment["PIGSTYC_UPDATE_GOLDEN"] == "1",
-           let start = doc.range(of: "<!-- catalogue -->\n"), let end = doc.range(of: "<!-- /catalogue -->") {
-            doc.replaceSubrange(start.upperBound..<end.lowerBound, with: DiagnosticCatalog.markdownTable)
-            try doc.write(to: url, atomically: true, encoding: .utf8)
-        }
-        #expect(doc.contains(DiagnosticCatalog.markdownTable), "docs/diagnostics.md does not hold the current catalogue table")
-    }
-
     @Test func pgUpstreamOnPrimaryIsAStandbyCluster() {
         let sink = check(inventory(children: """
             pg-src: { hosts: { 10.10.10.11: { pg_seq: 1, pg_role: primary } }, vars: { pg_cluster: pg-src } }
@@ -115,5 +102,35 @@ struct CheckTests {
               vars: { pg_cluster: pg-dst }
         """))
         #expect(sink.diagnostics.isEmpty, "\(summary(sink))")
+    }
+}
+
+/// The check rules read `|bool` values with `Jinja.bool`, Ansible's rule (as the back ends do).
+struct CheckBoolTests {
+    private func enforceWarnings(_ flag: String) -> [String] {
+        let text = """
+            all:
+              children:
+                infra: { hosts: { 10.10.10.10: { infra_seq: 1, nginx_sslmode: disable } } }
+                etcd: { hosts: { 10.10.10.10: { etcd_seq: 1 } }, vars: { etcd_cluster: etcd } }
+              vars:
+                infra_portal:
+                  plain: { domain: h.pigsty, endpoint: "10.10.10.10:81", enforce_https: \(flag) }
+            """
+        return summary(check(text)).filter { $0.hasPrefix("PGS0774") }
+    }
+
+    /// `y`, `t`, any case and blank padding count as true, like Ansible's `|bool`. The old check
+    /// copy also trimmed any Unicode whitespace (a form feed, a no-break space); `Jinja.bool`
+    /// strips only blanks, tabs and line breaks, so `"yes\f"` is false here as in the back ends.
+    @Test func enforceHTTPSFlagIsReadAsAnsibleBool() {
+        #expect(enforceWarnings("true").count == 1)
+        #expect(enforceWarnings("\"y\"").count == 1)
+        #expect(enforceWarnings("\"T\"").count == 1)
+        #expect(enforceWarnings("\" yes \"").count == 1)
+        #expect(enforceWarnings("1").count == 1)
+        #expect(enforceWarnings("\"yes\\f\"").isEmpty)
+        #expect(enforceWarnings("\"no\"").isEmpty)
+        #expect(enforceWarnings("2").isEmpty)
     }
 }

@@ -171,7 +171,7 @@ struct SchemaTests {
         """
         let s = Schema(files: [("bad.yml", text), ("other.yml", other)])
         let messages = s.loadDiagnostics.map(\.message)
-        #expect(s.loadDiagnostics.allSatisfy { $0.id == SchemaDiagnostic.schemaData || $0.id.hasPrefix("PGS01") })
+        #expect(s.loadDiagnostics.allSatisfy { $0.code == .schemaData || $0.id.hasPrefix("PGS01") })
         #expect(messages.contains { $0.contains("unknown type 'strng'") })
         #expect(messages.contains { $0.contains("unknown level 'X'") })
         #expect(messages.contains { $0.contains("b_three") && $0.contains("no 'default'") })

@@ -8,22 +8,22 @@ struct BusinessRules: InventoryRule {
     func check(_ c: RuleContext) {
         for list in ["pg_users", "pg_default_roles"] {
             for b in c.bindings(of: list) {
-                duplicates(in: b, what: "user", id: InventoryDiagnostic.duplicateUser, c)
+                duplicates(in: b, what: "user", id: .duplicateUser, c)
             }
         }
         for b in c.bindings(of: "pg_databases") {
-            duplicates(in: b, what: "database", id: InventoryDiagnostic.duplicateDatabase, c)
+            duplicates(in: b, what: "database", id: .duplicateDatabase, c)
         }
         for cluster in c.resolved.pgClusters { checkReferences(cluster, c) }
     }
 
-    private func duplicates(in b: VarBinding, what: String, id: String, _ c: RuleContext) {
+    private func duplicates(in b: VarBinding, what: String, id: DiagnosticCode, _ c: RuleContext) {
         guard let items = b.value.sequence else { return }
         var seen: [String: YAMLNode] = [:]
         for (i, item) in items.enumerated() {
             guard let nameNode = item["name"], let name = nameNode.keyName, item["state"]?.string != "absent" else { continue }
             if let first = seen[name] {
-                c.sink.error(id, "\(what) '\(name)' is defined twice in \(b.name)",
+                c.sink.report(id, "\(what) '\(name)' is defined twice in \(b.name)",
                              at: nameNode.range, path: "\(c.path(of: b))[\(i)].name",
                              notes: [DiagnosticNote("first defined here", at: first.range)])
             } else {
@@ -58,20 +58,20 @@ struct BusinessRules: InventoryRule {
                     let node = r["name"] ?? r
                     guard let name = node.keyName, !roles.contains(name), !name.hasPrefix("pg_"),
                           reported.insert(node.range.start).inserted else { continue }
-                    c.sink.warning(InventoryDiagnostic.unknownRole,
-                                   "role '\(name)' is granted but not defined in pg_default_roles or pg_users of cluster '\(cluster.name)'",
-                                   at: node.range, path: "\(list).roles",
-                                   suggestion: Suggest.closest(to: name, among: roles.sorted()).map { "did you mean '\($0)'?" })
+                    c.sink.report(.unknownRole,
+                                  "role '\(name)' is granted but not defined in pg_default_roles or pg_users of cluster '\(cluster.name)'",
+                                  at: node.range, path: "\(list).roles",
+                                  suggestion: Suggest.closest(to: name, among: roles.sorted()).map { "did you mean '\($0)'?" })
                 }
             }
         }
         for item in h.value("pg_databases")?.sequence ?? [] {
             guard let node = item["owner"], let owner = node.keyName, !roles.contains(owner),
                   reported.insert(node.range.start).inserted else { continue }
-            c.sink.warning(InventoryDiagnostic.unknownOwner,
-                           "database owner '\(owner)' is not defined in pg_users or pg_default_roles of cluster '\(cluster.name)'",
-                           at: node.range, path: "pg_databases.owner",
-                           suggestion: Suggest.closest(to: owner, among: roles.sorted()).map { "did you mean '\($0)'?" })
+            c.sink.report(.unknownOwner,
+                          "database owner '\(owner)' is not defined in pg_users or pg_default_roles of cluster '\(cluster.name)'",
+                          at: node.range, path: "pg_databases.owner",
+                          suggestion: Suggest.closest(to: owner, among: roles.sorted()).map { "did you mean '\($0)'?" })
         }
     }
 }

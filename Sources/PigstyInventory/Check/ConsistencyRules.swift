@@ -27,10 +27,10 @@ struct ConsistencyRules: InventoryRule {
                         let scalar = m.value(name)?.scalar != nil && first.value(name)?.scalar != nil
                         let shown = spec.isSecret || !scalar || value.count + text.count > 120
                             ? "" : ": '\(value)' on \(first.name), '\(text)' on \(m.name)"
-                        c.sink.warning(InventoryDiagnostic.clusterValueDiffers,
-                                       "cluster parameter '\(name)' differs between members of '\(cluster.name)'\(shown)",
-                                       at: c.range(for: m, name), path: "\(m.name).\(name)",
-                                       notes: [c.note("value on \(first.name)", first.binding(name))])
+                        c.sink.report(.clusterValueDiffers,
+                                      "cluster parameter '\(name)' differs between members of '\(cluster.name)'\(shown)",
+                                      at: c.range(for: m, name), path: "\(m.name).\(name)",
+                                      notes: [c.note("value on \(first.name)", first.binding(name))])
                         break
                     }
                 }

@@ -31,27 +31,27 @@ struct DNSMetricsRules: InventoryRule {
                 let key = pair.key.keyName ?? ""
                 let path = "\(c.path(of: b)).\(key)"
                 if !(pair.key.int.map { (1...65535).contains($0) } ?? false) {
-                    c.sink.error(InventoryDiagnostic.pgExporterInvalid,
-                                 "pg_exporters key '\(SafetyRules.printable(key))' is not a port number",
-                                 at: pair.key.range, path: path,
-                                 notes: [DiagnosticNote("each key is the local port (1–65535) of the exporter for that remote instance")])
+                    c.sink.report(.pgExporterInvalid,
+                                  "pg_exporters key '\(SafetyRules.printable(key))' is not a port number",
+                                  at: pair.key.range, path: path,
+                                  notes: [DiagnosticNote("each key is the local port (1–65535) of the exporter for that remote instance")])
                 }
                 if let n = pair.value["pg_cluster"], let s = n.scalar, !n.isNull {
                     let text = YAMLNode.describe(s.value)
                     if !SafeName.pgCluster.matches(text) {
-                        c.sink.error(InventoryDiagnostic.pgExporterInvalid,
-                                     "pg_exporters cluster '\(SafetyRules.printable(text))' is not a safe PostgreSQL cluster name",
-                                     at: n.range, path: "\(path).pg_cluster",
-                                     notes: [DiagnosticNote("it names the target file targets/pgrds/<cluster>.yml; it must match \(SafeName.pgCluster.patternText)")])
+                        c.sink.report(.pgExporterInvalid,
+                                      "pg_exporters cluster '\(SafetyRules.printable(text))' is not a safe PostgreSQL cluster name",
+                                      at: n.range, path: "\(path).pg_cluster",
+                                      notes: [DiagnosticNote("it names the target file targets/pgrds/<cluster>.yml; it must match \(SafeName.pgCluster.patternText)")])
                     }
                 }
                 if let n = pair.value["pg_host"], let s = n.scalar, !n.isNull {
                     let text = YAMLNode.describe(s.value)
                     if !Self.isHostLike(text) {
-                        c.sink.error(InventoryDiagnostic.pgExporterInvalid,
-                                     "pg_exporters host '\(SafetyRules.printable(text))' is not an address or host name",
-                                     at: n.range, path: "\(path).pg_host",
-                                     notes: [DiagnosticNote("it becomes the 'ip' label of the pgrds target")])
+                        c.sink.report(.pgExporterInvalid,
+                                      "pg_exporters host '\(SafetyRules.printable(text))' is not an address or host name",
+                                      at: n.range, path: "\(path).pg_host",
+                                      notes: [DiagnosticNote("it becomes the 'ip' label of the pgrds target")])
                     }
                 }
             }
@@ -65,10 +65,10 @@ struct DNSMetricsRules: InventoryRule {
             for b in c.bindings(of: param) {
                 guard let s = b.value.string, !s.isEmpty else { continue }
                 if !(Self.isHostLike("x" + s) && s.utf8.count <= 63) {
-                    c.sink.error(InventoryDiagnostic.dnsSuffixInvalid,
-                                 "\(param) '\(SafetyRules.printable(s))' is not a DNS name suffix",
-                                 at: b.value.range, path: c.path(of: b),
-                                 notes: [DiagnosticNote("it is appended to the cluster name in a dnsmasq record: letters, digits, '.' and '-' only")])
+                    c.sink.report(.dnsSuffixInvalid,
+                                  "\(param) '\(SafetyRules.printable(s))' is not a DNS name suffix",
+                                  at: b.value.range, path: c.path(of: b),
+                                  notes: [DiagnosticNote("it is appended to the cluster name in a dnsmasq record: letters, digits, '.' and '-' only")])
                 }
             }
         }
@@ -81,10 +81,10 @@ struct DNSMetricsRules: InventoryRule {
             guard let s = b.value.scalar, !b.value.isNull else { continue }
             let text = YAMLNode.describe(s.value)
             if ["auto", "primary", "vip", "none"].contains(text) || ValueChecker.isIPv4(text) || ValueChecker.isCIDR4(text) { continue }
-            c.sink.warning(InventoryDiagnostic.dnsTargetUnknown,
-                           "pg_dns_target '\(SafetyRules.printable(text))' is none of auto, primary, vip, none or an IPv4 address",
-                           at: b.value.range, path: c.path(of: b),
-                           notes: [DiagnosticNote("the cluster's DNS record is written empty, so the name does not resolve")])
+            c.sink.report(.dnsTargetUnknown,
+                          "pg_dns_target '\(SafetyRules.printable(text))' is none of auto, primary, vip, none or an IPv4 address",
+                          at: b.value.range, path: c.path(of: b),
+                          notes: [DiagnosticNote("the cluster's DNS record is written empty, so the name does not resolve")])
         }
     }
 
@@ -100,10 +100,10 @@ struct DNSMetricsRules: InventoryRule {
                     && (ValueChecker.isIPv4(String(fields[0])) || fields[0].contains(":"))
                     && fields.dropFirst().allSatisfy { Self.isHostLike(String($0)) }
                 if !ok {
-                    c.sink.warning(InventoryDiagnostic.dnsRecordInvalid,
-                                   "dns_records item '\(SafetyRules.printable(s))' is not '<address> <name> [<name>…]'",
-                                   at: item.range, path: "\(c.path(of: b))[\(i)]",
-                                   notes: [DiagnosticNote("each line of a hosts-format record file is an address followed by host names; dnsmasq skips other lines")])
+                    c.sink.report(.dnsRecordInvalid,
+                                  "dns_records item '\(SafetyRules.printable(s))' is not '<address> <name> [<name>…]'",
+                                  at: item.range, path: "\(c.path(of: b))[\(i)]",
+                                  notes: [DiagnosticNote("each line of a hosts-format record file is an address followed by host names; dnsmasq skips other lines")])
                 }
             }
         }

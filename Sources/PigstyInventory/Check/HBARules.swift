@@ -26,49 +26,49 @@ struct HBARules: InventoryRule {
         if let node = rule["role"], !node.isNull {
             let role = node.keyName ?? ""
             if !Self.roles.contains(role) {
-                c.sink.error(InventoryDiagnostic.hbaBadRole,
-                             "HBA rule role '\(role)' is not one of \(Self.roles.joined(separator: ", "))",
-                             at: node.range, path: "\(path).role",
-                             suggestion: Suggest.closest(to: role, among: Self.roles).map { "did you mean '\($0)'?" })
+                c.sink.report(.hbaBadRole,
+                              "HBA rule role '\(role)' is not one of \(Self.roles.joined(separator: ", "))",
+                              at: node.range, path: "\(path).role",
+                              suggestion: Suggest.closest(to: role, among: Self.roles).map { "did you mean '\($0)'?" })
             }
         }
         let rawRules = rule["rules"]?.sequence ?? []
         if !rawRules.isEmpty { return }
         guard let addrNode = rule["addr"], let addr = addrNode.keyName, !addr.isEmpty else {
-            c.sink.error(InventoryDiagnostic.hbaEmpty,
-                         "HBA rule has neither 'addr' nor raw 'rules'",
-                         at: rule.range, path: path,
-                         notes: [DiagnosticNote("give an address alias (\(Self.aliases.joined(separator: ", "))), an IPv4 address or CIDR, or a list of raw 'rules' lines")])
+            c.sink.report(.hbaEmpty,
+                          "HBA rule has neither 'addr' nor raw 'rules'",
+                          at: rule.range, path: path,
+                          notes: [DiagnosticNote("give an address alias (\(Self.aliases.joined(separator: ", "))), an IPv4 address or CIDR, or a list of raw 'rules' lines")])
             return
         }
         if !Self.aliases.contains(addr), !IPv4.isAddressOrCIDR(addr) {
-            c.sink.error(InventoryDiagnostic.hbaBadAddr,
-                         "HBA rule addr '\(addr)' is neither an alias nor an IPv4 address or CIDR",
-                         at: addrNode.range, path: "\(path).addr",
-                         notes: [DiagnosticNote("aliases: \(Self.aliases.joined(separator: ", "))")],
-                         suggestion: Suggest.closest(to: addr, among: Self.aliases).map { "did you mean '\($0)'?" })
+            c.sink.report(.hbaBadAddr,
+                          "HBA rule addr '\(addr)' is neither an alias nor an IPv4 address or CIDR",
+                          at: addrNode.range, path: "\(path).addr",
+                          notes: [DiagnosticNote("aliases: \(Self.aliases.joined(separator: ", "))")],
+                          suggestion: Suggest.closest(to: addr, among: Self.aliases).map { "did you mean '\($0)'?" })
         }
         if IPv4.isAddress(addr) {
-            c.sink.warning(InventoryDiagnostic.hbaAddrWithoutMask,
-                           "HBA rule addr '\(addr)' has no prefix length; PostgreSQL rejects an address without one",
-                           at: addrNode.range, path: "\(path).addr",
-                           notes: [DiagnosticNote("Pigsty writes the address as given, and pg_hba.conf then fails to load")],
-                           suggestion: "write '\(addr)/32'")
+            c.sink.report(.hbaAddrWithoutMask,
+                          "HBA rule addr '\(addr)' has no prefix length; PostgreSQL rejects an address without one",
+                          at: addrNode.range, path: "\(path).addr",
+                          notes: [DiagnosticNote("Pigsty writes the address as given, and pg_hba.conf then fails to load")],
+                          suggestion: "write '\(addr)/32'")
         }
         if let authNode = rule["auth"], !authNode.isNull {
             let auth = authNode.keyName ?? ""
             if !Self.auths.contains(auth) {
-                c.sink.error(InventoryDiagnostic.hbaBadAuth,
-                             "HBA rule auth '\(auth)' is not one of \(Self.auths.joined(separator: ", "))",
-                             at: authNode.range, path: "\(path).auth",
-                             suggestion: Suggest.closest(to: auth, among: Self.auths).map { "did you mean '\($0)'?" })
+                c.sink.report(.hbaBadAuth,
+                              "HBA rule auth '\(auth)' is not one of \(Self.auths.joined(separator: ", "))",
+                              at: authNode.range, path: "\(path).auth",
+                              suggestion: Suggest.closest(to: auth, among: Self.auths).map { "did you mean '\($0)'?" })
             }
         }
         if pgbouncer, let dbNode = rule["db"], dbNode.keyName == "replication" {
-            c.sink.error(InventoryDiagnostic.pgbHbaReplication,
-                         "pgbouncer HBA rules cannot grant 'db: replication'",
-                         at: dbNode.range, path: "\(path).db",
-                         notes: [DiagnosticNote("replication connections go to PostgreSQL directly; put this rule in pg_hba_rules")])
+            c.sink.report(.pgbHbaReplication,
+                          "pgbouncer HBA rules cannot grant 'db: replication'",
+                          at: dbNode.range, path: "\(path).db",
+                          notes: [DiagnosticNote("replication connections go to PostgreSQL directly; put this rule in pg_hba_rules")])
         }
     }
 }

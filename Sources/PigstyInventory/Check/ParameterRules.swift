@@ -20,12 +20,11 @@ struct ParameterRules: InventoryRule {
                 let notes = suggestion == nil
                     ? [DiagnosticNote("custom variables are allowed; pass --strict to make unknown names errors")]
                     : []
-                c.sink.report(Diagnostic(
-                    id: InventoryDiagnostic.unknownParameter,
-                    severity: c.options.strict ? .error : .warning,
-                    message: "unknown parameter '\(b.name)'",
-                    range: b.key?.range ?? b.value.range, path: c.path(of: b), notes: notes,
-                    suggestion: suggestion.map { "did you mean '\($0)'?" }))
+                // --strict: an error (the sink's `promotedToError` does the same for other sinks).
+                c.sink.report(.unknownParameter, severity: c.options.strict ? .error : .warning,
+                              "unknown parameter '\(b.name)'",
+                              at: b.key?.range ?? b.value.range, path: c.path(of: b), notes: notes,
+                              suggestion: suggestion.map { "did you mean '\($0)'?" })
                 continue
             }
             if !Self.isTemplated(b.value) { checker.check(b.value, parameter: spec, path: c.path(of: b)) }
@@ -38,18 +37,18 @@ struct ParameterRules: InventoryRule {
         let range = b.key?.range ?? b.value.range
         let levels = Set(spec.levels)
         if b.name == "minio_cluster" {
-            c.sink.error(InventoryDiagnostic.forbiddenInAllVars,
-                         "'minio_cluster' must not be set in all.vars: every host would join the MinIO cluster",
-                         at: range, path: c.path(of: b),
-                         notes: [DiagnosticNote("set it in the vars of the MinIO group")])
+            c.sink.report(.forbiddenInAllVars,
+                          "'minio_cluster' must not be set in all.vars: every host would join the MinIO cluster",
+                          at: range, path: c.path(of: b),
+                          notes: [DiagnosticNote("set it in the vars of the MinIO group")])
         } else if levels.isSubset(of: [.instance, .adhoc]), spec.required || spec.optional {
             // An identity shared by several hosts: only harmless when exactly one host takes it.
             let takers = c.resolved.hosts.filter { $0.binding(b.name)?.origin == .allVars }
             guard takers.count > 1 else { return }
-            c.sink.error(InventoryDiagnostic.instanceLevelInGlobal,
-                         "'\(b.name)' identifies a single instance; in all.vars it gives \(takers.count) hosts the same value",
-                         at: range, path: c.path(of: b),
-                         notes: [DiagnosticNote("set '\(b.name)' in each host's own variables")])
+            c.sink.report(.instanceLevelInGlobal,
+                          "'\(b.name)' identifies a single instance; in all.vars it gives \(takers.count) hosts the same value",
+                          at: range, path: c.path(of: b),
+                          notes: [DiagnosticNote("set '\(b.name)' in each host's own variables")])
         }
     }
 

@@ -32,20 +32,20 @@ struct PortalRules: InventoryRule {
     private func checkEnforceWithoutHTTPS(_ c: RuleContext) {
         var reported = Set<String>()
         for name in c.inventory.hosts(inGroup: "infra") {
-            guard let h = c.resolved.hosts.first(where: { $0.name == name }), Self.ansibleBool(h.value("nginx_enabled")),
+            guard let h = c.resolved.hosts.first(where: { $0.name == name }), Jinja.bool(h.value("nginx_enabled")),
                   h.value("nginx_sslmode")?.string == "disable" else { continue }
             for pair in h.value("infra_portal")?.mapping ?? [] {
                 guard let key = pair.key.keyName, pair.key.keyName != "home",
                       let flag = pair.value.mapping?.last(where: { $0.key.keyName == "enforce_https" })?.value,
-                      Self.ansibleBool(flag),
+                      Jinja.bool(flag),
                       let domain = pair.value["domain"], !domain.isNull, domain.string != "" else { continue }
                 let at = "\(flag.range.file):\(flag.range.start.offset)"
                 guard reported.insert(at).inserted else { continue }
-                c.sink.warning(InventoryDiagnostic.portalEnforceWithoutHTTPS,
-                               "portal entry '\(key)' enforces HTTPS but nginx_sslmode is disable on \(h.name)",
-                               at: flag.range,
-                               path: "\(h.binding("infra_portal").map { c.path(of: $0) } ?? "infra_portal").\(key).enforce_https",
-                               notes: [DiagnosticNote("Pigsty drops its plain-HTTP listener and redirects to an HTTPS server that is never configured",
+                c.sink.report(.portalEnforceWithoutHTTPS,
+                              "portal entry '\(key)' enforces HTTPS but nginx_sslmode is disable on \(h.name)",
+                              at: flag.range,
+                              path: "\(h.binding("infra_portal").map { c.path(of: $0) } ?? "infra_portal").\(key).enforce_https",
+                              notes: [DiagnosticNote("Pigsty drops its plain-HTTP listener and redirects to an HTTPS server that is never configured",
                                                       at: c.range(for: h, "nginx_sslmode"))])
             }
         }
@@ -56,7 +56,7 @@ struct PortalRules: InventoryRule {
     private func checkHAProxyNames(_ c: RuleContext) {
         guard !c.inventory.hosts(inGroup: "infra").isEmpty else { return }
         var first: [String: ResolvedHost] = [:]
-        for h in c.resolved.hosts where Self.ansibleBool(h.value("haproxy_enabled")) {
+        for h in c.resolved.hosts where Jinja.bool(h.value("haproxy_enabled")) {
             let name = h.nodename ?? h.name
             guard let other = first[name] else {
                 first[name] = h
@@ -68,23 +68,11 @@ struct PortalRules: InventoryRule {
                 return "\(cluster)-\(seq)"
             }
             if pgName(h) == name && pgName(other) == name { continue }
-            c.sink.error(InventoryDiagnostic.haproxyNodenameClash,
-                         "nodes \(other.name) and \(h.name) both run HAProxy as node '\(SafetyRules.printable(name))'",
-                         at: c.range(for: h, "nodename"), path: "\(h.name).nodename",
-                         notes: [DiagnosticNote("each registers /etc/nginx/conf.d/haproxy/upstream-\(SafetyRules.printable(name)).conf on the infra nodes; one would replace the other",
+            c.sink.report(.haproxyNodenameClash,
+                          "nodes \(other.name) and \(h.name) both run HAProxy as node '\(SafetyRules.printable(name))'",
+                          at: c.range(for: h, "nodename"), path: "\(h.name).nodename",
+                          notes: [DiagnosticNote("each registers /etc/nginx/conf.d/haproxy/upstream-\(SafetyRules.printable(name)).conf on the infra nodes; one would replace the other",
                                                 at: c.range(for: other, "nodename"))])
-        }
-    }
-
-    /// Ansible's `|bool`.
-    static func ansibleBool(_ n: YAMLNode?) -> Bool {
-        switch n?.value {
-        case .bool(let b)?: return b
-        case .int(let i)?: return i == 1
-        case .float(let d)?: return d == 1
-        case .string(let s)?:
-            return ["y", "yes", "on", "1", "true", "t"].contains(String(s.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed()).lowercased())
-        default: return false
         }
     }
 
@@ -149,15 +137,15 @@ struct PortalRules: InventoryRule {
         }
         if let (node, conf) = field("conf") {
             if !Self.builtinTemplates.contains(conf) {
-                c.sink.warning(InventoryDiagnostic.portalCustomTemplate,
-                               "portal entry '\(key)' uses template '\(SafetyRules.printable(conf))', which pigstyc does not have; no nginx file is written for it",
-                               at: node.range, path: "\(path).conf",
-                               notes: [DiagnosticNote("pigstyc renders home.conf, path.conf and endpoint.conf; Pigsty would load roles/infra/templates/nginx/\(SafetyRules.printable(conf))")])
+                c.sink.report(.portalCustomTemplate,
+                              "portal entry '\(key)' uses template '\(SafetyRules.printable(conf))', which pigstyc does not have; no nginx file is written for it",
+                              at: node.range, path: "\(path).conf",
+                              notes: [DiagnosticNote("pigstyc renders home.conf, path.conf and endpoint.conf; Pigsty would load roles/infra/templates/nginx/\(SafetyRules.printable(conf))")])
             } else if let needed = ["path.conf": "path", "endpoint.conf": "endpoint"][conf], field(needed) == nil {
-                c.sink.error(InventoryDiagnostic.portalNoTarget,
-                             "portal entry '\(key)' uses \(conf) but has no \(needed)",
-                             at: node.range, path: "\(path).conf",
-                             notes: [DiagnosticNote("Pigsty would write 'None' in its place")])
+                c.sink.report(.portalNoTarget,
+                              "portal entry '\(key)' uses \(conf) but has no \(needed)",
+                              at: node.range, path: "\(path).conf",
+                              notes: [DiagnosticNote("Pigsty would write 'None' in its place")])
             }
         }
     }
@@ -168,24 +156,24 @@ struct PortalRules: InventoryRule {
             let badName = name.isEmpty || name.hasPrefix("#")
                 || name.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7F || $0 == ":" }
             if badName {
-                c.sink.error(InventoryDiagnostic.nginxUserInvalid,
-                             "nginx_users name '\(SafetyRules.printable(name))' cannot be written to .htpasswd",
-                             at: pair.key.range, path: "\(c.path(of: b)).\(name)",
-                             notes: [DiagnosticNote("names must be non-empty, not start with '#', and contain no ':', blank or control character")])
+                c.sink.report(.nginxUserInvalid,
+                              "nginx_users name '\(SafetyRules.printable(name))' cannot be written to .htpasswd",
+                              at: pair.key.range, path: "\(c.path(of: b)).\(name)",
+                              notes: [DiagnosticNote("names must be non-empty, not start with '#', and contain no ':', blank or control character")])
             }
             // The password is never quoted in a message.
             let text = pair.value.scalar.map { YAMLNode.describe($0.value) }
             if pair.value.isNull || text == nil || text?.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) == true {
-                c.sink.error(InventoryDiagnostic.nginxUserInvalid,
-                             "the password of nginx_users '\(SafetyRules.printable(name))' is missing, not a scalar, or contains a line break or control character",
-                             at: pair.key.range, path: "\(c.path(of: b)).\(name)",
-                             notes: [DiagnosticNote("each user is one '<name>:{PLAIN}<password>' line of /etc/nginx/.htpasswd")])
+                c.sink.report(.nginxUserInvalid,
+                              "the password of nginx_users '\(SafetyRules.printable(name))' is missing, not a scalar, or contains a line break or control character",
+                              at: pair.key.range, path: "\(c.path(of: b)).\(name)",
+                              notes: [DiagnosticNote("each user is one '<name>:{PLAIN}<password>' line of /etc/nginx/.htpasswd")])
             }
         }
     }
 
     private func unsafe(_ c: RuleContext, _ message: String, _ node: YAMLNode, _ path: String, note: String) {
-        c.sink.error(InventoryDiagnostic.portalUnsafeValue, message, at: node.range, path: path, notes: [DiagnosticNote(note)])
+        c.sink.report(.portalUnsafeValue, message, at: node.range, path: path, notes: [DiagnosticNote(note)])
     }
 
     static func isAlnum(_ u: Unicode.Scalar) -> Bool {

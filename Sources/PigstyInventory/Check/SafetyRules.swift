@@ -94,10 +94,10 @@ struct SafetyRules: InventoryRule {
     }
 
     private func report(_ c: RuleContext, kind: SafeName, what: String, _ value: String, _ range: SourceRange, _ path: String) {
-        c.sink.error(InventoryDiagnostic.unsafeName,
-                     "\(what) '\(Self.printable(value))' is not a safe \(kind.rawValue)",
-                     at: range, path: path,
-                     notes: [DiagnosticNote("it becomes part of file names and commands; it must match \(kind.patternText)")])
+        c.sink.report(.unsafeName,
+                      "\(what) '\(Self.printable(value))' is not a safe \(kind.rawValue)",
+                      at: range, path: path,
+                      notes: [DiagnosticNote("it becomes part of file names and commands; it must match \(kind.patternText)")])
     }
 
     /// Parameters typed `path` must be absolute and must not climb out with `..`.
@@ -105,9 +105,9 @@ struct SafetyRules: InventoryRule {
         for b in c.allBindings {
             guard let spec = c.schema.parameter(b.name), spec.type == "path", let s = b.value.string else { continue }
             if !SafeName.isSafePath(s) {
-                c.sink.error(InventoryDiagnostic.unsafeName, "\(b.name) '\(Self.printable(s))' is not a safe absolute path",
-                             at: b.value.range, path: c.path(of: b),
-                             notes: [DiagnosticNote("paths must start with '/', and contain no '..' segment, control character, backquote or '$('")])
+                c.sink.report(.unsafeName, "\(b.name) '\(Self.printable(s))' is not a safe absolute path",
+                              at: b.value.range, path: c.path(of: b),
+                              notes: [DiagnosticNote("paths must start with '/', and contain no '..' segment, control character, backquote or '$('")])
             }
         }
     }

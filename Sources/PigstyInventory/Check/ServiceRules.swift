@@ -21,10 +21,10 @@ struct ServiceRules: InventoryRule {
         for b in c.bindings(of: "pg_service_provider") {
             guard let g = b.value.string, !g.isEmpty else { continue }
             if c.inventory.groups[g] == nil {
-                c.sink.error(InventoryDiagnostic.serviceProviderGroup,
-                             "pg_service_provider names group '\(g)', which the inventory does not define",
-                             at: b.value.range, path: c.path(of: b),
-                             suggestion: Suggest.closest(to: g, among: c.inventory.groupOrder).map { "did you mean '\($0)'?" })
+                c.sink.report(.serviceProviderGroup,
+                              "pg_service_provider names group '\(g)', which the inventory does not define",
+                              at: b.value.range, path: c.path(of: b),
+                              suggestion: Suggest.closest(to: g, among: c.inventory.groupOrder).map { "did you mean '\($0)'?" })
             }
         }
     }
@@ -45,10 +45,10 @@ struct ServiceRules: InventoryRule {
                 if !fromDefaults { reported.insert(nameNode.range.start) }
                 if let first = names[name] {
                     if isNew {
-                        c.sink.error(InventoryDiagnostic.serviceDuplicateName,
-                                     "service '\(name)' is defined twice for cluster '\(cluster)'",
-                                     at: nameNode.range, path: "\(list).name",
-                                     notes: [first.fromDefaults ? DiagnosticNote("also defined by the default pg_default_services")
+                        c.sink.report(.serviceDuplicateName,
+                                      "service '\(name)' is defined twice for cluster '\(cluster)'",
+                                      at: nameNode.range, path: "\(list).name",
+                                      notes: [first.fromDefaults ? DiagnosticNote("also defined by the default pg_default_services")
                                                                 : DiagnosticNote("first defined here", at: first.node.range)])
                     }
                 } else {
@@ -57,19 +57,19 @@ struct ServiceRules: InventoryRule {
                 if let portNode = svc["port"], let port = portNode.int {
                     if let (other, first) = ports[port] {
                         if isNew {
-                            c.sink.error(InventoryDiagnostic.serviceDuplicatePort,
-                                         "service '\(name)' of cluster '\(cluster)' uses port \(port), already used by service '\(other)'",
-                                         at: portNode.range, path: "\(list).port",
-                                         notes: [first.fromDefaults ? DiagnosticNote("'\(other)' comes from the default pg_default_services")
+                            c.sink.report(.serviceDuplicatePort,
+                                          "service '\(name)' of cluster '\(cluster)' uses port \(port), already used by service '\(other)'",
+                                          at: portNode.range, path: "\(list).port",
+                                          notes: [first.fromDefaults ? DiagnosticNote("'\(other)' comes from the default pg_default_services")
                                                                     : DiagnosticNote("first used here", at: first.node.range)])
                         }
                     } else {
                         ports[port] = (name, Seen(node: portNode, fromDefaults: fromDefaults))
                     }
                     if let component = components[port], isNew, !fromDefaults {
-                        c.sink.error(InventoryDiagnostic.serviceReservedPort,
-                                     "service '\(name)' of cluster '\(cluster)' uses port \(port), which \(component) already takes",
-                                     at: portNode.range, path: "\(list).port")
+                        c.sink.report(.serviceReservedPort,
+                                      "service '\(name)' of cluster '\(cluster)' uses port \(port), which \(component) already takes",
+                                      at: portNode.range, path: "\(list).port")
                     }
                 }
                 if let destNode = svc["dest"], !destNode.isNull, isNew, !fromDefaults {
@@ -81,10 +81,10 @@ struct ServiceRules: InventoryRule {
                     }
                     if !ok {
                         let text = destNode.keyName ?? destNode.kindName
-                        c.sink.error(InventoryDiagnostic.serviceBadDest,
-                                     "service '\(name)' has dest '\(text)'; use default, postgres, pgbouncer or a port number",
-                                     at: destNode.range, path: "\(list).dest",
-                                     suggestion: Suggest.closest(to: text, among: Self.dests).map { "did you mean '\($0)'?" })
+                        c.sink.report(.serviceBadDest,
+                                      "service '\(name)' has dest '\(text)'; use default, postgres, pgbouncer or a port number",
+                                      at: destNode.range, path: "\(list).dest",
+                                      suggestion: Suggest.closest(to: text, among: Self.dests).map { "did you mean '\($0)'?" })
                     }
                 }
             }
@@ -97,16 +97,16 @@ struct ServiceRules: InventoryRule {
         for (i, svc) in (b.value.sequence ?? []).enumerated() {
             if let n = svc["name"], let name = n.keyName {
                 if let first = names[name] {
-                    c.sink.error(InventoryDiagnostic.serviceDuplicateName, "haproxy service '\(name)' is defined twice",
-                                 at: n.range, path: "\(c.path(of: b))[\(i)].name",
-                                 notes: [DiagnosticNote("first defined here", at: first.range)])
+                    c.sink.report(.serviceDuplicateName, "haproxy service '\(name)' is defined twice",
+                                  at: n.range, path: "\(c.path(of: b))[\(i)].name",
+                                  notes: [DiagnosticNote("first defined here", at: first.range)])
                 } else { names[name] = n }
             }
             if let p = svc["port"], let port = p.int {
                 if let first = ports[port] {
-                    c.sink.error(InventoryDiagnostic.serviceDuplicatePort, "haproxy services share port \(port)",
-                                 at: p.range, path: "\(c.path(of: b))[\(i)].port",
-                                 notes: [DiagnosticNote("first used here", at: first.range)])
+                    c.sink.report(.serviceDuplicatePort, "haproxy services share port \(port)",
+                                  at: p.range, path: "\(c.path(of: b))[\(i)].port",
+                                  notes: [DiagnosticNote("first used here", at: first.range)])
                 } else { ports[port] = p }
             }
         }

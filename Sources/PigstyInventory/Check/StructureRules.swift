@@ -7,8 +7,8 @@ struct StructureRules: InventoryRule {
         for name in c.inventory.groupOrder where name != "all" {
             guard let g = c.inventory.groups[name] else { continue }
             if g.hosts.isEmpty, g.children.isEmpty {
-                c.sink.warning(InventoryDiagnostic.emptyGroup, "group '\(name)' has no hosts",
-                               at: g.keyRange ?? g.definitions.first, path: name)
+                c.sink.report(.emptyGroup, "group '\(name)' has no hosts",
+                              at: g.keyRange ?? g.definitions.first, path: name)
             }
         }
         // Module of a group, as bin/validate sees it.
@@ -25,11 +25,11 @@ struct StructureRules: InventoryRule {
             for gname in h.groups {
                 guard let g = c.inventory.groups[gname], let m = module(of: g) else { continue }
                 if let first = seen[m] {
-                    c.sink.error(InventoryDiagnostic.moduleGroupOverlap,
-                                 "host '\(h.name)' is in two \(m) groups, '\(first)' and '\(gname)'",
-                                 at: c.occurrence(of: h, in: g),
-                                 path: "\(gname).hosts.\(h.name)",
-                                 notes: [DiagnosticNote("a node runs at most one cluster of each module")])
+                    c.sink.report(.moduleGroupOverlap,
+                                  "host '\(h.name)' is in two \(m) groups, '\(first)' and '\(gname)'",
+                                  at: c.occurrence(of: h, in: g),
+                                  path: "\(gname).hosts.\(h.name)",
+                                  notes: [DiagnosticNote("a node runs at most one cluster of each module")])
                 } else {
                     seen[m] = gname
                 }
