@@ -1,9 +1,87 @@
+import Foundation
+import PigstyDiagnostics
 import PigstyInventory
+import PigstyYAML
 
 /// The typed resources of PostgreSQL instance settings: Patroni's configuration, postgresql.auto.conf, pgbouncer.
 public struct PgsqlModel: Sendable {
-    init() {}
+    /// One entry per instance, in `graph.pgInstances` order.
+    public let instances: [PgInstanceSettings]
+
+    init(instances: [PgInstanceSettings] = []) { self.instances = instances }
 
     /// Lowers the part of the graph this model covers; `graph` holds the core resources.
-    static func lower(_ graph: ResourceGraph) -> PgsqlModel { PgsqlModel() }
+    static func lower(_ graph: ResourceGraph) -> PgsqlModel {
+        PgsqlModel(instances: graph.pgInstances.map { PgInstanceSettings.lower($0, graph: graph) })
+    }
+}
+
+/// What one PostgreSQL instance's files are made from, every value read and derived once.
+public struct PgInstanceSettings: Sendable {
+    public let ip: String
+    /// `<pg_cluster>-<pg_seq>`.
+    public let name: String
+    /// Owner of the instance's files: `pg_dbsu`, `postgres` when it is empty or null (a file needs
+    /// an owner; the schema default applies when it is unset).
+    public let fileOwner: String
+    /// `pg_listen` with its placeholders substituted (see `listenAddresses`); Patroni's
+    /// `postgresql.listen` and pgbouncer's `listen_addr` both use it.
+    public let listen: String
+    /// Patroni's configuration; nil without `patroni_enabled`.
+    public let patroni: PatroniSettings?
+    /// `pg_parameters` for postgresql.auto.conf, in inventory order; nil without `patroni_enabled`
+    /// (Pigsty writes the file in the same role).
+    public let autoConf: [PgParameter]?
+    /// pgbouncer's configuration; nil without `pgbouncer_enabled`.
+    public let pgbouncer: PgbouncerConfig?
+
+    static func lower(_ ins: PgInstanceResource, graph: ResourceGraph) -> PgInstanceSettings {
+        let h = ins.host
+        let listen = listenAddresses(Jinja.text(h.value("pg_listen")), ip: ins.ip, vip: ins.vip)
+        let facts = graph.node(ins.ip)?.facts ?? .standard
+        return PgInstanceSettings(
+            ip: ins.ip, name: ins.name, fileOwner: h.string("pg_dbsu") ?? "postgres", listen: listen,
+            patroni: ins.patroniEnabled ? PatroniSettings.lower(ins, graph: graph, listen: listen, facts: facts) : nil,
+            autoConf: ins.patroniEnabled ? autoConfParameters(h.value("pg_parameters")) : nil,
+            pgbouncer: ins.pgbouncerEnabled ? PgbouncerConfig.lower(h, listen: listen) : nil)
+    }
+
+    /// `pg_listen` with `${ip}` → the instance's IP, `${lo}` → 127.0.0.1 and, only with an enabled
+    /// VIP given as `<ip>/<mask>` outside 127.0.0.x, `${vip}` → the VIP's address (otherwise
+    /// `${vip}` stays). Pigsty's patroni and pgbouncer templates substitute the same way.
+    public static func listenAddresses(_ pgListen: String, ip: String, vip: PgVIP) -> String {
+        var s = pgListen.replacingOccurrences(of: "${ip}", with: ip).replacingOccurrences(of: "${lo}", with: "127.0.0.1")
+        if vip.enabled, !vip.text.hasPrefix("127.0.0"), vip.hasMask {
+            s = s.replacingOccurrences(of: "${vip}", with: vip.address)
+        }
+        return s
+    }
+
+    /// Parameters whose values are lists of identifiers: written without surrounding quotes.
+    static let listParameters: Set<String> = [
+        "search_path", "temp_tablespaces", "local_preload_libraries", "session_preload_libraries",
+        "log_destination", "shared_preload_libraries", "unix_socket_directories", "debug_io_direct",
+    ]
+
+    /// `pg_parameters` as postgresql.auto.conf lines: list parameters bare, everything else quoted.
+    /// Values as Python's `str()` shows them (`on` → `True`).
+    static func autoConfParameters(_ parameters: YAMLNode?) -> [PgParameter] {
+        (parameters?.mapping ?? []).map { p in
+            let key = Jinja.str(p.key)
+            return PgParameter(key, Jinja.str(p.value), quoted: !listParameters.contains(key))
+        }
+    }
+}
+
+/// A PostgreSQL parameter with its final text; `quoted`: the template writes it as a quoted string.
+public struct PgParameter: Sendable, Equatable {
+    public let name: String
+    public let value: String
+    public let quoted: Bool
+
+    public init(_ name: String, _ value: String, quoted: Bool) {
+        self.name = name
+        self.value = value
+        self.quoted = quoted
+    }
 }

@@ -1,15 +1,13 @@
-import PigstyModel
-import PigstyFormats
 import Foundation
 import PigstyInventory
 import PigstyYAML
 
 /// The four patroni templates Pigsty ships; they differ in tuning and a few logging switches.
-enum PatroniTemplate: String, Sendable, CaseIterable {
+public enum PatroniTemplate: String, Sendable, CaseIterable {
     case oltp, olap, crit, tiny
 
     /// `pg_conf` (`oltp.yml`, …) → template; nil for a file name Pigsty does not ship.
-    init?(conf: String) {
+    public init?(conf: String) {
         let base = conf.hasSuffix(".yml") ? String(conf.dropLast(4)) : conf
         self.init(rawValue: base)
     }
@@ -17,35 +15,35 @@ enum PatroniTemplate: String, Sendable, CaseIterable {
 
 /// The computed values of a patroni template: sizes from the node's facts, limits from `pg_max_conn`
 /// and `pg_libs`. Every formula mirrors the template's Jinja arithmetic (Python floats, ceil/floor).
-struct PatroniTuning: Equatable, Sendable {
-    var maxConnections: Int
-    var maxPreparedTransactions: Int
-    var maxLocksPerTransaction: Int
+public struct PatroniTuning: Equatable, Sendable {
+    public var maxConnections: Int
+    public var maxPreparedTransactions: Int
+    public var maxLocksPerTransaction: Int
     /// MB.
-    var sharedBuffers: Int
-    var maintenanceWorkMem: Int
-    var effectiveCacheSize: Int
-    var workMem: Int
+    public var sharedBuffers: Int
+    public var maintenanceWorkMem: Int
+    public var effectiveCacheSize: Int
+    public var workMem: Int
     /// ceil(disk / 20 GiB), clamped to 1...100.
-    var diskTwentieth: Int
+    public var diskTwentieth: Int
     /// Before the template's `+ 8` (timescaledb's background workers use this one).
-    var workerProcessesBase: Int
-    var maxWorkerProcesses: Int { workerProcessesBase + 8 }
-    var parallelWorkers: Int
-    var parallelWorkersPerGather: Int
-    var parallelMaintenanceWorkers: Int
-    var ioWorkers: Int
+    public var workerProcessesBase: Int
+    public var maxWorkerProcesses: Int { workerProcessesBase + 8 }
+    public var parallelWorkers: Int
+    public var parallelWorkersPerGather: Int
+    public var parallelMaintenanceWorkers: Int
+    public var ioWorkers: Int
 
-    var minWalSizeGB: Int { min(diskTwentieth, 200) }
-    var maxWalSizeGB: Int { min(diskTwentieth * 4, 2000) }
-    var maxSlotWalKeepSizeGB: Int { min(diskTwentieth * 6, 3000) }
+    public var minWalSizeGB: Int { min(diskTwentieth, 200) }
+    public var maxWalSizeGB: Int { min(diskTwentieth * 4, 2000) }
+    public var maxSlotWalKeepSizeGB: Int { min(diskTwentieth * 6, 3000) }
 
     /// - Parameters:
     ///   - maxConn: `pg_max_conn` (`auto` or a number).
     ///   - serviceDest: `pg_default_service_dest`.
     ///   - libs: `pg_libs` as text.
     ///   - bufferRatio: `pg_shared_buffer_ratio`.
-    init(template: PatroniTemplate, cpu: Int, memMB: Int, diskGB: Int, maxConn: YAMLNode?, serviceDest: String,
+    public init(template: PatroniTemplate, cpu: Int, memMB: Int, diskGB: Int, maxConn: YAMLNode?, serviceDest: String,
          libs: String, bufferRatio: Double) {
         let cpuD = Double(cpu)
         let explicit = Jinja.int(maxConn)
