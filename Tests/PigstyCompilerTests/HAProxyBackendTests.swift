@@ -189,11 +189,11 @@ struct HAProxyBackendTests {
     }
 
     @Test func fractionalTimesBecomeWholeUnits() {
-        #expect(HAProxyBackend.integralTime("0.5s") == "500ms")
-        #expect(HAProxyBackend.integralTime("1.5m") == "90s")
-        #expect(HAProxyBackend.integralTime("0.25ms") == "250us")
-        #expect(HAProxyBackend.integralTime("2s") == "2s")
-        #expect(HAProxyBackend.integralTime("0.5x") == "0.5x")
+        #expect(HAProxyTime.integral("0.5s") == "500ms")
+        #expect(HAProxyTime.integral("1.5m") == "90s")
+        #expect(HAProxyTime.integral("0.25ms") == "250us")
+        #expect(HAProxyTime.integral("2s") == "2s")
+        #expect(HAProxyTime.integral("0.5x") == "0.5x")
     }
 
     @Test func patroniSSLAddsCheckSSLPerHost() throws {

@@ -1,0 +1,78 @@
+/// A writer for line-oriented configuration formats (pg_hba.conf, pgb_hba.conf, haproxy.cfg; later
+/// nginx, dnsmasq and systemd units): lines, indentation, padded columns, comments.
+///
+/// **One line stays one line.** A value holding a line break (LF, CR) or a NUL would inject a line
+/// (or end the file early for C parsers) in every one of these formats, and none of them has a
+/// quoting rule for it. The writer does not reject such text (renderers have no error path; the
+/// inventory checker is where bad values are reported): it *escapes* it. Every `line`/`comment`
+/// written through the writer has each LF replaced by the two characters `\n`, each CR by `\r`
+/// and each NUL by `\0`; nothing else is changed (a backslash already in the text stays as it is,
+/// so the escape is for containment and visibility, not reversible). Text without those three
+/// bytes is written byte for byte.
+///
+/// Padding is Python's `"%-Ns" % s` (what Pigsty's templates use): left-justified to N code points,
+/// never truncated.
+public struct LineWriter: Sendable {
+    public private(set) var text: String
+    /// Written before every `line` and `comment` (not before blank lines).
+    public var indent: String
+
+    public init(capacity: Int = 0, indent: String = "") {
+        text = ""
+        if capacity > 0 { text.reserveCapacity(capacity) }
+        self.indent = indent
+    }
+
+    /// One line: the indent, the text (line breaks escaped), a newline.
+    public mutating func line(_ s: String) {
+        text += indent
+        if Self.breaksLine(s) { text += Self.escaped(s) } else { text += s }
+        text += "\n"
+    }
+
+    /// A comment line: the indent, `marker`, a space, the text.
+    public mutating func comment(_ s: String, marker: String = "#") {
+        line(s.isEmpty ? marker : marker + " " + s)
+    }
+
+    /// An empty line (no indent).
+    public mutating func blank() { text += "\n" }
+
+    /// Lines another writer produced (shared, memoised fragments).
+    public mutating func append(_ other: LineWriter) { text += other.text }
+
+    /// Text the caller vouches for as whole lines: the shared file header, fragments rendered once.
+    public mutating func verbatim(_ s: String) { text += s }
+
+    /// Whether `s` holds a byte that would break a line: LF, CR or NUL.
+    public static func breaksLine(_ s: String) -> Bool {
+        s.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
+    }
+
+    /// `s` with LF, CR and NUL written as `\n`, `\r`, `\0`.
+    public static func escaped(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count + 8)
+        for u in s.unicodeScalars {
+            switch u {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\0": out += "\\0"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// `"%-Ns" % s`: `s` left-justified to `width` code points (unchanged when already as wide).
+    public static func pad(_ s: String, _ width: Int) -> String {
+        // Code points are the UTF-8 bytes that do not continue a sequence.
+        var n = 0
+        for b in s.utf8 where b & 0xC0 != 0x80 { n += 1 }
+        guard n < width else { return s }
+        var out = s
+        out.reserveCapacity(s.utf8.count + width - n)
+        for _ in n..<width { out.append(" ") }
+        return out
+    }
+}
