@@ -18,7 +18,7 @@ public enum PYNode {
 /// One line group of a block mapping: a key and its value, a `# comment` line, or a blank line.
 public enum PYEntry {
     case pair(String, PYNode)
-    /// A comment line at the mapping's indent (`# ` and the text; the text must be one line).
+    /// Comment lines at the mapping's indent: `# ` and each line of the text.
     case comment(String)
     case blank
 
@@ -64,10 +64,13 @@ public enum PYAML {
                 out.append(0x0A)
                 continue
             case .comment(let text):
-                if first, let dash { pad(dash, &out); out += "- ".utf8; first = false } else { pad(indent, &out) }
-                out += "#".utf8
-                if !text.isEmpty { out.append(0x20); out += text.utf8 }
-                out.append(0x0A)
+                // One `#` line per line of the text (a line break would otherwise end the comment).
+                for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }) {
+                    if first, let dash { pad(dash, &out); out += "- ".utf8; first = false } else { pad(indent, &out) }
+                    out += "#".utf8
+                    if !line.isEmpty { out.append(0x20); out += line.utf8 }
+                    out.append(0x0A)
+                }
                 continue
             case .pair(let k, let v):
                 key = k

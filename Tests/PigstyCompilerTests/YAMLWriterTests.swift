@@ -102,6 +102,7 @@ struct YAMLWriterTests {
             .pair("d", .list([.block([.pair("e", .str("f")), .comment("after"), .pair("g", .raw(""))])])),
             .pair("h", .raw("")),
             .pair("i", .block([])),
+            .comment("two\nlines"),
         ], start: true, end: true)
         #expect(text == """
         ---
@@ -117,6 +118,8 @@ struct YAMLWriterTests {
             g:
         h:
         i: {}
+        # two
+        # lines
         ...
 
         """)
