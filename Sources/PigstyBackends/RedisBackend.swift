@@ -1,61 +1,24 @@
 import PigstyModel
 import PigstyFormats
 import PigstyDiagnostics
-import PigstyInventory
-import PigstyYAML
 
 /// Redis: `/etc/redis/<cluster>-<node>-<port>.conf` for every entry of `redis_instances` on every host with a
 /// `redis_cluster`, as Pigsty's redis role writes them: a server config for standalone, replica and native
 /// cluster instances, a sentinel config when `redis_mode` is `sentinel`. A custom `redis_conf` template is
-/// not known to pigstyc; the built-in server config is written for it.
+/// not known to pigstyc; the built-in server config is written for it. Renders `graph.redis`.
 struct RedisBackend: Backend {
     let name = "redis"
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
-        for cluster in graph.resolved.redisClusters {
-            for index in cluster.members {
-                let h = graph.resolved.hosts[index]
-                guard let node = graph.node(h.name), let redisNode = h.string("redis_node"),
-                      let instances = h.value("redis_instances")?.mapping else { continue }
-                for pair in instances {
-                    guard let port = pair.key.keyName else { continue }
-                    let instance = RedisInstance(host: h, cluster: cluster.name, node: redisNode, port: port, options: pair.value)
-                    let content = h.string("redis_mode") == "sentinel"
-                        ? sentinelConf(instance, graph: graph) : serverConf(instance, graph: graph)
-                    tree.add(GeneratedFile(path: "/etc/redis/\(instance.name).conf", content: content,
-                                           owner: "redis", group: "redis", mode: 0o600, producer: "redis:\(instance.name)"),
-                             on: node.ip)
-                }
-            }
+        for r in graph.redis.instances {
+            let content = r.mode == .sentinel ? sentinelConf(r, graph: graph) : serverConf(r, graph: graph)
+            tree.add(GeneratedFile(path: r.path, content: content, owner: "redis", group: "redis", mode: 0o600,
+                                   producer: "redis:\(r.name)", apply: .in(.redis, .restart(r.unit))),
+                     on: r.ip)
         }
     }
 
-    struct RedisInstance {
-        let host: ResolvedHost
-        let cluster: String
-        let node: String
-        let port: String
-        /// The instance's dict in `redis_instances` (only `replica_of` is read).
-        let options: YAMLNode
-        /// `<redis_cluster>-<redis_node>-<port>`: names the data dir, pid, log, rdb and aof files.
-        var name: String { "\(cluster)-\(node)-\(port)" }
-        var ip: String { host.name }
-
-        /// `bind`: `redis_bind_address`, or the inventory address when it is empty.
-        var bind: String {
-            let b = host.value("redis_bind_address")
-            return Jinja.truthy(b) ? Jinja.text(b) : ip
-        }
-        var dir: String { "\(Jinja.text(host.value("redis_fs_main")))/\(name)" }
-        /// The password, or nil when it is the empty string (auth disabled).
-        var password: String? {
-            let p = host.value("redis_password")
-            return p?.value == .string("") ? nil : Jinja.text(p)
-        }
-    }
-
-    func serverConf(_ r: RedisInstance, graph: ResourceGraph) -> String {
-        let h = r.host
+    func serverConf(_ r: RedisInstanceConfig, graph: ResourceGraph) -> String {
         var out = Header.hash("redis server configuration (\(r.name))", node: r.ip, inventory: graph.inventoryName)
         func line(_ s: String = "") { out += s + "\n" }
         func section(_ title: String) { line(); line("# \(title)") }
@@ -80,7 +43,7 @@ struct RedisBackend: Backend {
         line("proc-title-template \"{title} {listen-addr} {server-mode} \(r.name)\"")
 
         section("snapshots")
-        for save in h.value("redis_rdb_save")?.sequence ?? [] { line("save \(Jinja.text(save))") }
+        for save in r.rdbSave { line("save \(save)") }
         line("stop-writes-on-bgsave-error no")
         line("rdbcompression yes")
         line("rdbchecksum yes")
@@ -89,10 +52,7 @@ struct RedisBackend: Backend {
         line("dir \(r.dir)")
 
         section("replication")
-        let upstream = r.options["replica_of"]
-        if let upstream, !upstream.isNull, upstream.value != .string("") {
-            line("replicaof \(Jinja.text(upstream))")
-        }
+        if let upstream = r.replicaOf { line("replicaof \(upstream)") }
         if let pass = r.password { line("masterauth \(pass)") }
         line("replica-serve-stale-data yes")
         line("replica-read-only yes")
@@ -105,14 +65,12 @@ struct RedisBackend: Backend {
         section("security")
         line("acllog-max-len 128")
         if let pass = r.password { line("requirepass \(pass)") }
-        for pair in h.value("redis_rename_commands")?.mapping ?? [] {
-            line("rename-command \(pair.key.keyName ?? "") \"\(Jinja.text(pair.value))\"")
-        }
+        for rename in r.renameCommands { line("rename-command \(rename.command) \"\(rename.to)\"") }
 
         section("memory")
         line("maxclients 6000")
-        line("maxmemory \(h.value("redis_max_memory").map { Jinja.text($0) } ?? "1GB")")
-        line("maxmemory-policy \(h.value("redis_mem_policy").map { Jinja.text($0) } ?? "noeviction")")
+        line("maxmemory \(r.maxMemory)")
+        line("maxmemory-policy \(r.memPolicy)")
         line("lazyfree-lazy-eviction no")
         line("lazyfree-lazy-expire no")
         line("lazyfree-lazy-server-del no")
@@ -124,7 +82,7 @@ struct RedisBackend: Backend {
         line("disable-thp yes")
 
         section("append only file")
-        line("appendonly \(Jinja.truthy(h.value("redis_aof_enabled")) ? "yes" : "no")")
+        line("appendonly \(r.appendOnly ? "yes" : "no")")
         line("appendfilename \"\(r.name).aof\"")
         line("appendfsync everysec")
         line("no-appendfsync-on-rewrite no")
@@ -135,9 +93,8 @@ struct RedisBackend: Backend {
         line("lua-time-limit 5000")
 
         section("cluster")
-        let clustered = h.string("redis_mode") == "cluster"
-        line("cluster-enabled \(clustered ? "yes" : "no")")
-        if clustered { line("cluster-config-file nodes-\(r.port).conf") }
+        line("cluster-enabled \(r.clustered ? "yes" : "no")")
+        if r.clustered { line("cluster-config-file nodes-\(r.port).conf") }
         line("cluster-migration-barrier 10")
         line("cluster-require-full-coverage no")
 
@@ -172,7 +129,7 @@ struct RedisBackend: Backend {
         return out
     }
 
-    func sentinelConf(_ r: RedisInstance, graph: ResourceGraph) -> String {
+    func sentinelConf(_ r: RedisInstanceConfig, graph: ResourceGraph) -> String {
         var out = Header.hash("redis sentinel configuration (\(r.name))", node: r.ip, inventory: graph.inventoryName)
         func line(_ s: String = "") { out += s + "\n" }
         // Masters to monitor are added at run time (SENTINEL MONITOR from redis_sentinel_monitor).
