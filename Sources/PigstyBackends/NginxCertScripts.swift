@@ -79,7 +79,7 @@ extension NginxBackend {
 enum Shell {
     /// Characters that need no protection inside double quotes.
     static func plainInDoubleQuotes(_ s: String) -> Bool {
-        !s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || "\"$`\\!".unicodeScalars.contains($0) }
+        !s.unicodeScalars.contains { isControl($0) || "\"$`\\!".unicodeScalars.contains($0) }
     }
 
     /// `"s"` when nothing in `s` is special inside double quotes, else a single-quoted word.
@@ -94,11 +94,40 @@ enum Shell {
         return plain ? s : single(s)
     }
 
-    /// `'s'`, a `'` inside written as `'\''`.
-    static func single(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: #"'\''"#) + "'" }
+    /// `'s'`, a `'` inside written as `'\''`; with a control character (a line break would start a new
+    /// line of the script) bash's `$'…'` with every control character escaped.
+    static func single(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isControl) else {
+            return "'" + s.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        }
+        var out = "$'"
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\": out += "\\\\"
+            case "'": out += "\\'"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if isControl(u) {
+                    let hex = String(u.value, radix: 16)
+                    out += u.value < 0x80 ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
+                        : "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "'"
+    }
+
+    /// Control characters, line separators included (each would break or start a line).
+    static func isControl(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || (u.value >= 0x7F && u.value <= 0x9F) || u.value == 0x2028 || u.value == 0x2029
+    }
 
     /// Text for a `#` comment: line breaks and control characters become spaces.
     static func comment(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+        String(String.UnicodeScalarView(s.unicodeScalars.map { isControl($0) ? " " : $0 }))
     }
 }
