@@ -15,9 +15,6 @@ import PigstyDiagnostics
 struct NginxBackend: Backend {
     let name = "nginx"
 
-    /// The portal templates pigstyc knows; `conf` may name one of them.
-    static let builtinTemplates = ["home.conf", "path.conf", "endpoint.conf"]
-
     /// nginx's own files: a change reloads nginx.
     static let nginxApply = ApplyClass.in(.infra, .reload("nginx"))
     /// The HAProxy stats pages other nodes register: registered after the services, then nginx reloads.
