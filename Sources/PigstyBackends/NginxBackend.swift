@@ -1,8 +1,6 @@
 import PigstyModel
 import PigstyFormats
 import PigstyDiagnostics
-import PigstyInventory
-import PigstyYAML
 
 /// Nginx, the INFRA portal: on every node of group `infra` with `nginx_enabled`, the main
 /// `/etc/nginx/nginx.conf`, one `/etc/nginx/conf.d/<key>.conf` per `infra_portal` entry with a
@@ -17,117 +15,56 @@ import PigstyYAML
 struct NginxBackend: Backend {
     let name = "nginx"
 
-    /// The portal templates pigstyc knows; `conf` may name one of them.
-    static let builtinTemplates = ["home.conf", "path.conf", "endpoint.conf"]
+    /// nginx's own files: a change reloads nginx.
+    static let nginxApply = ApplyClass.in(.infra, .reload("nginx"))
+    /// The HAProxy stats pages other nodes register: registered after the services, then nginx reloads.
+    static let registrationApply = ApplyClass.in(.register, .reload("nginx"))
+    /// `/etc/default/nginx_exporter`: part of the infra step, no unit touched.
+    static let exporterApply = ApplyClass.in(.infra)
+
+    /// A portal value lowering rejected (PGS0771, the check's id for portal values that would
+    /// break the nginx configuration).
+    static let unsafeValue = "PGS0771"
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
-        let infra = graph.nodes(inGroup: "infra")
-        let proxies = graph.nodes.filter { Jinja.bool($0.host.value("haproxy_enabled")) }
-        for node in infra {
-            for proxy in proxies { registerHAProxy(proxy, on: node, graph: graph, into: &tree) }
-            guard Jinja.bool(node.host.value("nginx_enabled")) else { continue }
-            let h = node.host
-            let producer = "nginx:\(node.ip)"
-            func add(_ path: String, _ content: String, group: String = "nginx", mode: Int = 0o644, producer p: String? = nil) {
+        let portal = graph.portal
+        var reported = Set<String>()
+        var servers = portal.servers.makeIterator()
+        var next = servers.next()
+        for ip in portal.infraNodes {
+            for page in portal.haproxyPages { registerHAProxy(page, on: ip, graph: graph, into: &tree) }
+            guard let server = next, server.ip == ip else { continue }
+            next = servers.next()
+            let producer = "nginx:\(ip)"
+            func add(_ path: String, _ content: String, group: String = "nginx", mode: Int = 0o644,
+                     producer p: String? = nil, apply: ApplyClass = Self.nginxApply) {
                 tree.add(GeneratedFile(path: path, content: content, owner: "root", group: group, mode: mode,
-                                       producer: p ?? producer), on: node.ip)
+                                       producer: p ?? producer, apply: apply), on: ip)
             }
-            add("/etc/nginx/nginx.conf", mainConfig(node, graph: graph))
+            add("/etc/nginx/nginx.conf", mainConfig(server, graph: graph))
             // Passwords in plain text: readable by root and the nginx group only.
-            add("/etc/nginx/.htpasswd", htpasswd(node, graph: graph), mode: 0o640)
-            let entries = Self.portal(h)
-            add("/etc/nginx/link-cert", linkCert(node, entries: entries, graph: graph), mode: 0o750)
-            add("/etc/nginx/sign-cert", signCert(node, entries: entries, graph: graph), mode: 0o750)
-            if Jinja.bool(h.value("nginx_exporter_enabled"), default: true) {
-                add("/etc/default/nginx_exporter", exporterEnv(node, graph: graph), group: "root")
+            add("/etc/nginx/.htpasswd", htpasswd(server, graph: graph), mode: 0o640)
+            add("/etc/nginx/link-cert", linkCert(server, graph: graph), mode: 0o750)
+            add("/etc/nginx/sign-cert", signCert(server, graph: graph), mode: 0o750)
+            if let port = server.exporterPort {
+                add("/etc/default/nginx_exporter", exporterEnv(server, port: port, graph: graph), group: "root",
+                    apply: Self.exporterApply)
             }
-            for entry in entries where entry.domain != nil {
-                guard let content = server(entry, node: node, graph: graph) else { continue }
+            for entry in server.entries where entry.domain != nil {
+                if let (reason, range) = entry.rejection {
+                    if reported.insert(reason).inserted { sink.error(Self.unsafeValue, reason, at: range) }
+                    continue
+                }
+                guard entry.hasServer, let content = self.server(entry, server: server, graph: graph) else { continue }
                 add("/etc/nginx/conf.d/\(entry.key).conf", content, producer: "nginx:\(entry.key)")
             }
         }
     }
 
-    // MARK: - Inventory values
-
-    /// One `infra_portal` entry as the templates see it.
-    struct Entry {
-        let key: String
-        let fields: YAMLNode
-
-        /// A field unless missing or null (null counts as unset).
-        func field(_ name: String) -> YAMLNode? {
-            guard let v = fields.mapping?.last(where: { $0.key.keyName == name })?.value, !v.isNull else { return nil }
-            return v
-        }
-
-        /// A field as text, unless missing, null or empty.
-        func text(_ name: String) -> String? {
-            guard let v = field(name) else { return nil }
-            let s = Jinja.str(v)
-            return s.isEmpty ? nil : s
-        }
-
-        func flag(_ name: String) -> Bool { Jinja.bool(field(name)) }
-
-        var domain: String? { text("domain") }
-        /// `server_name` words: the domain, then `domains` when it is a list.
-        var serverNames: [String] { [domain ?? ""] + (field("domains")?.sequence ?? []).map { Jinja.str($0) } }
-        var certbot: String? { text("certbot") }
-
-        /// The template Pigsty picks: `conf`, else home for the key `home`, else path, else endpoint.
-        var template: String? {
-            if let conf = field("conf") { return Jinja.str(conf) }
-            if key == "home" { return "home.conf" }
-            if field("path") != nil { return "path.conf" }
-            if field("endpoint") != nil { return "endpoint.conf" }
-            return nil
-        }
-    }
-
-    /// `infra_portal` entries in dict order; a key written twice keeps its first position and its
-    /// last value, as a Python dict does. Entries that are not mappings are skipped.
-    static func portal(_ h: ResolvedHost) -> [Entry] {
-        var order: [String] = []
-        var values: [String: YAMLNode] = [:]
-        for pair in h.value("infra_portal")?.mapping ?? [] {
-            guard let key = pair.key.keyName else { continue }
-            if values[key] == nil { order.append(key) }
-            values[key] = pair.value
-        }
-        return order.compactMap { key in
-            guard let v = values[key], v.mapping != nil else { return nil }
-            return Entry(key: key, fields: v)
-        }
-    }
-
-    /// A parameter as `{{ x|default(fallback) }}` prints it.
-    static func param(_ h: ResolvedHost, _ name: String, _ fallback: String) -> String {
-        h.value(name).map { Jinja.str($0) } ?? fallback
-    }
-
-    struct Settings {
-        let port: String
-        let sslPort: String
-        let sslMode: String
-        let home: String
-
-        init(_ h: ResolvedHost) {
-            port = NginxBackend.param(h, "nginx_port", "80")
-            sslPort = NginxBackend.param(h, "nginx_ssl_port", "443")
-            sslMode = NginxBackend.param(h, "nginx_sslmode", "enable")
-            home = NginxBackend.param(h, "nginx_home", "/www")
-        }
-
-        var ssl: Bool { sslMode != "disable" }
-        /// HTTP only redirects to HTTPS: `nginx_sslmode: enforce`, or the entry's `enforce_https`.
-        func redirects(_ e: Entry) -> Bool { sslMode == "enforce" || e.flag("enforce_https") }
-    }
-
     // MARK: - nginx.conf
 
-    func mainConfig(_ node: NodeResource, graph: ResourceGraph) -> String {
-        var out = Header.hash("nginx main configuration", node: node.ip, inventory: graph.inventoryName)
+    func mainConfig(_ server: NginxServer, graph: ResourceGraph) -> String {
+        var out = Header.hash("nginx main configuration", node: server.ip, inventory: graph.inventoryName)
         out += """
         # portal servers are loaded from /etc/nginx/conf.d
 
@@ -164,68 +101,59 @@ struct NginxBackend: Backend {
 
     // MARK: - .htpasswd and nginx_exporter
 
-    func htpasswd(_ node: NodeResource, graph: ResourceGraph) -> String {
-        var out = Header.hash("nginx basic-auth accounts", node: node.ip, inventory: graph.inventoryName)
-        for pair in node.host.value("nginx_users")?.mapping ?? [] {
-            out += "\(Jinja.str(pair.key)):{PLAIN}\(Jinja.str(pair.value))\n"
+    func htpasswd(_ server: NginxServer, graph: ResourceGraph) -> String {
+        var out = Header.hash("nginx basic-auth accounts", node: server.ip, inventory: graph.inventoryName)
+        for user in server.users {
+            out += "\(user.name):{PLAIN}\(user.password)\n"
         }
         return out
     }
 
-    func exporterEnv(_ node: NodeResource, graph: ResourceGraph) -> String {
+    func exporterEnv(_ server: NginxServer, port: String, graph: ResourceGraph) -> String {
         // nginx_exporter scrapes the home server's stub_status on port 80, as Pigsty configures it.
-        let port = Self.param(node.host, "nginx_exporter_port", "9113")
-        return Header.hash("nginx_exporter options", node: node.ip, inventory: graph.inventoryName)
+        return Header.hash("nginx_exporter options", node: server.ip, inventory: graph.inventoryName)
             + "NGINX_EXPORTER_OPTS=\"-nginx.scrape-uri http://127.0.0.1:80/nginx -web.listen-address=:\(port)\"\n"
     }
 
     // MARK: - HAProxy registration
 
-    func registerHAProxy(_ proxy: NodeResource, on node: NodeResource, graph: ResourceGraph, into tree: inout FileTree) {
-        let name = proxy.nodename
-        let port = Self.param(proxy.host, "haproxy_exporter_port", "9101")
-        let what = "haproxy stats page of \(name) (\(proxy.ip))"
-        let upstream = Header.hash("nginx upstream for the \(what)", node: node.ip, inventory: graph.inventoryName)
-            + "upstream haproxy-\(name) {\n    server \(proxy.ip):\(port) max_fails=0;\n}\n"
-        let location = Header.hash("nginx location for the \(what)", node: node.ip, inventory: graph.inventoryName)
+    func registerHAProxy(_ page: HAProxyStatsPage, on ip: String, graph: ResourceGraph, into tree: inout FileTree) {
+        let name = page.nodename
+        let what = "haproxy stats page of \(name) (\(page.ip))"
+        let upstream = Header.hash("nginx upstream for the \(what)", node: ip, inventory: graph.inventoryName)
+            + "upstream haproxy-\(name) {\n    server \(page.ip):\(page.port) max_fails=0;\n}\n"
+        let location = Header.hash("nginx location for the \(what)", node: ip, inventory: graph.inventoryName)
             + "location ^~/haproxy/\(name)/ {\n    proxy_pass http://haproxy-\(name);\n    proxy_connect_timeout 1;\n}\n"
         let producer = "nginx:haproxy-\(name)"
         tree.add(GeneratedFile(path: "/etc/nginx/conf.d/haproxy/upstream-\(name).conf", content: upstream,
-                               producer: producer), on: node.ip)
+                               producer: producer, apply: Self.registrationApply), on: ip)
         tree.add(GeneratedFile(path: "/etc/nginx/conf.d/haproxy/location-\(name).conf", content: location,
-                               producer: producer), on: node.ip)
+                               producer: producer, apply: Self.registrationApply), on: ip)
     }
 
     // MARK: - Portal servers
 
     /// The server file of one entry; nil when its template is not one pigstyc has.
-    func server(_ e: Entry, node: NodeResource, graph: ResourceGraph) -> String? {
-        let h = node.host
-        let s = Settings(h)
+    func server(_ e: PortalEntry, server: NginxServer, graph: ResourceGraph) -> String? {
+        let s = server.settings
+        let header = Header.hash("nginx portal server \(e.key)", node: server.ip, inventory: graph.inventoryName)
         switch e.template {
-        case "home.conf"?: return homeServer(e, h: h, s: s, header: header(e, node, graph))
-        case "path.conf"?: return pathServer(e, s: s, header: header(e, node, graph))
-        case "endpoint.conf"?: return endpointServer(e, h: h, s: s, header: header(e, node, graph))
-        default: return nil
+        case .home?: return homeServer(e, s: s, header: header)
+        case .path?: return pathServer(e, s: s, header: header)
+        case .endpoint?: return endpointServer(e, s: s, header: header)
+        case .custom?, nil: return nil
         }
     }
 
-    func header(_ e: Entry, _ node: NodeResource, _ graph: ResourceGraph) -> String {
-        Header.hash("nginx portal server \(e.key)", node: node.ip, inventory: graph.inventoryName)
-    }
-
     /// `    server_name  a b c;`
-    func serverName(_ e: Entry) -> String { "    server_name  \(e.serverNames.joined(separator: " "));\n" }
+    func serverName(_ e: PortalEntry) -> String { "    server_name  \(e.serverNames.joined(separator: " "));\n" }
 
     /// The HTTPS listener and its certificate (`cert`/`key`, else the domain's linked pair).
-    func tls(_ e: Entry, s: Settings, defaultServer: Bool) -> String {
-        let domain = e.domain ?? ""
-        let cert = e.text("cert") ?? "/etc/nginx/conf.d/cert/\(domain).crt"
-        let key = e.text("key") ?? "/etc/nginx/conf.d/cert/\(domain).key"
-        return """
+    func tls(_ e: PortalEntry, s: NginxSettings, defaultServer: Bool) -> String {
+        """
             listen       \(s.sslPort) ssl\(defaultServer ? " default_server" : "");
-            ssl_certificate     \(cert);
-            ssl_certificate_key \(key);
+            ssl_certificate     \(e.cert);
+            ssl_certificate_key \(e.certKey);
             ssl_session_timeout 5m;
             ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
             ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:HIGH:!aNULL:!MD5:!RC4:!DHE;
@@ -236,21 +164,20 @@ struct NginxBackend: Backend {
 
     /// The listeners of an endpoint or path server: plain HTTP unless it redirects, HTTPS unless
     /// `nginx_sslmode` is disable.
-    func listeners(_ e: Entry, s: Settings) -> String {
-        var out = s.redirects(e) ? "" : "    listen       \(s.port);\n"
+    func listeners(_ e: PortalEntry, s: NginxSettings) -> String {
+        var out = e.redirectsToHTTPS ? "" : "    listen       \(s.port);\n"
         if s.ssl { out += tls(e, s: s, defaultServer: false) }
         return out
     }
 
     /// Basic authentication with the accounts of `.htpasswd`, when `auth` is true.
-    func auth(_ e: Entry, defaultRealm: String) -> String {
-        guard e.flag("auth") else { return "" }
-        let realm = e.text("realm") ?? defaultRealm
+    func auth(_ e: PortalEntry) -> String {
+        guard let realm = e.authRealm else { return "" }
         return "\n    # basic authentication (nginx_users)\n    auth_basic \(Self.quoted(realm));\n    auth_basic_user_file /etc/nginx/.htpasswd;\n"
     }
 
     /// The ACME http-01 challenge directory certbot writes into, when `certbot` is set.
-    func acme(_ e: Entry, s: Settings, authOff: Bool) -> String {
+    func acme(_ e: PortalEntry, s: NginxSettings, authOff: Bool) -> String {
         guard e.certbot != nil else { return "" }
         return "\n    # ACME challenges for certbot\n    location ^~ /.well-known/acme-challenge/ {\n"
             + (authOff ? "        auth_basic off;\n" : "")
@@ -258,15 +185,15 @@ struct NginxBackend: Backend {
     }
 
     /// Raw directives of `config`, placed last in the server block.
-    func extra(_ e: Entry) -> String {
-        guard let config = e.field("config"), !Jinja.isEmptyString(config) else { return "" }
-        return "\n    # config of the portal entry\n" + Jinja.str(config) + "\n"
+    func extra(_ e: PortalEntry) -> String {
+        guard let config = e.config else { return "" }
+        return "\n    # config of the portal entry\n" + config + "\n"
     }
 
     /// The plain-HTTP server that sends clients to HTTPS (always on port 80, as Pigsty writes it),
     /// still answering ACME challenges when `certbot` is set.
-    func redirect(_ e: Entry, s: Settings) -> String {
-        guard s.redirects(e) else { return "" }
+    func redirect(_ e: PortalEntry, s: NginxSettings) -> String {
+        guard e.redirectsToHTTPS else { return "" }
         var out = "\n# plain HTTP: redirect to HTTPS\nserver {\n    listen 80;\n"
         out += "    server_name \(e.serverNames.joined(separator: " "));\n"
         if e.certbot != nil {
@@ -278,16 +205,14 @@ struct NginxBackend: Backend {
         return out + "}\n"
     }
 
-    func endpointServer(_ e: Entry, h: ResolvedHost, s: Settings, header: String) -> String {
-        let adminIP = Self.param(h, "admin_ip", "")
-        let endpoint = (e.field("endpoint").map { Jinja.str($0) } ?? "").replacingOccurrences(of: "${admin_ip}", with: adminIP)
-        let scheme = e.text("scheme") ?? "http"
+    func endpointServer(_ e: PortalEntry, s: NginxSettings, header: String) -> String {
+        let endpoint = e.endpoint, scheme = e.scheme
         var out = header
         out += "# portal \(e.key): \(e.domain ?? "") proxies to \(endpoint)\n\n"
         out += "upstream \(e.key) {\n    server \(endpoint) max_fails=0;\n}\n\n"
         out += "server {\n" + serverName(e) + listeners(e, s: s)
-        out += "    access_log /var/log/nginx/\(e.text("log") ?? "\(e.key).log");\n"
-        out += auth(e, defaultRealm: "Auth \(e.key)")
+        out += "    access_log /var/log/nginx/\(e.accessLog ?? "");\n"
+        out += auth(e)
         out += acme(e, s: s, authOff: false)
         out += """
 
@@ -304,7 +229,7 @@ struct NginxBackend: Backend {
                 proxy_request_buffering off;
 
         """
-        if e.flag("websocket") {
+        if e.websocket {
             out += "        # websocket upgrade\n        proxy_http_version 1.1;\n"
             out += "        proxy_set_header Upgrade $http_upgrade;\n        proxy_set_header Connection \"upgrade\";\n"
         }
@@ -312,16 +237,16 @@ struct NginxBackend: Backend {
         return out + redirect(e, s: s)
     }
 
-    func pathServer(_ e: Entry, s: Settings, header: String) -> String {
-        let root = e.field("path").map { Jinja.str($0) } ?? ""
+    func pathServer(_ e: PortalEntry, s: NginxSettings, header: String) -> String {
+        let root = e.root
         var out = header
         out += "# portal \(e.key): \(e.domain ?? "") serves \(root)\n\n"
         out += "server {\n" + serverName(e) + listeners(e, s: s)
-        if let log = e.text("log") { out += "    access_log /var/log/nginx/\(log);\n" }
-        out += auth(e, defaultRealm: "Auth \(e.key)")
+        if let log = e.accessLog { out += "    access_log /var/log/nginx/\(log);\n" }
+        out += auth(e)
         out += acme(e, s: s, authOff: false)
         out += "\n    location / {\n        root        \(root);\n        index       index.html;\n"
-        if e.flag("index") {
+        if e.autoindex {
             out += "        autoindex   on;\n        autoindex_exact_size on;\n        autoindex_localtime on;\n        autoindex_format html;\n"
         } else {
             out += "        autoindex   off;\n"
@@ -341,10 +266,9 @@ struct NginxBackend: Backend {
 
     """
 
-    func homeServer(_ e: Entry, h: ResolvedHost, s: Settings, header: String) -> String {
-        func port(_ name: String, _ fallback: String) -> String { Self.param(h, name, fallback) }
-        let root = e.field("path").map { Jinja.str($0) } ?? s.home
-        let grafana = port("grafana_port", "3000")
+    func homeServer(_ e: PortalEntry, s: NginxSettings, header: String) -> String {
+        let root = e.root
+        let grafana = s.grafanaPort
         var out = header
         out += "# default server on port \(s.port)\(s.ssl ? " and \(s.sslPort)" : ""): home page and infra services\n\n"
         out += "# upstreams of the HAProxy stats pages registered by each node\n"
@@ -352,7 +276,7 @@ struct NginxBackend: Backend {
         out += "server {\n" + serverName(e)
         out += "    listen       \(s.port) default_server;\n"
         if s.ssl { out += tls(e, s: s, defaultServer: true) }
-        out += auth(e, defaultRealm: "Pigsty Home Auth")
+        out += auth(e)
         out += """
 
             error_page 404 /404.html;
@@ -385,18 +309,18 @@ struct NginxBackend: Backend {
 
 
         """
-        let simple: [(String, String, String, String)] = [
-            ("vmetrics", "vmetrics_port", "8428", "VictoriaMetrics"), ("vlogs", "vlogs_port", "9428", "VictoriaLogs"),
-            ("vtraces", "vtraces_port", "10428", "VictoriaTraces"), ("vmalert", "vmalert_port", "8880", "vmalert"),
-            ("alertmgr", "alertmanager_port", "9059", "Alertmanager"), ("blackbox", "blackbox_port", "9115", "blackbox_exporter"),
+        let simple: [(String, String, String)] = [
+            ("vmetrics", s.vmetricsPort, "VictoriaMetrics"), ("vlogs", s.vlogsPort, "VictoriaLogs"),
+            ("vtraces", s.vtracesPort, "VictoriaTraces"), ("vmalert", s.vmalertPort, "vmalert"),
+            ("alertmgr", s.alertmanagerPort, "Alertmanager"), ("blackbox", s.blackboxPort, "blackbox_exporter"),
         ]
-        for (path, param, fallback, what) in simple {
-            out += "    # \(what)\n    location /\(path)/ {\n        proxy_pass http://127.0.0.1:\(port(param, fallback))/;\n    }\n"
+        for (path, port, what) in simple {
+            out += "    # \(what)\n    location /\(path)/ {\n        proxy_pass http://127.0.0.1:\(port)/;\n    }\n"
         }
         out += """
             # code-server
             location /code/ {
-                proxy_pass http://127.0.0.1:\(port("code_port", "8443"))/;
+                proxy_pass http://127.0.0.1:\(s.codePort)/;
                 proxy_http_version 1.1;
                 proxy_set_header Upgrade $http_upgrade;
                 proxy_set_header Connection "upgrade";
@@ -410,7 +334,7 @@ struct NginxBackend: Backend {
             }
             # JupyterLab
             location /jupyter/ {
-                proxy_pass http://127.0.0.1:\(port("jupyter_port", "8888"));
+                proxy_pass http://127.0.0.1:\(s.jupyterPort);
                 proxy_http_version 1.1;
                 proxy_set_header Upgrade $http_upgrade;
                 proxy_set_header Connection "upgrade";
@@ -426,7 +350,7 @@ struct NginxBackend: Backend {
 
         """
         out += acme(e, s: s, authOff: true)
-        if Jinja.bool(h.value("nginx_exporter_enabled"), default: true) {
+        if s.exporter {
             out += "\n    # stub_status for nginx_exporter and liveness probes\n"
             out += "    location /nginx {\n        auth_basic off;\n        stub_status on;\n        access_log off;\n    }\n"
         }
@@ -456,7 +380,7 @@ struct NginxBackend: Backend {
 
         """
         // Home lists directories unless `index` is given and false (path servers: only when true).
-        if let index = e.field("index"), !Jinja.bool(index) {
+        if !e.autoindex {
             out += "        autoindex   off;\n"
         } else {
             out += "        autoindex   on;\n        auth_basic off;\n"

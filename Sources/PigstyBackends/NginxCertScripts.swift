@@ -1,17 +1,16 @@
 import PigstyModel
-import PigstyInventory
 /// The certificate scripts of the nginx back end: `/etc/nginx/link-cert` points each portal
 /// domain's certificate at Let's Encrypt's (when certbot has signed one) or at Pigsty's own
 /// `pigsty.crt`; `/etc/nginx/sign-cert` asks certbot for one certificate per `certbot` name,
 /// covering the domains of every entry that names it. Every inventory value is quoted.
 extension NginxBackend {
-    func linkCert(_ node: NodeResource, entries: [Entry], graph: ResourceGraph) -> String {
+    func linkCert(_ server: NginxServer, graph: ResourceGraph) -> String {
         var out = "#!/bin/bash\n"
-        out += Header.hash("nginx certificate links", node: node.ip, inventory: graph.inventoryName)
+        out += Header.hash("nginx certificate links", node: server.ip, inventory: graph.inventoryName)
         out += "# run by Pigsty after copying pigsty.crt/key; safe to run again\n"
         out += "set -euo pipefail\n\n"
         let dir = "/etc/nginx/conf.d/cert"
-        for e in entries {
+        for e in server.entries {
             guard let domain = e.domain else {
                 out += "# \(Shell.comment(e.key)): no domain, nothing to link\n\n"
                 continue
@@ -36,40 +35,15 @@ extension NginxBackend {
         return out
     }
 
-    /// certbot names in order of first use, each with its unique domains.
-    static func certbotNames(_ entries: [Entry]) -> [(name: String, domains: [String])] {
-        var result: [(name: String, domains: [String])] = []
-        for e in entries {
-            guard let cb = e.field("certbot"), Jinja.truthy(cb) else { continue }
-            let name = Jinja.str(cb)
-            var domains: [String] = []
-            if let d = e.domain { domains.append(d) }
-            if let list = e.field("domains"), Jinja.truthy(list) {
-                domains += (list.sequence ?? []).map { Jinja.str($0) }
-            }
-            if let i = result.firstIndex(where: { $0.name == name }) {
-                result[i].domains += domains
-            } else {
-                result.append((name, domains))
-            }
-        }
-        return result.map { item in
-            var seen = Set<String>()
-            return (item.name, item.domains.filter { seen.insert($0).inserted })
-        }
-    }
-
-    func signCert(_ node: NodeResource, entries: [Entry], graph: ResourceGraph) -> String {
-        let h = node.host
+    func signCert(_ server: NginxServer, graph: ResourceGraph) -> String {
         var out = "#!/usr/bin/env bash\n"
-        out += Header.hash("certbot certificate requests", node: node.ip, inventory: graph.inventoryName)
+        out += Header.hash("certbot certificate requests", node: server.ip, inventory: graph.inventoryName)
         out += "# run with certbot_sign: true, or by hand; extra certbot options as $1\n"
         out += "set -euo pipefail\n"
-        out += "EMAIL=\(Shell.dq(Self.param(h, "certbot_email", "your@email.com")))\n"
-        out += "WEBROOT=\(Shell.dq(Self.param(h, "nginx_home", "/www") + "/acme"))\n"
-        out += "OPTIONS=${1-\(Shell.dq(Self.param(h, "certbot_options", "")))}\n\n"
-        let certs = Self.certbotNames(entries)
-        for cert in certs {
+        out += "EMAIL=\(Shell.dq(server.certbot.email))\n"
+        out += "WEBROOT=\(Shell.dq(server.certbot.webroot))\n"
+        out += "OPTIONS=${1-\(Shell.dq(server.certbot.options))}\n\n"
+        for cert in server.certificates {
             let summary = "\(cert.name) : \(cert.domains.joined(separator: ", "))"
             let ds = cert.domains.map { "-d \(Shell.dq($0))" }.joined(separator: " ")
             let name = Shell.word(cert.name)
@@ -105,7 +79,7 @@ extension NginxBackend {
 enum Shell {
     /// Characters that need no protection inside double quotes.
     static func plainInDoubleQuotes(_ s: String) -> Bool {
-        !s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || "\"$`\\!".unicodeScalars.contains($0) }
+        !s.unicodeScalars.contains { isControl($0) || "\"$`\\!".unicodeScalars.contains($0) }
     }
 
     /// `"s"` when nothing in `s` is special inside double quotes, else a single-quoted word.
@@ -120,11 +94,40 @@ enum Shell {
         return plain ? s : single(s)
     }
 
-    /// `'s'`, a `'` inside written as `'\''`.
-    static func single(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: #"'\''"#) + "'" }
+    /// `'s'`, a `'` inside written as `'\''`; with a control character (a line break would start a new
+    /// line of the script) bash's `$'…'` with every control character escaped.
+    static func single(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isControl) else {
+            return "'" + s.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        }
+        var out = "$'"
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\": out += "\\\\"
+            case "'": out += "\\'"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if isControl(u) {
+                    let hex = String(u.value, radix: 16)
+                    out += u.value < 0x80 ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
+                        : "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "'"
+    }
+
+    /// Control characters, line separators included (each would break or start a line).
+    static func isControl(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || (u.value >= 0x7F && u.value <= 0x9F) || u.value == 0x2028 || u.value == 0x2029
+    }
 
     /// Text for a `#` comment: line breaks and control characters become spaces.
     static func comment(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+        String(String.UnicodeScalarView(s.unicodeScalars.map { isControl($0) ? " " : $0 }))
     }
 }
