@@ -13,6 +13,9 @@ struct MetricsBackend: Backend {
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         let monitoring = graph.monitoring
+        guard !monitoring.infra.isEmpty else { return }
+        // The registered targets are the same on every infra node: rendered once.
+        let shared = monitoring.targets.map { ($0, Self.render($0.content)) }
         for infra in monitoring.infra {
             let vm = infra.victoria
             func add(_ path: String, _ content: String, mode: Int = 0o644, producer: String? = nil, apply: ApplyClass) {
@@ -33,12 +36,11 @@ struct MetricsBackend: Backend {
             if vm.vmalertEnabled {
                 add("/etc/default/vmalert", vmalertEnv(infra, graph: graph), apply: .in(.infra, .restart("vmalert")))
             }
-            for t in monitoring.targets + infra.pgrds {
+            for (t, body) in shared + infra.pgrds.map({ ($0, Self.render($0.content)) }) {
                 // file_sd directories are watched: the infra job's own files need nothing; the
                 // others are registrations of their modules.
                 add("/infra/targets/\(t.job)/\(t.file).yml",
-                    Header.hash("\(t.job) targets (\(t.file))", node: infra.ip, inventory: graph.inventoryName)
-                        + Self.render(t.content),
+                    Header.hash("\(t.job) targets (\(t.file))", node: infra.ip, inventory: graph.inventoryName) + body,
                     mode: 0o640, producer: t.producer, apply: t.job == "infra" ? .in(.infra) : .in(.register))
             }
         }
