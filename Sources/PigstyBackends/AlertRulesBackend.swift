@@ -1,7 +1,6 @@
 import PigstyModel
 import PigstyFormats
 import PigstyDiagnostics
-import PigstyInventory
 import PigstyYAML
 
 /// Alert rules: `/infra/rules/<module>.yml` on every infra node, one file per module the
@@ -40,39 +39,36 @@ struct AlertRulesBackend: Backend {
     }
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
-        for node in graph.nodes(inGroup: "infra") {
-            for module in Self.modules(graph, settings: node.host) where !module.rules.isEmpty {
-                let content = Header.hash("\(module.name) alert rules", node: node.ip, inventory: graph.inventoryName)
+        let facts = graph.monitoring.alerts
+        for infra in graph.monitoring.infra {
+            for module in Self.modules(facts, thresholds: infra.thresholds) where !module.rules.isEmpty {
+                let content = Header.hash("\(module.name) alert rules", node: infra.ip, inventory: graph.inventoryName)
                     + Self.render(module)
                 tree.add(GeneratedFile(path: "/infra/rules/\(module.name).yml", content: content, owner: "victoria",
-                                       group: "infra", mode: 0o644, producer: "\(name):\(module.name)"), on: node.ip)
+                                       group: "infra", mode: 0o644, producer: "\(name):\(module.name)",
+                                       apply: .in(.infra, .reload("vmalert"))), on: infra.ip)
             }
         }
     }
 
     // MARK: - which modules
 
-    /// The rule modules this inventory needs, in a fixed order. `settings` is the infra node whose
-    /// `alert_*` thresholds apply.
-    static func modules(_ graph: ResourceGraph, settings: ResolvedHost) -> [Module] {
+    /// The rule modules this inventory needs, in a fixed order. `thresholds` are those of the infra
+    /// node writing the files.
+    static func modules(_ facts: AlertFacts, thresholds s: AlertThresholds) -> [Module] {
         var out = [Module(name: "infra", rules: infraRules()),
-                   Module(name: "node", rules: nodeRules(graph, settings))]
-        if !graph.pgInstances.isEmpty { out.append(Module(name: "pgsql", rules: pgsqlRules(graph, settings))) }
-        if !graph.nodes(inGroup: "etcd").isEmpty { out.append(Module(name: "etcd", rules: etcdRules(settings))) }
-        if !graph.resolved.minioClusters.isEmpty { out.append(Module(name: "minio", rules: minioRules())) }
-        if !graph.resolved.redisClusters.isEmpty { out.append(Module(name: "redis", rules: redisRules(settings))) }
+                   Module(name: "node", rules: nodeRules(facts, s))]
+        if facts.pgsqlDeployed { out.append(Module(name: "pgsql", rules: pgsqlRules(facts, s))) }
+        if facts.etcdDeployed { out.append(Module(name: "etcd", rules: etcdRules(s))) }
+        if facts.minioDeployed { out.append(Module(name: "minio", rules: minioRules())) }
+        if facts.redisDeployed { out.append(Module(name: "redis", rules: redisRules(s))) }
         return out
     }
 
     // MARK: - thresholds
 
-    /// An `alert_*` percentage (1–100) as a ratio for PromQL; the built-in value when the
-    /// inventory's is not a usable integer.
-    static func ratio(_ h: ResolvedHost, _ param: String, fallback: Int) -> String {
-        var p = h.int(param) ?? fallback
-        if p < 1 || p > 100 { p = fallback }
-        return number(Double(p) / 100)
-    }
+    /// An `alert_*` percentage (1–100) as a ratio for PromQL.
+    static func ratio(_ percent: Int) -> String { number(Double(percent) / 100) }
 
     /// A number as PromQL reads it, without a trailing `.0`.
     static func number(_ d: Double) -> String {
@@ -80,13 +76,8 @@ struct AlertRulesBackend: Backend {
         return String(d)
     }
 
-    /// `instance=~".*:(p1|p2)"` for the distinct valid ports of `param` over `hosts`, nil when none.
-    static func portMatcher(_ hosts: [ResolvedHost], _ param: String) -> String? {
-        var ports: [Int] = []
-        for h in hosts {
-            guard let p = h.int(param), p > 0, p < 65536, !ports.contains(p) else { continue }
-            ports.append(p)
-        }
+    /// `instance=~".*:(p1|p2)"` for distinct valid ports, nil when none.
+    static func portMatcher(_ ports: [Int]) -> String? {
         guard !ports.isEmpty else { return nil }
         return "instance=~\".*:(\(ports.sorted().map(String.init).joined(separator: "|")))\""
     }
@@ -119,17 +110,14 @@ struct AlertRulesBackend: Backend {
         ]
     }
 
-    static func nodeRules(_ graph: ResourceGraph, _ s: ResolvedHost) -> [Rule] {
-        let hosts = graph.nodes.map(\.host)
+    static func nodeRules(_ facts: AlertFacts, _ s: AlertThresholds) -> [Rule] {
         var rules: [Rule] = []
-        if let port = portMatcher(hosts.filter { Jinja.bool($0.value("node_exporter_enabled"), default: true) },
-                                   "node_exporter_port") {
+        if let port = portMatcher(facts.nodeExporterPorts) {
             rules.append(Rule(alert: "NodeDown", expr: "up{job=\"node\", \(port)} < 1", duration: "1m", severity: .critical,
                               summary: "node {{ $labels.ins }} is down",
                               description: "node_exporter on {{ $labels.instance }} has not answered for a minute: the node or its agent is gone."))
         }
-        let haproxyHosts = hosts.filter { Jinja.bool($0.value("haproxy_enabled"), default: true) }
-        if let port = portMatcher(haproxyHosts, "haproxy_exporter_port") {
+        if let port = portMatcher(facts.haproxyExporterPorts) {
             rules.append(Rule(alert: "HaproxyDown", expr: "up{job=\"node\", \(port)} < 1", duration: "1m", severity: .critical,
                               summary: "haproxy on {{ $labels.ins }} is down",
                               description: "The haproxy metrics endpoint {{ $labels.instance }} has not answered for a minute."))
@@ -137,22 +125,22 @@ struct AlertRulesBackend: Backend {
         let fs = "fstype!~\"tmpfs|devtmpfs|overlay|squashfs|nfs.*|fuse.*\""
         rules += [
             Rule(alert: "NodeCpuHigh",
-                 expr: "1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{mode=\"idle\"}[1m])) > \(ratio(s, "alert_node_cpu_percent", fallback: 80))",
+                 expr: "1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{mode=\"idle\"}[1m])) > \(ratio(s.nodeCPU))",
                  duration: "3m", severity: .warning,
                  summary: "CPU of {{ $labels.ins }} is busy",
                  description: "CPU usage of {{ $labels.ins }} is {{ $value | humanizePercentage }}."),
             Rule(alert: "NodeMemHigh",
-                 expr: "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes > \(ratio(s, "alert_node_mem_percent", fallback: 90))",
+                 expr: "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes > \(ratio(s.nodeMem))",
                  duration: "3m", severity: .warning,
                  summary: "memory of {{ $labels.ins }} is nearly used up",
                  description: "Memory usage of {{ $labels.ins }} is {{ $value | humanizePercentage }}."),
             Rule(alert: "NodeFsSpaceFull",
-                 expr: "1 - node_filesystem_avail_bytes{\(fs)} / node_filesystem_size_bytes{\(fs)} > \(ratio(s, "alert_node_fs_percent", fallback: 90))",
+                 expr: "1 - node_filesystem_avail_bytes{\(fs)} / node_filesystem_size_bytes{\(fs)} > \(ratio(s.nodeFS))",
                  duration: "1m", severity: .warning,
                  summary: "file system {{ $labels.mountpoint }} of {{ $labels.ins }} is filling up",
                  description: "{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.ins }} is {{ $value | humanizePercentage }} full."),
             Rule(alert: "NodeFsFilesFull",
-                 expr: "1 - node_filesystem_files_free{\(fs)} / node_filesystem_files{\(fs)} > \(ratio(s, "alert_node_fs_percent", fallback: 90))",
+                 expr: "1 - node_filesystem_files_free{\(fs)} / node_filesystem_files{\(fs)} > \(ratio(s.nodeFS))",
                  duration: "1m", severity: .warning,
                  summary: "inodes of {{ $labels.mountpoint }} on {{ $labels.ins }} are running out",
                  description: "{{ $value | humanizePercentage }} of the inodes of {{ $labels.mountpoint }} on {{ $labels.ins }} are in use."),
@@ -171,32 +159,27 @@ struct AlertRulesBackend: Backend {
         return rules
     }
 
-    static func pgsqlRules(_ graph: ResourceGraph, _ s: ResolvedHost) -> [Rule] {
-        let instances = graph.pgInstances.map(\.host)
+    static func pgsqlRules(_ facts: AlertFacts, _ s: AlertThresholds) -> [Rule] {
         var rules: [Rule] = [
             Rule(alert: "PostgresDown", expr: "pg_up < 1", duration: "1m", severity: .critical,
                  summary: "postgres {{ $labels.ins }} is down",
                  description: "pg_exporter on {{ $labels.instance }} cannot reach postgres {{ $labels.ins }} of cluster {{ $labels.cls }}."),
         ]
-        if let port = portMatcher(instances.filter { Jinja.bool($0.value("pg_exporter_enabled"), default: true) },
-                                   "pg_exporter_port") {
+        if let port = portMatcher(facts.pgExporterPorts) {
             rules.append(Rule(alert: "PgExporterDown", expr: "up{job=\"pgsql\", \(port)} < 1", duration: "1m", severity: .critical,
                               summary: "pg_exporter of {{ $labels.ins }} is down",
                               description: "{{ $labels.instance }} has not answered for a minute; {{ $labels.ins }} is not monitored."))
         }
-        let patroni = instances.filter { Jinja.bool($0.value("patroni_enabled"), default: true) }
-        if let port = portMatcher(patroni, "patroni_port") {
+        if let port = portMatcher(facts.patroniPorts) {
             rules.append(Rule(alert: "PatroniDown", expr: "up{job=~\"pgsql|pgsql-patroni\", \(port)} < 1", duration: "1m",
                               severity: .critical, summary: "patroni of {{ $labels.ins }} is down",
                               description: "The patroni REST API {{ $labels.instance }} has not answered for a minute: no automatic failover for {{ $labels.ins }}."))
         }
-        let pgbouncer = instances.filter { Jinja.bool($0.value("pgbouncer_enabled"), default: true) }
-        if !pgbouncer.isEmpty {
+        if facts.pgbouncerDeployed {
             rules.append(Rule(alert: "PgbouncerDown", expr: "pgbouncer_up < 1", duration: "1m", severity: .critical,
                               summary: "pgbouncer {{ $labels.ins }} is down",
                               description: "pgbouncer_exporter on {{ $labels.instance }} cannot reach pgbouncer of {{ $labels.ins }}."))
-            let exporters = pgbouncer.filter { Jinja.bool($0.value("pgbouncer_exporter_enabled"), default: true) }
-            if let port = portMatcher(exporters, "pgbouncer_exporter_port") {
+            if let port = portMatcher(facts.pgbouncerExporterPorts) {
                 rules.append(Rule(alert: "PgbouncerExporterDown", expr: "up{job=\"pgsql\", \(port)} < 1", duration: "1m",
                                   severity: .critical, summary: "pgbouncer_exporter of {{ $labels.ins }} is down",
                                   description: "{{ $labels.instance }} has not answered for a minute; pgbouncer of {{ $labels.ins }} is not monitored."))
@@ -211,11 +194,9 @@ struct AlertRulesBackend: Backend {
                           description: "The number of streaming downstream replicas of {{ $labels.ins }} dropped in the last 5 minutes."))
         // One lag rule per distinct pg_rpo, naming its clusters when they differ.
         var byThreshold: [(Int, [String])] = []
-        for c in graph.pgClusters {
-            var rpo = c.instances.first?.host.int("pg_rpo") ?? 1_048_576
-            if rpo <= 0 { rpo = 1_048_576 }  // synchronous clusters: lag of asynchronous members past 1 MiB
-            if let i = byThreshold.firstIndex(where: { $0.0 == rpo }) { byThreshold[i].1.append(c.name) } else {
-                byThreshold.append((rpo, [c.name]))
+        for c in facts.clusterRPO {
+            if let i = byThreshold.firstIndex(where: { $0.0 == c.bytes }) { byThreshold[i].1.append(c.cluster) } else {
+                byThreshold.append((c.bytes, [c.cluster]))
             }
         }
         for (rpo, clusters) in byThreshold.sorted(by: { $0.0 < $1.0 }) {
@@ -228,12 +209,12 @@ struct AlertRulesBackend: Backend {
         }
         rules += [
             Rule(alert: "PostgresConnUsageHigh",
-                 expr: "sum without (datname) (pg_db_numbackends) / pg_setting_max_connections > \(ratio(s, "alert_pg_conn_percent", fallback: 70))",
+                 expr: "sum without (datname) (pg_db_numbackends) / pg_setting_max_connections > \(ratio(s.pgConn))",
                  duration: "3m", severity: .warning,
                  summary: "connections of {{ $labels.ins }} are nearly used up",
                  description: "{{ $value | humanizePercentage }} of max_connections are in use on {{ $labels.ins }}."),
             Rule(alert: "PostgresXidWarpAround",
-                 expr: "pg_db_age{datname!~\"template[0-9]\"} / 2147483648 > \(ratio(s, "alert_pg_xid_percent", fallback: 80))",
+                 expr: "pg_db_age{datname!~\"template[0-9]\"} / 2147483648 > \(ratio(s.pgXid))",
                  duration: "1m", severity: .warning,
                  summary: "database {{ $labels.datname }} of {{ $labels.ins }} approaches XID wraparound",
                  description: "The oldest transaction ID of {{ $labels.datname }} on {{ $labels.ins }} has used {{ $value | humanizePercentage }} of the 2^31 budget; vacuum it."),
@@ -241,7 +222,7 @@ struct AlertRulesBackend: Backend {
         return rules
     }
 
-    static func etcdRules(_ s: ResolvedHost) -> [Rule] {
+    static func etcdRules(_ s: AlertThresholds) -> [Rule] {
         [
             Rule(alert: "EtcdServerDown", expr: "up{job=\"etcd\"} < 1", duration: "1m", severity: .critical,
                  summary: "etcd {{ $labels.ins }} is down",
@@ -250,7 +231,7 @@ struct AlertRulesBackend: Backend {
                  summary: "etcd cluster {{ $labels.cls }} has no leader",
                  description: "A member of {{ $labels.cls }} sees no leader: the cluster cannot accept writes (patroni leader keys expire)."),
             Rule(alert: "EtcdQuotaFull",
-                 expr: "etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes > \(ratio(s, "alert_etcd_quota_percent", fallback: 90))",
+                 expr: "etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes > \(ratio(s.etcdQuota))",
                  duration: "1m", severity: .warning,
                  summary: "etcd {{ $labels.ins }} approaches its space quota",
                  description: "The backend of {{ $labels.ins }} uses {{ $value | humanizePercentage }} of its quota; compact and defragment."),
@@ -276,7 +257,7 @@ struct AlertRulesBackend: Backend {
         ]
     }
 
-    static func redisRules(_ s: ResolvedHost) -> [Rule] {
+    static func redisRules(_ s: AlertThresholds) -> [Rule] {
         [
             Rule(alert: "RedisDown", expr: "redis_up < 1", duration: "1m", severity: .critical,
                  summary: "redis {{ $labels.ins }} is down",
@@ -285,7 +266,7 @@ struct AlertRulesBackend: Backend {
                  severity: .warning, summary: "redis {{ $labels.ins }} rejects connections",
                  description: "{{ $labels.ins }} refuses clients: maxclients is reached."),
             Rule(alert: "RedisMemHigh",
-                 expr: "redis_memory_used_bytes / (redis_memory_max_bytes > 0) > \(ratio(s, "alert_redis_mem_percent", fallback: 90))",
+                 expr: "redis_memory_used_bytes / (redis_memory_max_bytes > 0) > \(ratio(s.redisMem))",
                  duration: "1m", severity: .warning,
                  summary: "redis {{ $labels.ins }} nearly reached maxmemory",
                  description: "{{ $labels.ins }} uses {{ $value | humanizePercentage }} of its maxmemory."),

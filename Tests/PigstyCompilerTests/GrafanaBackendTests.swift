@@ -104,21 +104,21 @@ struct GrafanaBackendTests {
 
     @Test func uidsAreValidUniqueAndShortForLongNames() {
         let long = String(repeating: "x", count: 50) + ".db"
-        let u = GrafanaBackend.uid(for: long, taken: [])
+        let u = GrafanaDatasources.uid(for: long, taken: [])
         #expect(u.count <= 40 && u.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
-        #expect(u == GrafanaBackend.uid(for: long, taken: []))
+        #expect(u == GrafanaDatasources.uid(for: long, taken: []))
         // Names that map to the same text get distinct uids.
-        let a = GrafanaBackend.uid(for: "pg-a-1.x.y", taken: [])
-        let b = GrafanaBackend.uid(for: "pg-a-1.x_y", taken: [a])
+        let a = GrafanaDatasources.uid(for: "pg-a-1.x.y", taken: [])
+        let b = GrafanaDatasources.uid(for: "pg-a-1.x_y", taken: [a])
         #expect(a == "pg-a-1_x_y" && a != b && b.count <= 40)
     }
 
     @Test func repeatedNamesAreMergedAndFixedOnesKept() {
         let ds = { (name: String, url: String) in
-            GrafanaBackend.Datasource(name: name, uid: "", type: "prometheus", url: url)
+            GrafanaDatasource(name: name, uid: "", type: "prometheus", url: url)
         }
-        let list = GrafanaBackend.unique([
-            GrafanaBackend.Datasource(name: "Metrics", uid: "ds-prometheus", type: "prometheus", url: "http://a", isDefault: true),
+        let list = GrafanaDatasources.unique([
+            GrafanaDatasource(name: "Metrics", uid: "ds-prometheus", type: "prometheus", url: "http://a", isDefault: true),
             ds("vmetrics-1", "http://b"), ds("vmetrics-1", "http://c"), ds("Metrics", "http://d"),
         ])
         #expect(list.map(\.name) == ["Metrics", "vmetrics-1"])
@@ -135,16 +135,15 @@ struct GrafanaBackendTests {
             infra: { hosts: { 10.10.10.10: { infra_seq: 1, vmetrics_port: 9000 } } }
           vars: { admin_ip: 10.10.10.10 }
         """, []).graph
-        let node = try #require(graph.nodes(inGroup: "infra").first)
-        let fixed = GrafanaBackend.fixed(on: node)
+        let fixed = try #require(graph.monitoring.infra.first).grafana.fixedDatasources
         #expect(Dictionary(uniqueKeysWithValues: fixed.map { ($0.name, $0.uid) })
-                == Dictionary(uniqueKeysWithValues: zip(GrafanaBackend.fixedNames, GrafanaBackend.fixedUIDs).map { ($0, $1) }))
-        let ds = { (name: String, url: String) in GrafanaBackend.Datasource(name: name, uid: "", type: "postgres", url: url) }
+                == Dictionary(uniqueKeysWithValues: zip(GrafanaDatasources.fixedNames, GrafanaDatasources.fixedUIDs).map { ($0, $1) }))
+        let ds = { (name: String, url: String) in GrafanaDatasource(name: name, uid: "", type: "postgres", url: url) }
         let registered = [ds("Meta", "http://x"), ds("ds-meta", "http://y"), ds("pg-a-1.db", "http://z"),
                           ds("pg-a-1_db", "http://w"), ds("pg-a-1.db", "http://v"), ds("Static", "http://u")]
-        let merged = GrafanaBackend.render(GrafanaBackend.datasources(on: node, registered: registered))
+        let merged = GrafanaBackend.render(GrafanaDatasources.datasources(fixed: fixed, registered: registered))
         let shared = GrafanaBackend.renderHead + GrafanaBackend.renderEntries(fixed)
-            + GrafanaBackend.renderEntries(GrafanaBackend.shared(registered))
+            + GrafanaBackend.renderEntries(GrafanaDatasources.shared(registered))
         #expect(merged == shared)
         #expect(merged.contains("url: \"http://127.0.0.1:9000\"") && merged.contains("http://v") && !merged.contains("http://z"))
     }
