@@ -25,7 +25,7 @@ struct HAProxyBackend: Backend {
             }
         }
         for issue in access.issues {
-            sink.error(issue.id, issue.message, at: issue.range, path: issue.path)
+            sink.report(issue.code, issue.message, at: issue.range, path: issue.path)
         }
         var bodies: [ObjectIdentifier: LineWriter] = [:]
         for file in access.pgServices {

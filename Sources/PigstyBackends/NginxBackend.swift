@@ -22,9 +22,6 @@ struct NginxBackend: Backend {
     /// `/etc/default/nginx_exporter`: part of the infra step, no unit touched.
     static let exporterApply = ApplyClass.in(.infra)
 
-    /// A portal value lowering rejected (PGS0771, the check's id for portal values that would
-    /// break the nginx configuration).
-    static let unsafeValue = "PGS0771"
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         let portal = graph.portal
@@ -52,7 +49,7 @@ struct NginxBackend: Backend {
             }
             for entry in server.entries where entry.domain != nil {
                 if let (reason, range) = entry.rejection {
-                    if reported.insert(reason).inserted { sink.error(Self.unsafeValue, reason, at: range) }
+                    if reported.insert(reason).inserted { sink.report(.portalUnsafeValue, reason, at: range) }
                     continue
                 }
                 guard entry.hasServer, let content = self.server(entry, server: server, graph: graph) else { continue }

@@ -2,10 +2,6 @@ import PigstyModel
 import PigstyFormats
 import PigstyDiagnostics
 
-public enum PatroniDiagnostic {
-    public static let unknownTemplate = "PGS0821"
-}
-
 /// patroni: `/pg/conf/<pg_instance>.yml` on every pg instance with `patroni_enabled`, with the
 /// structure and tuned values of Pigsty's `pg_conf` template (oltp, olap, crit, tiny). Renders
 /// `graph.pgsql`'s `PatroniConfig`; the values and tuning are computed in lowering.
@@ -19,7 +15,7 @@ struct PatroniBackend: Backend {
             switch settings {
             case .config(let config): c = config
             case .unknownTemplate(let conf, let range):
-                sink.warning(PatroniDiagnostic.unknownTemplate,
+                sink.report(.patroniUnknownTemplate,
                              "pg_conf '\(conf)' of \(ins.name) is not a template pigstyc knows (oltp.yml, olap.yml, crit.yml, tiny.yml); /pg/conf/\(ins.name).yml is not generated",
                              at: range)
                 continue

@@ -6,13 +6,6 @@ import Foundation
 import PigstyDiagnostics
 import PigstyInventory
 
-/// Transitional: string ids for code that still calls the string-based `DiagnosticSink.error`/
-/// `warning` shims (the back ends, while they are rewritten). Each is the raw value of its
-/// `DiagnosticCode`, the one catalogue; new code reports `DiagnosticCode` cases directly.
-public enum CompilerDiagnostic {
-    public static let fileConflict = DiagnosticCode.fileConflict.rawValue
-}
-
 /// lower + emit: a checked inventory → every node's files.
 public enum Compiler {
     /// Runs every back end. Returns nil (with diagnostics) when back ends disagree about a file.

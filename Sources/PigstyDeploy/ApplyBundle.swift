@@ -3,14 +3,6 @@ import PigstyOutput
 import Foundation
 import PigstyDiagnostics
 
-/// Transitional: string ids for code that still calls the string-based `DiagnosticSink.error`/
-/// `warning` shims (the back ends, while they are rewritten). Each is the raw value of its
-/// `DiagnosticCode`, the one catalogue; new code reports `DiagnosticCode` cases directly.
-public enum ApplyDiagnostic {
-    public static let cycle = DiagnosticCode.applyCycle.rawValue
-    public static let unbundleable = DiagnosticCode.unbundleable.rawValue
-}
-
 /// A node's apply bundle besides its files: `apply.list` (the data apply.sh reads: steps, users,
 /// directories, files with checksums, modes and units) and `apply.sh` (the same static script for
 /// every node; it holds no inventory value).
@@ -91,7 +83,7 @@ public enum ApplyBundle {
 
     /// The steps a node's bundle has files for, in order.
     public static func steps(_ files: [GeneratedFile]) -> [ApplyStep] {
-        Array(Set(files.map { ApplyTable.step(of: $0) })).sorted()
+        Array(Set(files.map(\.apply.step))).sorted()
     }
 
     /// `apply.list`: tab-separated records, one per line, never an empty field.
@@ -104,7 +96,7 @@ public enum ApplyBundle {
     ///     file   <step>  <sha256>  <owner>  <group>  <mode>  <units: action:unit,… or ->  <path>
     /// `digests` may give the files' sha256, in the order of `files`, when the caller has them already.
     public static func list(node: String, files: [GeneratedFile], digests: [String]? = nil) -> String {
-        let classes = files.map(ApplyTable.classify)
+        let classes = files.map(\.apply)
         let order = order(files, classes)
         var out = "pigstyc-apply\t\(formatVersion)\nnode\t\(node)\n"
         out.reserveCapacity(files.count * 160 + 64)

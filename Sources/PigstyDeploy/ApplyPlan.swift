@@ -29,7 +29,7 @@ public struct ApplyPlan: Sendable {
         // Which nodes have files in which steps: every such node must appear in a wave running that step.
         var withStep: [ApplyStep: Set<String>] = [:]
         for node in tree.nodeNames {
-            for f in tree.files(on: node) { withStep[ApplyTable.step(of: f), default: []].insert(node) }
+            for f in tree.files(on: node) { withStep[f.apply.step, default: []].insert(node) }
         }
         func has(_ s: ApplyStep) -> Set<String> { withStep[s] ?? [] }
 

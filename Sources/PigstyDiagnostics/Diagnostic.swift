@@ -98,22 +98,6 @@ public final class DiagnosticSink: @unchecked Sendable {
                           suggestion: suggestion))
     }
 
-    /// Transitional: the string-id API the back ends (Sources/PigstyBackends) still use while
-    /// they are rewritten. New code calls `report(_:_:at:…)` with a `DiagnosticCode`, which
-    /// takes the severity from the catalogue; remove these once no back end calls them.
-    public func error(_ id: String, _ message: String, at range: SourceRange?, path: String? = nil,
-                      notes: [DiagnosticNote] = [], suggestion: String? = nil) {
-        report(Diagnostic(id: id, severity: .error, message: message, range: range, path: path,
-                          notes: notes, suggestion: suggestion))
-    }
-
-    /// Transitional: see `error(_:_:at:…)`.
-    public func warning(_ id: String, _ message: String, at range: SourceRange?, path: String? = nil,
-                        notes: [DiagnosticNote] = [], suggestion: String? = nil) {
-        report(Diagnostic(id: id, severity: .warning, message: message, range: range, path: path,
-                          notes: notes, suggestion: suggestion))
-    }
-
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }

@@ -14,7 +14,6 @@ import PigstyYAML
 public enum JMESPath {
     /// Transitional string form of `DiagnosticCode.unsupportedJMESPath`, for the back ends
     /// still on the string-based sink shims.
-    public static let diagnosticID = DiagnosticCode.unsupportedJMESPath.rawValue
 
     public struct ParseError: Error, CustomStringConvertible, Equatable {
         public let message: String

@@ -114,10 +114,3 @@ public struct FactsTable: Sendable {
     }
 }
 
-/// Transitional: string ids for code that still calls the string-based `DiagnosticSink.error`/
-/// `warning` shims (the back ends, while they are rewritten). Each is the raw value of its
-/// `DiagnosticCode`, the one catalogue; new code reports `DiagnosticCode` cases directly.
-public enum FactsDiagnostic {
-    public static let invalid = DiagnosticCode.factsInvalid.rawValue
-    public static let unknownKey = DiagnosticCode.factsUnknownKey.rawValue
-}

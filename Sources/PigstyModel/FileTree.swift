@@ -10,11 +10,12 @@ public struct GeneratedFile: Sendable, Equatable {
     public var mode: Int
     /// The resource that produced it, e.g. `pg_hba:pg-meta-1`.
     public var producer: String
-    /// Its apply step and what a change to it does to units (reload, restart, nothing).
-    public var apply: ApplyClass?
+    /// Its apply step and what a change to it does to units (reload, restart, nothing), declared
+    /// by the back end that creates it; `plan`, `diff` and `apply.list` read it.
+    public var apply: ApplyClass
 
     public init(path: String, content: String, owner: String = "root", group: String = "root",
-                mode: Int = 0o644, producer: String, apply: ApplyClass? = nil) {
+                mode: Int = 0o644, producer: String, apply: ApplyClass) {
         self.path = path
         self.content = content
         self.owner = owner

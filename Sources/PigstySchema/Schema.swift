@@ -11,19 +11,6 @@ public enum Level: String, Sendable, CaseIterable, Hashable {
     case adhoc = "A"
 }
 
-/// Transitional: string ids for code that still calls the string-based `DiagnosticSink.error`/
-/// `warning` shims (the back ends, while they are rewritten). Each is the raw value of its
-/// `DiagnosticCode`, the one catalogue; new code reports `DiagnosticCode` cases directly.
-public enum SchemaDiagnostic {
-    public static let schemaData = DiagnosticCode.schemaData.rawValue
-    public static let typeMismatch = DiagnosticCode.typeMismatch.rawValue
-    public static let notAllowedValue = DiagnosticCode.notAllowedValue.rawValue
-    public static let outOfRange = DiagnosticCode.outOfRange.rawValue
-    public static let patternMismatch = DiagnosticCode.patternMismatch.rawValue
-    public static let unknownField = DiagnosticCode.unknownField.rawValue
-    public static let missingField = DiagnosticCode.missingField.rawValue
-}
-
 /// One Pigsty parameter, as declared in `schema/<module>.yml`.
 public struct ParameterSpec: Sendable {
     public let name: String

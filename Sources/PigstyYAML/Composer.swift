@@ -19,23 +19,6 @@ public struct YAMLLimits: Sendable {
     public static let standard = YAMLLimits()
 }
 
-/// Transitional: string ids for code that still calls the string-based `DiagnosticSink.error`/
-/// `warning` shims (the back ends, while they are rewritten). Each is the raw value of its
-/// `DiagnosticCode`, the one catalogue; new code reports `DiagnosticCode` cases directly.
-public enum YAMLDiagnostic {
-    public static let syntax = DiagnosticCode.yamlSyntax.rawValue
-    public static let tab = DiagnosticCode.tabIndentation.rawValue
-    public static let duplicateKey = DiagnosticCode.duplicateKey.rawValue
-    public static let empty = DiagnosticCode.emptyFile.rawValue
-    public static let undefinedAlias = DiagnosticCode.undefinedAlias.rawValue
-    public static let aliasExpansion = DiagnosticCode.aliasExpansion.rawValue
-    public static let tooDeep = DiagnosticCode.tooDeep.rawValue
-    public static let tooLarge = DiagnosticCode.fileTooLarge.rawValue
-    public static let multipleDocuments = DiagnosticCode.multipleDocuments.rawValue
-    public static let badMerge = DiagnosticCode.badMerge.rawValue
-    public static let encoding = DiagnosticCode.invalidEncoding.rawValue
-}
-
 public enum YAML {
     /// Parses one YAML document into a composed node tree. Problems go to `sink`; the result is
     /// nil when the text is not a well-formed single document within the limits.

@@ -104,7 +104,7 @@ struct AccessLoweringTests {
         // The invalid selector is recorded once (one source position), not rendered.
         #expect(!access.pgServices.contains { $0.name == "bad" })
         #expect(access.issues.count == 1)
-        #expect(access.issues.first?.id == "PGS0820")
+        #expect(access.issues.first?.code.rawValue == "PGS0820")
     }
 
     @Test func lineWriterKeepsOneLinePerLine() {

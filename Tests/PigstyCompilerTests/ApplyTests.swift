@@ -11,10 +11,10 @@ import PigstyInventory
 @testable import PigstyJMESPath
 import PigstyTestSupport
 
-/// The apply table, the cross-node plan and the tarball writer.
-struct ApplyTableTests {
+/// The apply steps files declare, the cross-node plan and the tarball writer.
+struct ApplyStepTests {
     func effects(_ path: String, _ producer: String) -> [String] {
-        ApplyTable.classify(path: path, producer: producer).effects.map(\.description)
+        ExpectedApply.classify(path: path, producer: producer).effects.map(\.description)
     }
 
     @Test func unitsPerFile() {
@@ -40,7 +40,7 @@ struct ApplyTableTests {
     }
 
     @Test func stepsPerBackEnd() {
-        func step(_ path: String, _ producer: String) -> ApplyStep { ApplyTable.classify(path: path, producer: producer).step }
+        func step(_ path: String, _ producer: String) -> ApplyStep { ExpectedApply.classify(path: path, producer: producer).step }
         #expect(step("/etc/haproxy/conf.d/pg-meta-primary.cfg", "pg_service:pg-meta-primary") == .service)
         #expect(step("/etc/haproxy/conf.d/minio.cfg", "haproxy_service:minio") == .haproxy)
         #expect(step("/etc/keepalived/keepalived.conf", "vip:nodes") == .node)
@@ -75,8 +75,24 @@ struct ApplyTableTests {
     @Test func restartWinsOverReload() {
         let merged = UnitEffect.merged([UnitEffect(.reload, "b"), UnitEffect(.restart, "b"), UnitEffect(.reload, "a")])
         #expect(merged.map(\.description) == ["reload a", "restart b"])
-        let files = [(path: "/etc/etcd/etcd.conf", producer: "etcd:x"), (path: "/etc/etcd/etcd.pass", producer: "etcd:x")]
-        #expect(ApplyTable.effects(ofChanged: files).map(\.description) == ["restart etcd"])
+    }
+
+    /// Every file of every back end, on inventories that exercise them all, declares the step and
+    /// units the oracle gives (a back end that forgets or changes one fails here).
+    @Test func everyFileDeclaresItsStep() throws {
+        var seen = 0
+        for name in ["cluster-trio", "bundled"] {
+            let url = GoldenTreeTests.root.appendingPathComponent("golden/\(name)/pigsty.yml")
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
+            let e = try emit(text, Backends.all)
+            for (_, files) in e.tree.nodes {
+                for file in files.values {
+                    #expect(file.apply == ExpectedApply.classify(path: file.path, producer: file.producer), "\(name): \(file.path)")
+                    seen += 1
+                }
+            }
+        }
+        #expect(seen > 100)
     }
 }
 

@@ -47,7 +47,7 @@ struct CompilerTests {
         let content: String
         func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
             tree.add(GeneratedFile(path: "/etc/shared.conf", content: content, producer: "\(name):x"), on: "10.10.10.10")
-            sink.warning("PGS0821", "from \(name)", at: nil)
+            sink.report(Diagnostic(id: "PGS0821", severity: .warning, message: "from \(name)", range: nil))
         }
     }
 

@@ -75,8 +75,7 @@ struct EtcdVIPRedisLoweringTests {
     @Test func filesDeclareTheirApplyStep() throws {
         let e = try emit(Self.vipInventory + "\n", [EtcdBackend(), VIPBackend()])
         for file in e.tree.nodes.values.flatMap(\.values) {
-            #expect(file.apply != nil, "\(file.path)")
-            #expect(file.apply == ApplyTable.classify(path: file.path, producer: file.producer), "\(file.path)")
+            #expect(file.apply == ExpectedApply.classify(path: file.path, producer: file.producer), "\(file.path)")
         }
         let r = try emit(RedisBackendFixture.inventory, [RedisBackend()])
         let files = r.tree.nodes.values.flatMap(\.values)
@@ -84,7 +83,7 @@ struct EtcdVIPRedisLoweringTests {
         for file in files {
             let stem = String(file.path.split(separator: "/").last!.dropLast(".conf".count))
             #expect(file.apply == .in(.redis, .restart(stem)), "\(file.path)")
-            #expect(file.apply == ApplyTable.classify(path: file.path, producer: file.producer), "\(file.path)")
+            #expect(file.apply == ExpectedApply.classify(path: file.path, producer: file.producer), "\(file.path)")
         }
     }
 

@@ -218,14 +218,14 @@ private let sources = ["b.yml": SourceFile(path: "b.yml", text: String(repeating
 @Suite struct DiagnosticSinkTests {
     @Test func sortedOrdersByFileLineColumnIdMessageThenInsertion() {
         let sink = DiagnosticSink()
-        sink.error("PGS0002", "b", at: at("b.yml", 1, 1))
-        sink.error("PGS0002", "a", at: at("a.yml", 10, 1))
-        sink.warning("PGS0003", "first", at: at("a.yml", 2, 5))
-        sink.error("PGS0001", "z", at: at("a.yml", 2, 5))
-        sink.error("PGS0009", "nowhere", at: nil)
-        sink.error("PGS0001", "y", at: at("a.yml", 2, 5))
-        sink.error("PGS0004", "col", at: at("a.yml", 2, 3))
-        sink.warning("PGS0008", "nowhere too", at: nil)
+        sink.report(Diagnostic(id: "PGS0002", severity: .error, message: "b", range: at("b.yml", 1, 1)))
+        sink.report(Diagnostic(id: "PGS0002", severity: .error, message: "a", range: at("a.yml", 10, 1)))
+        sink.report(Diagnostic(id: "PGS0003", severity: .warning, message: "first", range: at("a.yml", 2, 5)))
+        sink.report(Diagnostic(id: "PGS0001", severity: .error, message: "z", range: at("a.yml", 2, 5)))
+        sink.report(Diagnostic(id: "PGS0009", severity: .error, message: "nowhere", range: nil))
+        sink.report(Diagnostic(id: "PGS0001", severity: .error, message: "y", range: at("a.yml", 2, 5)))
+        sink.report(Diagnostic(id: "PGS0004", severity: .error, message: "col", range: at("a.yml", 2, 3)))
+        sink.report(Diagnostic(id: "PGS0008", severity: .warning, message: "nowhere too", range: nil))
         #expect(sink.sorted.map(\.message) == ["nowhere too", "nowhere", "col", "y", "z", "first", "a", "b"])
         // Rangeless ones first (by id), then file, line (10 after 2: numeric), column, id, message.
         #expect(sink.sorted.map(\.id) == ["PGS0008", "PGS0009", "PGS0004", "PGS0001", "PGS0001", "PGS0003", "PGS0002", "PGS0002"])
@@ -237,7 +237,7 @@ private let sources = ["b.yml": SourceFile(path: "b.yml", text: String(repeating
         let sink = DiagnosticSink()
         sink.promotedToError = [.duplicateKey]
         sink.report(.duplicateKey, "promoted", at: nil)
-        sink.warning("PGS0104", "kept", at: nil) // the transitional string shim
+        sink.report(Diagnostic(id: "PGS0104", severity: .warning, message: "kept", range: nil))
         sink.report(.rootNotMapping, severity: .warning, "kept", at: nil)
         sink.report(Diagnostic(id: "PGS0103", severity: .note, message: "note stays", range: nil))
         #expect(sink.diagnostics.map(\.severity) == [.error, .warning, .warning, .note])

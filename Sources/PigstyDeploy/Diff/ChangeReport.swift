@@ -1,3 +1,4 @@
+import PigstyModel
 /// The text `pigstyc diff` prints: per node, the files that change and the services that
 /// reload or restart, then (optionally) unified diffs with secrets masked, then a summary.
 public struct ChangeReport {
@@ -26,7 +27,7 @@ public struct ChangeReport {
                 out += attributes.isEmpty ? "\n" : " (\(attributes.joined(separator: ", ")))\n"
             }
             // The units apply.sh would reload or restart for these files, merged per unit.
-            for effect in ApplyTable.effects(ofChanged: node.files.map { (path: $0.path, producer: $0.file.producer) }) {
+            for effect in UnitEffect.merged(node.files.flatMap(\.file.apply.effects)) {
                 out += "   \(effect)\n"
             }
             if withContent {

@@ -40,7 +40,7 @@ public struct AccessModel: Sendable {
 
 /// A diagnostic the lowering found, for a back end to report.
 public struct AccessIssue: Sendable {
-    public let id: String
+    public let code: DiagnosticCode
     public let message: String
     public let range: SourceRange
     public let path: String

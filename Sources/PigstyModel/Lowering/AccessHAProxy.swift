@@ -268,7 +268,7 @@ struct PgServiceLowering {
         case .failure(let e):
             if reported.insert("\(node.range.file):\(node.range.start.offset)").inserted {
                 issues.append(AccessIssue(
-                    id: JMESPath.diagnosticID,
+                    code: .unsupportedJMESPath,
                     message: "\(what) of service '\(service)' is not a valid JMESPath expression: \(e.message) (column \(e.offset + 1) of '\(text)')",
                     range: node.range, path: what))
             }

@@ -1,15 +1,11 @@
-#if canImport(Glibc)
-import PigstyModel
-import PigstyOutput
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+@testable import PigstyModel
 
-/// The one table that maps back ends and files to apply steps and unit actions. `pigstyc compile`
-/// writes it into every bundle (`apply.list`), `plan`/`ship` order steps by it, and a future
-/// `pigstyc diff` asks it which units a changed file reloads or restarts.
-public enum ApplyTable {
+/// The test oracle for the apply steps back ends declare: the path-glob table pigstyc used before
+/// files declared their own step (`GeneratedFile.apply`). Back ends no longer consult it; tests
+/// check that what each file declares is what this table says, so a back end that forgets or
+/// changes a file's step fails.
+enum ExpectedApply {
     /// How a unit name is found: fixed, or the file name without its extension (Redis instances run
     /// as `<cluster>-<node>-<port>.service`, configured by `/etc/redis/<same>.conf`).
     enum UnitName: Sendable {
@@ -90,12 +86,12 @@ public enum ApplyTable {
     ]
 
     /// The producer's kind: `pg_hba:pg-meta-1` → `pg_hba`.
-    public static func kind(ofProducer producer: String) -> String {
+    static func kind(ofProducer producer: String) -> String {
         producer.utf8.firstIndex(of: UInt8(ascii: ":")).map { String(producer[..<$0]) } ?? producer
     }
 
     /// The step and unit effects of a file.
-    public static func classify(path: String, producer: String) -> ApplyClass {
+    static func classify(path: String, producer: String) -> ApplyClass {
         let kind = kind(ofProducer: producer)
         // The path first: matching it is a byte comparison, looking the kind up is hashing.
         for r in rules where r.path.matches(path) && (r.kinds.isEmpty || r.kinds.contains(kind)) {
@@ -108,7 +104,7 @@ public enum ApplyTable {
                     return UnitEffect(action, stem)
                 }
             }
-            return ApplyClass(step: r.step, effects: effects.filter { isUnitName($0.unit) })
+            return ApplyClass(step: r.step, effects: effects.filter { UnitEffect.isUnitName($0.unit) })
         }
         if let step = defaultSteps[kind] { return ApplyClass(step: step, effects: []) }
         // Unknown producers: by where the file goes; otherwise node baseline (no unit touched).
@@ -117,24 +113,6 @@ public enum ApplyTable {
         if path.hasPrefix("/infra/") { return ApplyClass(step: .infra, effects: []) }
         return ApplyClass(step: .node, effects: [])
     }
-
-    public static func classify(_ file: GeneratedFile) -> ApplyClass {
-        file.apply ?? classify(path: file.path, producer: file.producer)
-    }
-
-    /// The units to reload or restart when `file` changes (empty: none, e.g. watched directories).
-    public static func effects(of file: GeneratedFile) -> [UnitEffect] { classify(file).effects }
-
-    /// The units to reload or restart when the files at `paths` (with their producers) change,
-    /// merged: one effect per unit, restart over reload.
-    public static func effects(ofChanged files: [(path: String, producer: String)]) -> [UnitEffect] {
-        UnitEffect.merged(files.flatMap { classify(path: $0.path, producer: $0.producer).effects })
-    }
-
-    public static func step(of file: GeneratedFile) -> ApplyStep { classify(file).step }
-
-    public static func isUnitName(_ s: String) -> Bool { UnitEffect.isUnitName(s) }
-
 }
 
 /// A glob over paths where `*` matches any run of characters, `/` included (fnmatch without flags).
@@ -165,5 +143,14 @@ struct PathGlob: Sendable {
         let p = path.utf8
         guard let suffix else { return p.elementsEqual(prefix) }
         return p.count >= prefix.count + suffix.count && p.starts(with: prefix) && p.reversed().starts(with: suffix.reversed())
+    }
+}
+
+extension GeneratedFile {
+    /// A file made by a test, with the apply step the oracle gives for its path and producer.
+    init(path: String, content: String, owner: String = "root", group: String = "root", mode: Int = 0o644,
+         producer: String) {
+        self.init(path: path, content: content, owner: owner, group: group, mode: mode, producer: producer,
+                  apply: ExpectedApply.classify(path: path, producer: producer))
     }
 }
