@@ -34,7 +34,7 @@ public struct ApplyPlan: Sendable {
         func has(_ s: ApplyStep) -> Set<String> { withStep[s] ?? [] }
 
         let all = Set(graph.nodes.map(\.ip)).union(tree.nodeNames)
-        let infra = Set(graph.nodes(inGroup: "infra").map(\.ip)).union(has(.infra))
+        let infra = Set(graph.infraNodes.map(\.ip)).union(has(.infra))
         let etcd = Set(graph.nodes.filter(\.membership.etcd).map(\.ip)).union(has(.etcd))
         let minio = Set(graph.nodes.filter(\.membership.minio).map(\.ip)).union(has(.minio))
         let redis = Set(graph.nodes.filter(\.membership.redis).map(\.ip)).union(has(.redis))

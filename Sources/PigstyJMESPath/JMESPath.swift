@@ -12,9 +12,6 @@ import PigstyYAML
 /// Multi-select lists/hashes, slices, object wildcards and expression references are reported as
 /// unsupported parse errors. Evaluation never fails: a type mismatch yields null.
 public enum JMESPath {
-    /// Transitional string form of `DiagnosticCode.unsupportedJMESPath`, for the back ends
-    /// still on the string-based sink shims.
-
     public struct ParseError: Error, CustomStringConvertible, Equatable {
         public let message: String
         /// Character offset in the expression (0-based).

@@ -7,9 +7,8 @@ public struct NodeResource: Sendable {
     public let ip: String
     /// Position in inventory order.
     public let index: Int
-    /// Transitional: the resolved host, for back ends not yet moved onto typed resources. Lowering
-    /// is the only stage that reads parameters; this goes away when no back end uses it.
-    public let host: ResolvedHost
+    /// The resolved host: only lowering (this module) reads parameters from it.
+    let host: ResolvedHost
     public let facts: NodeFacts
     /// The node name Pigsty sets; the node's IP when it would be the run-time hostname (the
     /// reference renders use hostname = inventory IP).
@@ -78,8 +77,8 @@ public struct PgInstanceResource: Sendable {
     /// `<pg_cluster>-<pg_seq>`.
     public let name: String
     public let cluster: String
-    /// Transitional (see `NodeResource.host`).
-    public let host: ResolvedHost
+    /// The resolved host (see `NodeResource.host`).
+    let host: ResolvedHost
     public var isPrimary: Bool { role == "primary" }
     /// `pg_upstream` as Jinja prints it; nil when unset.
     public let upstream: String?
@@ -116,8 +115,8 @@ public struct ModuleClusterResource: Sendable {
 
 /// lower: the resolved inventory as typed resources that back ends emit files from.
 public struct ResourceGraph: Sendable {
-    /// Transitional (see `NodeResource.host`).
-    public let resolved: ResolvedInventory
+    /// The resolved inventory: only lowering (this module) reads it.
+    let resolved: ResolvedInventory
     /// The inventory path as the user gave it (named in file headers).
     public let inventoryName: String
     public let nodes: [NodeResource]
@@ -153,6 +152,9 @@ public struct ResourceGraph: Sendable {
     public func nodes(inGroup group: String) -> [NodeResource] {
         resolved.inventory.hosts(inGroup: group).compactMap { node($0) }
     }
+
+    /// The inventory's secret values (passwords), for masking them in diffs.
+    public var secretValues: Set<String> { SecretRedactor.secretValues(resolved.inventory) }
 
     /// Every group name, in the inventory's order (for `-l` patterns).
     public var groupNames: [String] { resolved.inventory.groupOrder }

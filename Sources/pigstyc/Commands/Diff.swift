@@ -54,6 +54,6 @@ struct Diff: ParsableCommand {
             printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [path]))
             throw ExitCode(1)
         }
-        return (built.tree, SecretRedactor.secretValues(built.graph.resolved.inventory))
+        return (built.tree, built.graph.secretValues)
     }
 }
