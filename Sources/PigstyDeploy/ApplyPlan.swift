@@ -88,15 +88,8 @@ public struct ApplyPlan: Sendable {
         return out
     }
 
-    /// Orders IPs by octet (non-IP names after, by name).
-    public static func sortIPs(_ s: some Collection<String>) -> [String] {
-        s.sorted { a, b in
-            let x = a.split(separator: ".").compactMap { Int($0) }, y = b.split(separator: ".").compactMap { Int($0) }
-            if x.count == 4, y.count == 4 { return x.lexicographicallyPrecedes(y) }
-            if (x.count == 4) != (y.count == 4) { return x.count == 4 }
-            return a < b
-        }
-    }
+    /// Orders IPs by octet (`AddressOrder`).
+    public static func sortIPs(_ s: some Collection<String>) -> [String] { AddressOrder.sorted(s) }
 
     // MARK: - PostgreSQL levels
 

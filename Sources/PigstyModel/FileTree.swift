@@ -114,19 +114,8 @@ public struct FileTree: Sendable {
         return length == 2 && dots == 2
     }
 
-    /// Node IPs in a stable order (numeric by octet, then as text for anything else).
-    public var nodeNames: [String] { Self.ordered(nodes.keys) }
-
-    /// Node names in the order `nodeNames` uses.
-    public static func ordered<S: Sequence<String>>(_ names: S) -> [String] {
-        names.map { (key: Self.octets($0), name: $0) }
-            .sorted { $0.key != $1.key ? $0.key.lexicographicallyPrecedes($1.key) : $0.name < $1.name }
-            .map(\.name)
-    }
-
-    private static func octets(_ ip: String) -> [Int] {
-        ip.split(separator: ".").compactMap { Int($0) }
-    }
+    /// Node IPs in address order (`AddressOrder`).
+    public var nodeNames: [String] { AddressOrder.sorted(nodes.keys) }
 
     /// A node's files sorted by path.
     public func files(on node: String) -> [GeneratedFile] {
@@ -144,5 +133,33 @@ public enum FilePaths {
     public static func parent(_ path: String) -> String {
         guard let i = path.utf8.lastIndex(of: UInt8(ascii: "/")), i != path.startIndex else { return "/" }
         return String(path[..<i])
+    }
+}
+
+/// The one order of node addresses pigstyc prints and writes in: IPv4 addresses by octet, then
+/// anything else by its bytes. (Pigsty's own string-sorted lists, such as `pg_cluster_members`,
+/// keep Pigsty's order where a file needs it; this is pigstyc's order for reports and trees.)
+public enum AddressOrder {
+    public static func sorted<S: Sequence<String>>(_ names: S) -> [String] {
+        names.map { (key: octets($0), name: $0) }.sorted { a, b in
+            switch (a.key, b.key) {
+            case let (x?, y?) where x != y: return x.lexicographicallyPrecedes(y)
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+            }
+        }.map(\.name)
+    }
+
+    /// The four octets of a dotted IPv4 address, nil for anything else.
+    static func octets(_ s: String) -> [Int]? {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var out: [Int] = []
+        for p in parts {
+            guard !p.isEmpty, p.count <= 3, p.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let v = Int(p), v <= 255 else { return nil }
+            out.append(v)
+        }
+        return out
     }
 }

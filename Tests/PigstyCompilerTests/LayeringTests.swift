@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import PigstySchema
+@testable import PigstyModel
+@testable import PigstyDeploy
 
 /// The stages keep to their layers: lowering is the only code that reads parameters (and every
 /// name it reads is a schema parameter), back ends only render the typed graph.
@@ -79,5 +81,17 @@ struct LayeringTests {
         #expect(unknown.isEmpty, "read by lowering but not in schema/*.yml: \(unknown)")
         #expect(Self.reads.flatMap { Self.matches($0, in: #"h.value("pg_port"); s("pg_mode"); text(h, "x_y")"#) }
             == ["pg_port", "pg_mode", "x_y"])
+    }
+}
+
+/// One order for node addresses everywhere (trees, plans, diffs).
+struct AddressOrderTests {
+    @Test func ipv4ByOctetThenOthersByBytes() {
+        let names = ["10.10.10.10", "db-1", "10.10.10.2", "9.1.1.1", "10.10.10.010x", "10.10.10", "10.2.3.4"]
+        #expect(AddressOrder.sorted(names) == ["9.1.1.1", "10.2.3.4", "10.10.10.2", "10.10.10.10", "10.10.10", "10.10.10.010x", "db-1"])
+        #expect(ApplyPlan.sortIPs(names) == AddressOrder.sorted(names))
+        var tree = FileTree()
+        for n in names { tree.add(GeneratedFile(path: "/x", content: "", producer: "t", apply: .in(.node)), on: n) }
+        #expect(tree.nodeNames == AddressOrder.sorted(names))
     }
 }

@@ -40,7 +40,7 @@ public struct TreeDiff: Sendable {
 
     public init(old: FileTree, new: FileTree) {
         var out: [NodeChange] = []
-        for node in FileTree.ordered(Set(old.nodes.keys).union(new.nodes.keys)) {
+        for node in AddressOrder.sorted(Set(old.nodes.keys).union(new.nodes.keys)) {
             let a = old.nodes[node] ?? [:], b = new.nodes[node] ?? [:]
             let paths = Set(a.keys).union(b.keys).sorted()
             var changes: [FileChange] = []
