@@ -49,7 +49,7 @@ public enum Compiler {
         guard let resolved = StageClock.time(clock, "check", { Frontend.check(file, sink: sink, options: options) }),
               !sink.hasErrors else { return nil }
         let graph = StageClock.time(clock, "lower") {
-            ResourceGraph.lower(resolved, facts: facts, inventoryName: inventoryName ?? file.path)
+            ResourceGraph.lower(resolved, facts: facts, inventoryName: inventoryName ?? file.path, clock: clock)
         }
         guard let tree = StageClock.time(clock, "emit", { emit(graph, sink: sink, clock: clock) }) else { return nil }
         return (graph, tree)

@@ -162,7 +162,10 @@ public struct ResourceGraph: Sendable {
     /// The addresses of a group's hosts (`groups[name]`), in Ansible's order.
     public func hosts(inGroup group: String) -> [String] { resolved.inventory.hosts(inGroup: group) }
 
-    public static func lower(_ resolved: ResolvedInventory, facts: FactsTable, inventoryName: String) -> ResourceGraph {
+    /// `clock` gets the core's and each domain model's time as parts of `lower`.
+    public static func lower(_ resolved: ResolvedInventory, facts: FactsTable, inventoryName: String,
+                             clock: StageClock? = nil) -> ResourceGraph {
+        let coreStart = StageClock.now
         var nodes: [NodeResource] = []
         var index: [String: Int] = [:]
         let minioMembers = Set(resolved.minioClusters.flatMap(\.members))
@@ -214,14 +217,51 @@ public struct ResourceGraph: Sendable {
                               minioClusters: resolved.minioClusters.map { ModuleClusterResource(name: $0.name, members: $0.members.map { resolved.hosts[$0].name }) },
                               etcdHostsSorted: etcdHosts.sorted(),
                               nodeIndex: index, pgClusterIndex: clusterIndex)
-        g.pgsql = PgsqlModel.lower(g)
-        g.access = AccessModel.lower(g)
-        g.etcd = EtcdModel.lower(g)
-        g.vip = VIPModel.lower(g)
-        g.redis = RedisModel.lower(g)
-        g.portal = PortalModel.lower(g)
-        g.dns = DNSModel.lower(g)
-        g.monitoring = MonitoringModel.lower(g)
+        // The domain models only read the core resources, so they are lowered side by side
+        // (the largest first, so the others fill in around them).
+        let core = g
+        clock?.record("(core)", of: "lower", seconds: StageClock.now - coreStart)
+        let lowered = concurrentMap(Domain.allCases.count) { i in
+            let start = StageClock.now
+            let model = Domain.allCases[i].lower(core)
+            return (model, StageClock.now - start)
+        }
+        for (i, (model, seconds)) in lowered.enumerated() {
+            clock?.record("\(Domain.allCases[i])", of: "lower", seconds: seconds)
+            switch model {
+            case .pgsql(let m): g.pgsql = m
+            case .access(let m): g.access = m
+            case .etcd(let m): g.etcd = m
+            case .vip(let m): g.vip = m
+            case .redis(let m): g.redis = m
+            case .portal(let m): g.portal = m
+            case .dns(let m): g.dns = m
+            case .monitoring(let m): g.monitoring = m
+            }
+        }
         return g
+    }
+}
+
+/// The domain models `ResourceGraph.lower` builds from the core resources.
+private enum Domain: CaseIterable {
+    case access, monitoring, pgsql, portal, dns, vip, redis, etcd
+
+    enum Model {
+        case pgsql(PgsqlModel), access(AccessModel), etcd(EtcdModel), vip(VIPModel), redis(RedisModel)
+        case portal(PortalModel), dns(DNSModel), monitoring(MonitoringModel)
+    }
+
+    func lower(_ core: ResourceGraph) -> Model {
+        switch self {
+        case .pgsql: return .pgsql(PgsqlModel.lower(core))
+        case .access: return .access(AccessModel.lower(core))
+        case .etcd: return .etcd(EtcdModel.lower(core))
+        case .vip: return .vip(VIPModel.lower(core))
+        case .redis: return .redis(RedisModel.lower(core))
+        case .portal: return .portal(PortalModel.lower(core))
+        case .dns: return .dns(DNSModel.lower(core))
+        case .monitoring: return .monitoring(MonitoringModel.lower(core))
+        }
     }
 }
