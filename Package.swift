@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "PigstyInventory", dependencies: ["PigstyYAML", "PigstySchema", "PigstyDiagnostics"]),
         // lower: the resolved inventory as a typed resource graph (the only stage that reads parameters).
         .target(name: "PigstyJMESPath", dependencies: ["PigstyInventory", "PigstyYAML"]),
-        .target(name: "PigstyModel", dependencies: ["PigstyInventory", "PigstySchema", "PigstyJMESPath", "PigstyDiagnostics",
+        .target(name: "PigstyModel", dependencies: ["PigstyInventory", "PigstySchema", "PigstyJMESPath", "PigstyDiagnostics", "PigstyFormats",
                                                  .product(name: "Crypto", package: "swift-crypto")]),
         // The output formats (YAML, JSON, INI, line formats): quoting and escaping in one place.
         .target(name: "PigstyFormats", dependencies: ["PigstyYAML"]),

@@ -75,10 +75,12 @@ struct MetricsBackend: Backend {
                    + " -rule=/infra/rules/*.yml -evaluationInterval=\(v.scrapeInterval)  \(v.vmalertOptions)")
     }
 
-    /// `NAME='options'`, as systemd's EnvironmentFile reads it.
+    /// `NAME='options'`, as systemd's EnvironmentFile reads it (quoting by `EnvFileWriter`).
     func env(_ infra: InfraMonitor, graph: ResourceGraph, _ variable: String, _ options: String) -> String {
-        Header.hash("environment of \(variable.lowercased())", node: infra.ip, inventory: graph.inventoryName)
-            + "\(variable)='\(options)'\n"
+        var w = EnvFileWriter()
+        w.verbatim(Header.hash("environment of \(variable.lowercased())", node: infra.ip, inventory: graph.inventoryName))
+        w.set(variable, options)
+        return w.text
     }
 
     /// A scalar inside a flow collection (`{ … }`, `[ … ]`): plain when YAML reads it back as the

@@ -10,18 +10,26 @@ struct PostgresAutoConfBackend: Backend {
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         for ins in graph.pgsql.instances {
+            for r in ins.rejectedParameters {
+                sink.report(.pgParameterName,
+                            "pg_parameters key '\(LineWriter.escaped(r.name))' of \(ins.name) is not a PostgreSQL parameter name ([A-Za-z_][A-Za-z0-9_]*, optionally qualified once: cron.database_name); it is not written to postgresql.auto.conf",
+                            at: r.range)
+            }
             guard let parameters = ins.autoConf else { continue }
-            var out = Header.hash("PostgreSQL parameters (pg_parameters)", node: ins.ip, inventory: graph.inventoryName)
-            out += Self.lines(parameters)
-            tree.add(GeneratedFile(path: "/pg/data/postgresql.auto.conf", content: out,
+            var w = PostgresConfWriter()
+            w.verbatim(Header.hash("PostgreSQL parameters (pg_parameters)", node: ins.ip, inventory: graph.inventoryName))
+            Self.write(parameters, into: &w)
+            tree.add(GeneratedFile(path: "/pg/data/postgresql.auto.conf", content: w.text,
                                    owner: ins.fileOwner, group: "postgres", mode: 0o600,
                                    producer: "\(name):\(ins.name)", apply: .in(.pgsql, .reload("patroni"))), on: ins.ip)
         }
     }
 
-    /// `key = value` lines: list parameters bare, everything else in single quotes; quotes inside
-    /// are not escaped (as Pigsty's template writes them).
-    static func lines(_ parameters: [PgParameter]) -> String {
-        parameters.map { $0.quoted ? "\($0.name) = '\($0.value)'\n" : "\($0.name) = \($0.value)\n" }.joined()
+    /// `name = value` lines: list parameters bare when the value is one token, everything else in
+    /// single quotes, escaped so PostgreSQL reads back exactly the value (`PostgresConfWriter`).
+    static func write(_ parameters: [PgParameter], into w: inout PostgresConfWriter) {
+        for p in parameters {
+            if p.quoted { w.set(p.name, p.value) } else { w.setBare(p.name, p.value) }
+        }
     }
 }

@@ -60,41 +60,37 @@ struct VIPBackend: Backend {
     }
 
     func keepalived(_ k: KeepalivedConfig, graph: ResourceGraph) -> String {
-        var out = Header.hash("keepalived configuration", node: k.ip, inventory: graph.inventoryName)
-        out += """
-
-        global_defs {
-          router_id \(k.cluster)
-          enable_script_security
-          script_user root
-        }
-
-        vrrp_instance \(k.cluster) {
-          state \(k.state)
-          interface \(k.interface)
-          virtual_router_id \(k.virtualRouterID)
-          priority \(k.priority)
-
-        """
-        if !k.preempt { out += "  nopreempt\n" }
-        out += """
-          advert_int 1
-
-          unicast_src_ip \(k.ip)
-          unicast_peer {
-        \(k.peers.map { "    \($0)\n" }.joined())  }
-
-          authentication {
-            auth_type PASS
-            auth_pass \(k.authPass)
-          }
-
-          virtual_ipaddress {
-            \(k.address)
-          }
-        }
-
-        """
-        return out
+        var w = KeepalivedWriter(capacity: 1024)
+        w.verbatim(Header.hash("keepalived configuration", node: k.ip, inventory: graph.inventoryName))
+        w.blank()
+        w.open("global_defs")
+        w.keyword("router_id", k.cluster)
+        w.keyword("enable_script_security")
+        w.keyword("script_user", "root")
+        w.close()
+        w.blank()
+        w.open("vrrp_instance", k.cluster)
+        w.keyword("state", k.state)
+        w.keyword("interface", k.interface)
+        w.keyword("virtual_router_id", k.virtualRouterID)
+        w.keyword("priority", String(k.priority))
+        if !k.preempt { w.keyword("nopreempt") }
+        w.keyword("advert_int", "1")
+        w.blank()
+        w.keyword("unicast_src_ip", k.ip)
+        w.open("unicast_peer")
+        for peer in k.peers { w.value(peer) }
+        w.close()
+        w.blank()
+        w.open("authentication")
+        w.keyword("auth_type", "PASS")
+        w.keyword("auth_pass", k.authPass)
+        w.close()
+        w.blank()
+        w.open("virtual_ipaddress")
+        w.value(k.address)
+        w.close()
+        w.close()
+        return w.text
     }
 }

@@ -106,6 +106,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     case fileConflict = "PGS0810"
     case unsupportedJMESPath = "PGS0820"
     case patroniUnknownTemplate = "PGS0821"
+    case pgParameterName = "PGS0822"
     case applyCycle = "PGS0830"
     case unbundleable = "PGS0831"
 
@@ -209,6 +210,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .fileConflict: (.error, .compile, "two back ends generate the same file with different content")
         case .unsupportedJMESPath: (.error, .compile, "service selector or backup is not a supported JMESPath expression")
         case .patroniUnknownTemplate: (.warning, .compile, "pg_conf names a Patroni template pigstyc does not have; no Patroni file is written")
+        case .pgParameterName: (.warning, .compile, "pg_parameters key is not a PostgreSQL parameter name; it is left out of postgresql.auto.conf")
         case .applyCycle: (.error, .compile, "the cross-node apply order has a cycle (standby clusters or cascading replicas following each other)")
         case .unbundleable: (.error, .compile, "a generated file's path, owner or group cannot be carried in an apply bundle")
         case .unsafeName: (.error, .check, "name or path that would reach a file name, path or shell line is unsafe")

@@ -1,5 +1,6 @@
 import Foundation
 import PigstyDiagnostics
+import PigstyFormats
 import PigstyInventory
 import PigstyYAML
 
@@ -32,6 +33,9 @@ public struct PgInstanceSettings: Sendable {
     /// `pg_parameters` for postgresql.auto.conf, in inventory order; nil without `patroni_enabled`
     /// (Pigsty writes the file in the same role).
     public let autoConf: [PgParameter]?
+    /// `pg_parameters` keys that are not PostgreSQL parameter names (`PostgresConfWriter.isName`):
+    /// left out of `autoConf`, kept here (with where they are) for the back end to report.
+    public let rejectedParameters: [RejectedPgParameter]
     /// pgbouncer's configuration; nil without `pgbouncer_enabled`.
     public let pgbouncer: PgbouncerConfig?
 
@@ -39,10 +43,11 @@ public struct PgInstanceSettings: Sendable {
         let h = ins.host
         let listen = listenAddresses(Jinja.text(h.value("pg_listen")), ip: ins.ip, vip: ins.vip)
         let facts = graph.node(ins.ip)?.facts ?? .standard
+        let auto = ins.patroniEnabled ? autoConfParameters(h.value("pg_parameters")) : nil
         return PgInstanceSettings(
             ip: ins.ip, name: ins.name, fileOwner: h.string("pg_dbsu") ?? "postgres", listen: listen,
             patroni: ins.patroniEnabled ? PatroniSettings.lower(ins, graph: graph, listen: listen, facts: facts) : nil,
-            autoConf: ins.patroniEnabled ? autoConfParameters(h.value("pg_parameters")) : nil,
+            autoConf: auto?.parameters, rejectedParameters: auto?.rejected ?? [],
             pgbouncer: ins.pgbouncerEnabled ? PgbouncerConfig.lower(h, listen: listen) : nil)
     }
 
@@ -64,13 +69,28 @@ public struct PgInstanceSettings: Sendable {
     ]
 
     /// `pg_parameters` as postgresql.auto.conf lines: list parameters bare, everything else quoted.
-    /// Values as Python's `str()` shows them (`on` → `True`).
-    static func autoConfParameters(_ parameters: YAMLNode?) -> [PgParameter] {
-        (parameters?.mapping ?? []).map { p in
+    /// Values as Python's `str()` shows them (`on` → `True`). A key that is not a parameter name
+    /// would be a line PostgreSQL cannot parse (or, with a line break, lines of its own choosing):
+    /// it is left out and returned in `rejected`.
+    static func autoConfParameters(_ parameters: YAMLNode?) -> (parameters: [PgParameter], rejected: [RejectedPgParameter]) {
+        var kept: [PgParameter] = []
+        var rejected: [RejectedPgParameter] = []
+        for p in parameters?.mapping ?? [] {
             let key = Jinja.str(p.key)
-            return PgParameter(key, Jinja.str(p.value), quoted: !listParameters.contains(key))
+            guard PostgresConfWriter.isName(key) else {
+                rejected.append(RejectedPgParameter(name: key, range: p.key.range))
+                continue
+            }
+            kept.append(PgParameter(key, Jinja.str(p.value), quoted: !listParameters.contains(key)))
         }
+        return (kept, rejected)
     }
+}
+
+/// A `pg_parameters` key lowering left out: not a PostgreSQL parameter name.
+public struct RejectedPgParameter: Sendable, Equatable {
+    public let name: String
+    public let range: SourceRange?
 }
 
 /// A PostgreSQL parameter with its final text; `quoted`: the template writes it as a quoted string.
