@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PigstyDiagnostics
 import PigstySchema
 import PigstyYAML
@@ -13,16 +16,48 @@ public struct InputError: Error, CustomStringConvertible {
 /// The front end as one call: read → parse → resolve → check.
 public enum Frontend {
     /// Reads a file into a `SourceFile`. Throws `InputError` for I/O problems (exit code 2).
-    public static func read(path: String) throws -> SourceFile {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw InputError(path: path, reason: "no such file")
+    /// The size is looked at first (`fstat` on the opened file), so a file over
+    /// `YAMLLimits.maxBytes` (`PGS0109`) is refused before a byte of it is read.
+    public static func read(path: String, limits: YAMLLimits = .standard) throws -> SourceFile {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            switch errno {
+            case ENOENT, ENOTDIR: throw InputError(path: path, reason: "no such file")
+            case EISDIR: throw InputError(path: path, reason: "it is a directory")
+            default: throw InputError(path: path, reason: "permission denied or unreadable (\(String(cString: strerror(errno))))")
+            }
         }
-        guard !isDir.boolValue else { throw InputError(path: path, reason: "it is a directory") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(path: path, reason: "permission denied or unreadable")
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw InputError(path: path, reason: String(cString: strerror(errno))) }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: throw InputError(path: path, reason: "it is a directory")
+        case S_IFREG: break
+        default: throw InputError(path: path, reason: "it is not a regular file")
         }
-        return SourceFile(path: path, bytes: [UInt8](data))
+        let size = Int(st.st_size)
+        guard size <= limits.maxBytes else { throw tooLarge(path, size, limits) }
+        // Read to the end, in case the file grew since fstat, but never past the limit.
+        var bytes = [UInt8](repeating: 0, count: size + 1)
+        var filled = 0
+        while true {
+            if filled == bytes.count {
+                guard bytes.count <= limits.maxBytes else { throw tooLarge(path, bytes.count, limits) }
+                bytes += [UInt8](repeating: 0, count: min(max(bytes.count, 4096), limits.maxBytes + 1 - bytes.count))
+            }
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw InputError(path: path, reason: "permission denied or unreadable (\(String(cString: strerror(errno))))") }
+            if n == 0 { break }
+            filled += n
+        }
+        bytes.removeSubrange(filled...)
+        return SourceFile(path: path, bytes: bytes)
+    }
+
+    private static func tooLarge(_ path: String, _ size: Int, _ limits: YAMLLimits) -> InputError {
+        InputError(path: path, reason: "it is \(size) bytes, more than the limit of \(limits.maxBytes) bytes "
+            + "(\(DiagnosticCode.fileTooLarge.rawValue)); it was not read")
     }
 
     /// Parses and resolves a source; nil when the inventory structure is unusable.

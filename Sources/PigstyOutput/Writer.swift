@@ -128,8 +128,19 @@ public struct TreeWriter {
         public var written = 0
         /// Nodes whose directory already held exactly these files and was left as it was.
         public var unchanged = 0
-        /// Entries of DIR that no longer belong there (nodes gone from the inventory, strays), removed.
+        /// Node directories of earlier runs (their `manifest.json` names them) whose node is gone
+        /// from the inventory, removed.
         public var removed = 0
+        /// Entries of DIR that pigstyc did not write (no node directory, not the marker, not
+        /// `.gitkeep`), sorted: left alone.
+        public var foreign: [String] = []
+
+        public init(written: Int = 0, unchanged: Int = 0, removed: Int = 0, foreign: [String] = []) {
+            self.written = written
+            self.unchanged = unchanged
+            self.removed = removed
+            self.foreign = foreign
+        }
 
         /// `3 nodes written, 9997 unchanged, 1 removed` (parts that are zero left out, except `written`).
         public var description: String {
@@ -140,84 +151,166 @@ public struct TreeWriter {
         }
     }
 
-    /// Writes the tree to `dir`, replacing what was there (a `.gitkeep` at its top is kept).
+    /// The file that marks a directory as pigstyc's output. pigstyc writes into a directory that
+    /// has it, is empty (or holds only `.gitkeep`), holds only node directories of earlier runs,
+    /// or does not exist; any other directory is refused.
+    public static let markerName = ".pigstyc-output"
+    /// The marker's content: fixed (no time stamp), its first line names the format version.
+    public static let markerContent = """
+        pigstyc-output 1
+        This directory is written by `pigstyc compile`. pigstyc replaces and removes only the node
+        directories in it (those whose manifest.json names them); it leaves everything else alone.
+
+        """
+    private static let markerPrefix = Array("pigstyc-output ".utf8)
+
+    /// Writes the tree to `dir`: each node's directory, and the marker.
     ///
-    /// A fresh DIR is written into a staging directory next to it and renamed into place. When DIR
-    /// is already a directory, each node directory that holds exactly what would be written (same
-    /// files, bytes, modes and owner, nothing else) is left alone, and every other node is written
-    /// into staging and swapped in whole (an atomic exchange where the file system has one). So a
-    /// failed run leaves DIR as it was, a run stopped while swapping leaves every node directory
-    /// either old or new, and a recompile after a small change writes only the nodes it changes.
+    /// DIR is made when missing. An existing DIR must be pigstyc's output (see `markerName`), else
+    /// the write is refused; a symbolic link or a file at DIR is refused too (nothing is followed
+    /// or replaced). DIR itself is locked (`flock`) for the whole write: a second writer waits
+    /// (`onWait` is called first, once, with DIR), so writes into one DIR never mix.
+    ///
+    /// Each node directory that holds exactly what would be written (same files, bytes, modes and
+    /// owner, nothing else) is left alone, and every other node is written into staging next to
+    /// DIR and swapped in whole (an atomic exchange where the file system has one). Node
+    /// directories of earlier runs whose node is gone are removed; every other entry of DIR is
+    /// reported in `foreign` and left alone. A failed run leaves DIR as it was, a run stopped
+    /// while swapping leaves every node directory either old or new, and a recompile after a
+    /// small change writes only the nodes it changes. Everything is removed without following
+    /// links (`unlinkat` relative to directories opened with `O_NOFOLLOW`).
     @discardableResult
-    public func write(to dir: String) throws -> WriteSummary {
+    public func write(to dir: String, onWait: ((String) -> Void)? = nil) throws -> WriteSummary {
         let target = URL(fileURLWithPath: dir).standardizedFileURL
-        let parent = target.deletingLastPathComponent()
-        let pid = ProcessInfo.processInfo.processIdentifier
         let name = target.lastPathComponent
-        let staging = parent.appendingPathComponent(".\(name).pigstyc-staging-\(pid)")
-        let old = parent.appendingPathComponent(".\(name).pigstyc-old-\(pid)")
-        Self.removeLeftovers(of: name, in: parent.path)
-        try? FileManager.default.removeItem(at: staging)
-        var st = stat()
+        guard !name.isEmpty, name != "/", name != ".", name != ".." else {
+            throw WriteError(description: "cannot write \(dir): pigstyc writes into a directory it can name inside its parent; give a path such as out/")
+        }
+        let parentPath = target.deletingLastPathComponent().path
+        let parent = try Self.openParent(parentPath, dir: dir)
+        defer { close(parent) }
+        let (fd, created) = try Self.openAndLock(parent, name, dir: dir, onWait: onWait)
+        defer { close(fd) }
+        let path = (parentPath == "/" ? "" : parentPath) + "/" + name
         do {
-            if lstat(target.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
-                return try update(target.path, staging: staging.path, old: old.path)
-            }
-            try replace(target, staging: staging, old: old)
-            return WriteSummary(written: tree.nodes.count)
+            return try update(fd, path: path, shown: dir, parent: parent, name: name)
         } catch {
-            try? FileManager.default.removeItem(at: staging)
+            // A DIR this run made is taken away again: a failed run leaves things as they were.
+            if created { Self.removeTree(at: parent, name) }
             if let e = error as? WriteError { throw e }
             throw WriteError(description: "cannot write \(dir): \(error.localizedDescription)")
         }
     }
 
-    /// Writes the whole tree into `staging` and renames it over `target` (which is not a directory,
-    /// or does not exist).
-    private func replace(_ target: URL, staging: URL, old: URL) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-        let nodes = tree.nodeNames
-        let errors = concurrentMap(nodes.count) { i -> Error? in
-            do { try write(outputs(node: nodes[i]), under: staging.path) } catch { return error }
-            return nil
+    /// The directory DIR goes in, opened (made first when missing).
+    private static func openParent(_ path: String, dir: String) throws -> Int32 {
+        var fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 && errno == ENOENT {
+            try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         }
-        if let first = errors.compactMap({ $0 }).first { throw first }
-        var hadOld = false
-        if fm.fileExists(atPath: target.path) {
-            try fm.moveItem(at: target, to: old)
-            hadOld = true
-        }
-        do {
-            try fm.moveItem(at: staging, to: target)
-        } catch {
-            if hadOld { try? fm.moveItem(at: old, to: target) }
-            throw error
-        }
-        if hadOld { Self.removeTree(old.path) }
+        guard fd >= 0 else { throw cannot("write \(dir)", "cannot open its parent directory \(path)") }
+        return fd
     }
 
-    /// Brings the existing directory `target` up to date node by node (see `write(to:)`).
-    private func update(_ target: String, staging: String, old: String) throws -> WriteSummary {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        defer { Self.removeTree(staging) }
+    /// Opens DIR (`name` in `parent`, made when missing: `created`) without following a link, and
+    /// locks it. Refuses a link or anything that is not a directory.
+    private static func openAndLock(_ parent: Int32, _ name: String, dir: String,
+                                    onWait: ((String) -> Void)?) throws -> (fd: Int32, created: Bool) {
+        var waited = false
+        while true {
+            var st = stat()
+            var created = false
+            if fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0 {
+                guard errno == ENOENT else { throw cannot("write \(dir)", nil) }
+                guard mkdirat(parent, name, 0o755) == 0 else {
+                    if errno == EEXIST { continue }
+                    throw cannot("create \(dir)", nil)
+                }
+                created = true
+                guard fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: break
+            case S_IFLNK:
+                throw WriteError(description: "refusing to write \(dir): it is a symbolic link, and pigstyc does not "
+                    + "write or remove through links (it could replace what the link points to); give the real "
+                    + "directory's path instead, or remove the link")
+            default:
+                throw WriteError(description: "refusing to write \(dir): it is a file, not a directory; pigstyc writes "
+                    + "a directory of node trees and will not replace a file (is it the inventory?); choose another "
+                    + "output directory with -o, or move the file away")
+            }
+            let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else {
+                if errno == ELOOP || errno == ENOTDIR || errno == ENOENT { continue }  // replaced meanwhile
+                throw cannot("open \(dir)", nil)
+            }
+            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                guard errno == EWOULDBLOCK else { close(fd); throw cannot("lock \(dir)", nil) }
+                if !waited { onWait?(dir); waited = true }
+                while flock(fd, LOCK_EX) != 0 {
+                    guard errno == EINTR else { close(fd); throw cannot("lock \(dir)", nil) }
+                }
+            }
+            // Still the directory at DIR (not removed or replaced while this run waited)?
+            var mine = stat(), now = stat()
+            if fstat(fd, &mine) == 0, fstatat(parent, name, &now, AT_SYMLINK_NOFOLLOW) == 0,
+               mine.st_dev == now.st_dev, mine.st_ino == now.st_ino {
+                return (fd, created)
+            }
+            close(fd)
+        }
+    }
+
+    /// Brings DIR (open as `fd`, at `path`, shown as `shown`; `name` in `parent`) up to date node
+    /// by node (see `write(to:)`).
+    private func update(_ fd: Int32, path target: String, shown: String, parent: Int32, name: String) throws -> WriteSummary {
+        let entries = Self.entries(fd)
+        let marked = entries.contains { $0.name == Self.markerName } && Self.isMarker(fd)
+        let current = Set(tree.nodeNames)
+        if !marked {
+            // Only an empty directory, or one that holds nothing but node directories of earlier runs, is taken on.
+            let foreign = entries.map(\.name).filter {
+                $0 != ".gitkeep" && $0 != Self.markerTemp && !Self.isNodeDirectory(fd, $0)
+            }.sorted()
+            if !foreign.isEmpty {
+                let listed = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", …" : "")
+                throw WriteError(description: "refusing to write \(shown): it is a directory that pigstyc did not write "
+                    + "(no \(Self.markerName) in it) and it is not empty (\(listed)); pigstyc replaces what it writes "
+                    + "there and would remove the rest. Choose a new or empty output directory with -o, or empty this one")
+            }
+        }
+        if !marked || !Self.holdsMarker(fd) { try Self.writeMarker(fd, shown: shown) }
+
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let stagingName = ".\(name).pigstyc-staging-\(pid)"
+        let oldName = ".\(name).pigstyc-old-\(pid)"
+        let parentPath = String(target.dropLast(name.utf8.count + 1))
+        let staging = parentPath + "/" + stagingName
+        let old = parentPath + "/" + oldName
+        Self.removeLeftovers(of: name, in: parent)
+        try Self.makeOwnDirectory(parent, stagingName, shown: staging)
+        defer { Self.removeTree(at: parent, stagingName, parallel: true) }
         let nodes = tree.nodeNames
         // Per node: nil when its directory is up to date, else whether writing it into staging failed.
         let results = concurrentMap(nodes.count) { i -> Result<Void, Error>? in
             let outputs = outputs(node: nodes[i])
             if Self.holdsExactly(outputs, in: target, node: nodes[i]) { return nil }
-            do { try write(outputs, under: staging, reusing: target) } catch { return .failure(error) }
+            do { try write(outputs, under: staging, shown: shown, reusing: target) } catch { return .failure(error) }
             return .success(())
         }
         for case .failure(let error)? in results { throw error }
         let changed = nodes.indices.filter { results[$0] != nil }.map { nodes[$0] }
-        let current = Set(nodes)
-        let stray = ((try? fm.contentsOfDirectory(atPath: target)) ?? [])
-            .filter { !current.contains($0) && $0 != ".gitkeep" }.sorted()
-        guard !changed.isEmpty || !stray.isEmpty else { return WriteSummary(unchanged: nodes.count) }
-        try fm.createDirectory(atPath: old, withIntermediateDirectories: true)
-        defer { Self.removeTree(old) }
+        var stray: [String] = [], foreign: [String] = []
+        for entry in entries.map(\.name).sorted()
+        where !current.contains(entry) && entry != ".gitkeep" && entry != Self.markerName {
+            if entry == Self.markerTemp { _ = unlinkat(fd, entry, 0); continue }
+            if Self.isNodeDirectory(fd, entry) { stray.append(entry) } else { foreign.append(entry) }
+        }
+        guard !changed.isEmpty || !stray.isEmpty else { return WriteSummary(unchanged: nodes.count, foreign: foreign) }
+        try Self.makeOwnDirectory(parent, oldName, shown: old)
+        defer { Self.removeTree(at: parent, oldName, parallel: true) }
         var swaps = Swaps()
         do {
             for node in changed { try swaps.put(staging + "/" + node, at: target + "/" + node, old: old + "/" + node) }
@@ -226,7 +319,83 @@ public struct TreeWriter {
             swaps.undo()
             throw error
         }
-        return WriteSummary(written: changed.count, unchanged: nodes.count - changed.count, removed: stray.count)
+        return WriteSummary(written: changed.count, unchanged: nodes.count - changed.count, removed: stray.count,
+                            foreign: foreign)
+    }
+
+    /// Where the marker is written before it is renamed into place.
+    private static let markerTemp = markerName + ".tmp"
+
+    /// Whether DIR (`fd`) has a marker: a regular file whose first line names pigstyc's output.
+    private static func isMarker(_ fd: Int32) -> Bool {
+        guard let bytes = readSmall(fd, markerName, limit: 4096) else { return false }
+        return bytes.starts(with: markerPrefix)
+    }
+
+    /// Whether DIR's marker is exactly the current one.
+    private static func holdsMarker(_ fd: Int32) -> Bool {
+        readSmall(fd, markerName, limit: 4096) == Array(markerContent.utf8)
+    }
+
+    /// Up to `limit` bytes of the regular file `name` in `dir` (opened without following a link).
+    private static func readSmall(_ dir: Int32, _ name: String, limit: Int) -> [UInt8]? {
+        let f = openat(dir, name, readFlags)
+        guard f >= 0 else { return nil }
+        defer { close(f) }
+        var st = stat()
+        guard fstat(f, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) <= limit else { return nil }
+        var buffer = [UInt8](repeating: 0, count: Int(st.st_size))
+        let n = buffer.withUnsafeMutableBytes { pread(f, $0.baseAddress, $0.count, 0) }
+        return n == buffer.count ? buffer : nil
+    }
+
+    private static func writeMarker(_ fd: Int32, shown: String) throws {
+        _ = unlinkat(fd, markerTemp, 0)
+        let f = openat(fd, markerTemp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard f >= 0 else { throw cannot("create \(shown)/\(markerTemp)", nil) }
+        let bytes = Array(markerContent.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.write(f, $0.baseAddress, $0.count) }
+        close(f)
+        guard n == bytes.count, renameat(fd, markerTemp, fd, markerName) == 0 else {
+            let e = cannot("write \(shown)/\(markerName)", nil)
+            _ = unlinkat(fd, markerTemp, 0)
+            throw e
+        }
+    }
+
+    /// Whether `name` in DIR (`fd`) is a node directory pigstyc wrote: a directory (not a link)
+    /// holding a regular `manifest.json` that names that node.
+    static func isNodeDirectory(_ fd: Int32, _ name: String) -> Bool {
+        let d = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard d >= 0 else { return false }
+        defer { close(d) }
+        let m = openat(d, "manifest.json", readFlags)
+        guard m >= 0 else { return false }
+        defer { close(m) }
+        var st = stat()
+        let tail = Array(("  \"node\" : " + Quoting.json(name) + "\n}\n").utf8)
+        guard fstat(m, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) >= tail.count else { return false }
+        var have = [UInt8](repeating: 0, count: tail.count)
+        let n = have.withUnsafeMutableBytes { pread(m, $0.baseAddress, tail.count, off_t(Int(st.st_size) - tail.count)) }
+        return n == tail.count && have == tail
+    }
+
+    /// Makes `name` in `parent`, a directory of this run; an old one of this PID (a real
+    /// directory) is removed first, anything else in the way is refused.
+    private static func makeOwnDirectory(_ parent: Int32, _ name: String, shown: String) throws {
+        if mkdirat(parent, name, 0o755) == 0 { return }
+        guard errno == EEXIST else { throw cannot("create \(shown)", nil) }
+        var st = stat()
+        guard fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFDIR,
+              st.st_uid == geteuid() else {
+            throw WriteError(description: "cannot create \(shown): something that pigstyc did not make is in the way; remove it")
+        }
+        removeTree(at: parent, name, parallel: true)
+        guard mkdirat(parent, name, 0o755) == 0 else { throw cannot("create \(shown)", nil) }
+    }
+
+    private static func cannot(_ what: String, _ reason: String?) -> WriteError {
+        WriteError(description: "cannot \(what): \(reason ?? String(cString: strerror(errno)))")
     }
 
     /// The renames that put new node directories in place, in order, so they can be undone.
@@ -270,47 +439,106 @@ public struct TreeWriter {
     }
 
     /// Removes staging and old directories that a stopped run of pigstyc left next to DIR (their
-    /// process is gone).
-    private static func removeLeftovers(of name: String, in parent: String) {
+    /// process is gone): only real directories of this user; a link or a file of that name is left.
+    private static func removeLeftovers(of name: String, in parent: Int32) {
         let prefixes = [".\(name).pigstyc-staging-", ".\(name).pigstyc-old-"]
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
-            guard let prefix = prefixes.first(where: { entry.hasPrefix($0) }),
-                  let pid = Int32(entry.dropFirst(prefix.count)), pid > 0,
+        for entry in entries(parent) {
+            guard let prefix = prefixes.first(where: { entry.name.hasPrefix($0) }),
+                  let pid = Int32(entry.name.dropFirst(prefix.count)), pid > 0,
                   kill(pid, 0) != 0 && errno == ESRCH else { continue }
-            removeTree(parent + "/" + entry)
+            var st = stat()
+            guard fstatat(parent, entry.name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFDIR,
+                  st.st_uid == geteuid() else { continue }
+            removeTree(at: parent, entry.name, parallel: true)
         }
     }
 
-    /// Writes one node's outputs (paths relative to `root`). A file that `previous` (an earlier
-    /// output directory) holds exactly as it would be written is hard-linked from there instead:
+    /// The entries of the directory `fd` (without `.` and `..`), with their `d_type`.
+    static func entries(_ fd: Int32) -> [(name: String, type: UInt8)] {
+        let copy = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard copy >= 0, let d = fdopendir(copy) else { return [] }
+        defer { closedir(d) }
+        var out: [(name: String, type: UInt8)] = []
+        while let entry = readdir(d) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            out.append((name, entry.pointee.d_type))
+        }
+        return out
+    }
+
+    /// Removes `name` in the directory `dir` and, when it is a directory, everything in it, never
+    /// following a link: links are removed as links, directories are opened with `O_NOFOLLOW`
+    /// and emptied with `unlinkat` relative to them. `parallel`: its entries side by side.
+    static func removeTree(at dir: Int32, _ name: String, type: UInt8 = UInt8(DT_UNKNOWN), parallel: Bool = false) {
+        if type != UInt8(DT_DIR) {
+            if unlinkat(dir, name, 0) == 0 { return }
+            guard errno == EISDIR || errno == EPERM else { return }
+        }
+        let fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let inside = entries(fd)
+        if parallel {
+            DispatchQueue.concurrentPerform(iterations: inside.count) { removeTree(at: fd, inside[$0].name, type: inside[$0].type) }
+        } else {
+            for e in inside { removeTree(at: fd, e.name, type: e.type) }
+        }
+        close(fd)
+        _ = unlinkat(dir, name, AT_REMOVEDIR)
+    }
+
+    /// Writes one node's outputs (paths relative to `root`; errors name them under `shown`, DIR as
+    /// the user gave it). A file that `previous` (an earlier output directory, with no link on the
+    /// way to the file) holds exactly as it would be written is hard-linked from there instead:
     /// on a disk, linking costs a fraction of writing (no data to allocate and write back).
     private func write(_ outputs: [(path: String, content: String, mode: Int)], under root: String,
-                       reusing previous: String? = nil) throws {
+                       shown: String, reusing previous: String? = nil) throws {
         var made: Set<String> = [root]
         var buffer: [UInt8] = []
+        let resolved = previous.flatMap(Self.realPath)
         for (path, content, mode) in outputs {
             let file = root + "/" + path
-            try Self.makeDirectories(FilePaths.parent(file), made: &made)
-            if let previous, Self.link(previous + "/" + path, to: file, ifHolding: (content, mode), buffer: &buffer) { continue }
-            try Self.writeFile(file, content, mode: mode)
+            do {
+                try Self.makeDirectories(FilePaths.parent(file), made: &made)
+                if let previous, let resolved,
+                   Self.link(previous + "/" + path, resolved: resolved + "/" + path, to: file, ifHolding: (content, mode), buffer: &buffer) {
+                    continue
+                }
+                try Self.writeFile(file, content, mode: mode)
+            } catch let e as SystemError {
+                throw WriteError(description: "cannot write \(shown)/\(path): \(Self.explain(e.code, path))")
+            }
         }
+    }
+
+    /// An `errno` from writing one output file.
+    struct SystemError: Error { let code: Int32 }
+
+    /// Why writing `path` failed, in words; a name or path too long says which and how long.
+    static func explain(_ code: Int32, _ path: String) -> String {
+        guard code == ENAMETOOLONG else { return String(cString: strerror(code)) }
+        let longest = path.split(separator: "/").max { $0.utf8.count < $1.utf8.count } ?? ""
+        if longest.utf8.count > 255 {
+            return "the name '\(longest.prefix(40))…' is \(longest.utf8.count) bytes, and file systems allow at most 255 "
+                + "bytes in a file name (it comes from a name in the inventory: shorten it)"
+        }
+        return "the path is too long for the file system (\(path.utf8.count) bytes under DIR): give a shorter output directory"
     }
 
     /// Hard-links `source` to `path` when `source` is a regular file of this user holding exactly
-    /// `want`; false when it is not (or cannot be linked), and nothing was done.
-    private static func link(_ source: String, to path: String, ifHolding want: (content: String, mode: Int),
+    /// `want`, and reached without a link (its real path is `resolved`); false when it is not (or
+    /// cannot be linked), and nothing was done.
+    private static func link(_ source: String, resolved: String, to path: String, ifHolding want: (content: String, mode: Int),
                              buffer: inout [UInt8]) -> Bool {
-        holds(source, want, buffer: &buffer) && Glibc.link(source, path) == 0
+        holds(source, want, buffer: &buffer) && realPath(source) == resolved && Glibc.link(source, path) == 0
     }
 
-    /// Removes a previous output tree, its node directories side by side.
-    private static func removeTree(_ path: String) {
-        let fm = FileManager.default
-        let entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
-        DispatchQueue.concurrentPerform(iterations: entries.count) { i in
-            try? FileManager.default.removeItem(atPath: path + "/" + entries[i])
-        }
-        try? fm.removeItem(atPath: path)
+    private static func realPath(_ path: String) -> String? {
+        guard let real = realpath(path, nil) else { return nil }
+        defer { free(real) }
+        return String(cString: real)
     }
 
     /// Whether `root/<node>` holds exactly `outputs` as this process would write them: the same
@@ -405,9 +633,7 @@ public struct TreeWriter {
         if let slash = dir.utf8.lastIndex(of: UInt8(ascii: "/")), slash != dir.startIndex {
             try makeDirectories(String(dir[..<slash]), made: &made)
         }
-        if mkdir(dir, 0o755) != 0 && errno != EEXIST {
-            throw WriteError(description: "cannot create \(dir): \(String(cString: strerror(errno)))")
-        }
+        if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw SystemError(code: errno) }
         made.insert(dir)
     }
 
@@ -427,14 +653,15 @@ public struct TreeWriter {
     /// the rename of the whole tree is what makes the output visible.
     private static func writeFile(_ path: String, _ bytes: UnsafeBufferPointer<UInt8>, mode: Int) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
-        guard fd >= 0 else { throw WriteError(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw SystemError(code: errno) }
         defer { close(fd) }
         // The umask may have narrowed the mode; set it exactly (only then: it costs a system call per file).
         if Self.umaskBits & mode_t(mode) != 0 { _ = fchmod(fd, mode_t(mode)) }
         var offset = 0
         while offset < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-            guard n > 0 else { throw WriteError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw SystemError(code: n < 0 ? errno : ENOSPC) }
             offset += n
         }
     }
@@ -453,7 +680,7 @@ public struct TreeWriter {
         }.flatMap { $0 }
         let current = Set(nodes)
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-        where !current.contains(entry) && entry != ".gitkeep" {
+        where !current.contains(entry) && entry != ".gitkeep" && entry != Self.markerName {
             out += Self.differences([], in: root, under: entry)
         }
         return out.sorted { $0.dropFirst(9) < $1.dropFirst(9) }

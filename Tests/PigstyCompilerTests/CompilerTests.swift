@@ -172,7 +172,8 @@ struct CompilerTests {
             "extra:   notes.txt",
         ])
         try writer.write(to: dir.path)
-        #expect(writer.differences(from: dir.path).isEmpty)
+        // What pigstyc did not write (no manifest names it) is left, and still reported.
+        #expect(writer.differences(from: dir.path) == ["extra:   10.10.10.99/files/etc/old.conf", "extra:   notes.txt"])
     }
 
     @Test func inventoryErrorsWriteNothing() throws {

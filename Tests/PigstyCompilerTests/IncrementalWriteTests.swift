@@ -17,6 +17,15 @@ import Glibc
 /// Writing into an existing output directory: node directories that already hold exactly what
 /// would be written are left alone; everything else is swapped in whole, its unchanged files
 /// linked from the previous output.
+/// A value shared between threads.
+final class Locked<T>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ value: T) { self.value = value }
+    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
+}
+
 struct IncrementalWriteTests {
     let fm = FileManager.default
 
@@ -116,16 +125,159 @@ struct IncrementalWriteTests {
         }
     }
 
-    @Test func recompileRemovesWhatNoLongerBelongsAndKeepsGitkeep() throws {
+    @Test func recompileRemovesGoneNodesAndLeavesWhatItDidNotWrite() throws {
         try withOutput { out in
             let writer = TreeWriter(tree: try tree())
             try writer.write(to: out.path)
+            // A node directory of an earlier run (its manifest names it), for a node gone from the inventory.
             try fm.createDirectory(at: out.appendingPathComponent("10.10.10.99/files"), withIntermediateDirectories: true)
-            try "old\n".write(to: out.appendingPathComponent("10.10.10.99/files/old.conf"), atomically: false, encoding: .utf8)
+            let manifest = try String(contentsOf: out.appendingPathComponent("10.10.10.2/manifest.json"), encoding: .utf8)
+            try manifest.replacingOccurrences(of: "\"node\" : \"10.10.10.2\"", with: "\"node\" : \"10.10.10.99\"")
+                .write(to: out.appendingPathComponent("10.10.10.99/manifest.json"), atomically: false, encoding: .utf8)
+            // Entries pigstyc did not write: a file, a directory, a node-like directory without a
+            // manifest, one whose manifest names another node.
             try "stray\n".write(to: out.appendingPathComponent("notes.txt"), atomically: false, encoding: .utf8)
+            try fm.createDirectory(at: out.appendingPathComponent("docs/x"), withIntermediateDirectories: true)
+            try fm.createDirectory(at: out.appendingPathComponent("10.10.10.98/files"), withIntermediateDirectories: true)
+            try fm.createDirectory(at: out.appendingPathComponent("10.10.10.97"), withIntermediateDirectories: true)
+            try manifest.write(to: out.appendingPathComponent("10.10.10.97/manifest.json"), atomically: false, encoding: .utf8)
             try "".write(to: out.appendingPathComponent(".gitkeep"), atomically: false, encoding: .utf8)
-            #expect(try writer.write(to: out.path) == .init(unchanged: 3, removed: 2))
-            #expect(try fm.contentsOfDirectory(atPath: out.path).sorted() == [".gitkeep", "10.10.10.10", "10.10.10.2", "10.10.10.3"])
+            #expect(try writer.write(to: out.path)
+                    == .init(unchanged: 3, removed: 1, foreign: ["10.10.10.97", "10.10.10.98", "docs", "notes.txt"]))
+            #expect(try fm.contentsOfDirectory(atPath: out.path).sorted() == [
+                ".gitkeep", TreeWriter.markerName, "10.10.10.10", "10.10.10.2", "10.10.10.3", "10.10.10.97", "10.10.10.98",
+                "docs", "notes.txt"])
+        }
+    }
+
+    /// `compile -o .` in a project, `-o pigsty.yml`, `-o docs`: pigstyc refuses a directory it did
+    /// not write (unless empty) and a file, and touches nothing in them.
+    @Test func refusesToWriteIntoWhatItDidNotWrite() throws {
+        try withOutput { out in
+            let writer = TreeWriter(tree: try tree())
+            try fm.createDirectory(at: out.appendingPathComponent("roles/x"), withIntermediateDirectories: true)
+            try "inventory\n".write(to: out.appendingPathComponent("pigsty.yml"), atomically: false, encoding: .utf8)
+            try "x\n".write(to: out.appendingPathComponent("roles/x/main.yml"), atomically: false, encoding: .utf8)
+            let before = try fm.subpathsOfDirectory(atPath: out.path).sorted()
+            #expect { try writer.write(to: out.path) } throws: { error in
+                let text = "\(error)"
+                return text.contains("refusing to write \(out.path)") && text.contains(TreeWriter.markerName)
+                    && text.contains("pigsty.yml") && text.contains("-o")
+            }
+            #expect(try fm.subpathsOfDirectory(atPath: out.path).sorted() == before)
+
+            let file = out.appendingPathComponent("pigsty.yml")
+            #expect { try writer.write(to: file.path) } throws: { "\($0)".contains("it is a file, not a directory") }
+            #expect(try String(contentsOf: file, encoding: .utf8) == "inventory\n")
+            #expect(try fm.contentsOfDirectory(atPath: out.path).sorted() == ["pigsty.yml", "roles"])
+        }
+    }
+
+    @Test func emptyAndGitkeepOnlyDirectoriesAreTakenOnAndMarked() throws {
+        try withOutput { out in
+            try fm.createDirectory(at: out, withIntermediateDirectories: true)
+            try "".write(to: out.appendingPathComponent(".gitkeep"), atomically: false, encoding: .utf8)
+            let writer = TreeWriter(tree: try tree())
+            #expect(try writer.write(to: out.path) == .init(written: 3))
+            let marker = try String(contentsOf: out.appendingPathComponent(TreeWriter.markerName), encoding: .utf8)
+            #expect(marker == TreeWriter.markerContent && marker.hasPrefix("pigstyc-output 1\n"))
+            #expect(writer.differences(from: out.path).isEmpty)
+            // An output of an earlier version (node directories, no marker) is taken on too.
+            try fm.removeItem(at: out.appendingPathComponent(TreeWriter.markerName))
+            #expect(try writer.write(to: out.path) == .init(unchanged: 3))
+            #expect(fm.fileExists(atPath: out.appendingPathComponent(TreeWriter.markerName).path))
+        }
+    }
+
+    /// `ln -s victim out`: DIR being a link is refused, and nothing the link points to is touched.
+    @Test func aLinkAtDIRIsRefusedAndNotFollowed() throws {
+        try withOutput { out in
+            let victim = out.deletingLastPathComponent().appendingPathComponent("victim")
+            try fm.createDirectory(at: victim.appendingPathComponent("docs"), withIntermediateDirectories: true)
+            try "keep\n".write(to: victim.appendingPathComponent("notes.txt"), atomically: false, encoding: .utf8)
+            // Even a victim that looks like an output (marked) is not written through a link.
+            try TreeWriter.markerContent.write(to: victim.appendingPathComponent(TreeWriter.markerName), atomically: false, encoding: .utf8)
+            try fm.createSymbolicLink(at: out, withDestinationURL: victim)
+            #expect { try TreeWriter(tree: try tree()).write(to: out.path) } throws: { "\($0)".contains("symbolic link") }
+            #expect(try fm.contentsOfDirectory(atPath: victim.path).sorted() == [TreeWriter.markerName, "docs", "notes.txt"])
+            #expect(try fm.destinationOfSymbolicLink(atPath: out.path) == victim.path)
+        }
+    }
+
+    /// Links inside DIR and next to it (named like a leftover of a stopped run) are removed as
+    /// links at most, never followed.
+    @Test func removalNeverFollowsLinks() throws {
+        try withOutput { out in
+            let parent = out.deletingLastPathComponent()
+            let victim = parent.appendingPathComponent("victim")
+            try fm.createDirectory(at: victim.appendingPathComponent("sub"), withIntermediateDirectories: true)
+            try "keep\n".write(to: victim.appendingPathComponent("sub/notes.txt"), atomically: false, encoding: .utf8)
+            let gone = Process()
+            gone.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+            gone.arguments = ["-n", "/bin/true"]
+            try gone.run()
+            gone.waitUntilExit()
+            let leftover = parent.appendingPathComponent(".out.pigstyc-old-\(gone.processIdentifier)")
+            try fm.createSymbolicLink(at: leftover, withDestinationURL: victim)
+
+            let writer = TreeWriter(tree: try tree())
+            try writer.write(to: out.path)
+            // A gone node whose directory holds links to the victim, and a current node turned into a link.
+            let stale = out.appendingPathComponent("10.10.10.99")
+            try fm.createDirectory(at: stale.appendingPathComponent("files"), withIntermediateDirectories: true)
+            let manifest = try String(contentsOf: out.appendingPathComponent("10.10.10.2/manifest.json"), encoding: .utf8)
+            try manifest.replacingOccurrences(of: "\"node\" : \"10.10.10.2\"", with: "\"node\" : \"10.10.10.99\"")
+                .write(to: stale.appendingPathComponent("manifest.json"), atomically: false, encoding: .utf8)
+            try fm.createSymbolicLink(at: stale.appendingPathComponent("files/etc"), withDestinationURL: victim)
+            try fm.createSymbolicLink(at: stale.appendingPathComponent("files/notes.txt"),
+                                      withDestinationURL: victim.appendingPathComponent("sub/notes.txt"))
+            let node = out.appendingPathComponent("10.10.10.3")
+            try fm.moveItem(at: node, to: parent.appendingPathComponent("moved"))
+            try fm.createSymbolicLink(at: node, withDestinationURL: victim)
+
+            #expect(try writer.write(to: out.path) == .init(written: 1, unchanged: 2, removed: 1))
+            #expect(writer.differences(from: out.path).isEmpty)
+            #expect(try fm.subpathsOfDirectory(atPath: victim.path).sorted() == ["sub", "sub/notes.txt"])
+            #expect(try String(contentsOf: victim.appendingPathComponent("sub/notes.txt"), encoding: .utf8) == "keep\n")
+            #expect(try fm.destinationOfSymbolicLink(atPath: leftover.path) == victim.path)
+            #expect(try fm.attributesOfItem(atPath: node.path)[.type] as? FileAttributeType == .typeDirectory)
+        }
+    }
+
+    /// Two writers into one DIR: the second waits for the first (it is told so), and DIR ends up
+    /// holding exactly one tree, never a mix.
+    @Test func concurrentWritesAreSerialised() throws {
+        let first = try tree()
+        var second = FileTree()
+        for f in first.files(on: "10.10.10.2") { second.add(f, on: "10.10.10.2") }
+        second = changing(second, "/etc/etcd/etcd.conf", on: "10.10.10.2", to: "second\n")
+        try withOutput { out in
+            for round in 0..<6 {
+                let writers = [TreeWriter(tree: round % 2 == 0 ? first : second), TreeWriter(tree: round % 2 == 0 ? second : first)]
+                let errors = concurrentMap(2) { i -> String? in
+                    do { try writers[i].write(to: out.path) } catch { return "\(error)" }
+                    return nil
+                }
+                #expect(errors.allSatisfy { $0 == nil }, "\(errors)")
+                let a = TreeWriter(tree: first).differences(from: out.path)
+                let b = TreeWriter(tree: second).differences(from: out.path)
+                #expect(a.isEmpty || b.isEmpty, "round \(round): \(a.prefix(3)) \(b.prefix(3))")
+            }
+            // A writer that finds DIR locked says so and waits until the lock is released.
+            let held = open(out.path, O_RDONLY | O_DIRECTORY)
+            #expect(flock(held, LOCK_EX) == 0)
+            let waited = Locked(false), done = Locked(false)
+            let thread = Thread {
+                _ = try? TreeWriter(tree: first).write(to: out.path) { _ in waited.set(true) }
+                done.set(true)
+            }
+            thread.start()
+            for _ in 0..<200 where !waited.get() { usleep(10_000) }
+            #expect(waited.get() && !done.get())
+            close(held)
+            for _ in 0..<500 where !done.get() { usleep(10_000) }
+            #expect(done.get())
+            #expect(TreeWriter(tree: first).differences(from: out.path).isEmpty)
         }
     }
 
@@ -136,7 +288,12 @@ struct IncrementalWriteTests {
             // A file name longer than any file system allows: writing it into staging fails.
             var second = changing(first, "/etc/etcd/etcd.conf", on: "10.10.10.3", to: "changed\n")
             second.add(GeneratedFile(path: "/etc/" + String(repeating: "x", count: 300), content: "", producer: "test"), on: "10.10.10.2")
-            #expect(throws: TreeWriter.WriteError.self) { try TreeWriter(tree: second).write(to: out.path) }
+            #expect { try TreeWriter(tree: second).write(to: out.path) } throws: { error in
+                // Named under DIR (not the staging directory), with the reason in words.
+                let text = "\(error)"
+                return error is TreeWriter.WriteError && text.contains("cannot write \(out.path)/10.10.10.2/files/etc/xxx")
+                    && text.contains("300 bytes") && text.contains("255") && !text.contains("staging")
+            }
             #expect(TreeWriter(tree: first).differences(from: out.path).isEmpty)
             #expect(try fm.contentsOfDirectory(atPath: out.deletingLastPathComponent().path) == ["out"])
         }

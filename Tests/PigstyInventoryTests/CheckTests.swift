@@ -134,3 +134,43 @@ struct CheckBoolTests {
         #expect(enforceWarnings("2").isEmpty)
     }
 }
+
+/// Names that become file names are short enough to be file names: a long one is a positioned
+/// diagnostic at check time, not a failed write at compile time.
+struct NameLengthCheckTests {
+    @Test func aPgClusterLongerThanAFileNameIsAPositionedError() {
+        let long = String(repeating: "a", count: 300)
+        let sink = check(inventory(children: """
+                pg-test:
+                  hosts: { 10.10.10.11: { pg_seq: 1, pg_role: primary } }
+                  vars: { pg_cluster: \(long) }
+            """))
+        let d = sink.diagnostics.filter { $0.id == "PGS0901" }
+        #expect(d.count == 1)
+        #expect(d.first?.message.contains("pg_cluster") == true && d.first?.message.contains("300 bytes") == true)
+        #expect(d.first?.range?.start.line == 7)
+        #expect(sink.hasErrors)
+    }
+
+    @Test func namesUpToTheLimitPass() {
+        let ok = "pg-" + String(repeating: "a", count: SafeName.maxLength - 3)
+        let sink = check(inventory(children: """
+                \(ok):
+                  hosts: { 10.10.10.11: { pg_seq: 1, pg_role: primary } }
+                  vars: { pg_cluster: \(ok) }
+            """))
+        #expect(!sink.diagnostics.contains { $0.id == "PGS0901" })
+    }
+
+    @Test func everyIdentityNameHasALengthLimit() {
+        let long = String(repeating: "b", count: 256)
+        for param in ["redis_cluster", "minio_cluster", "node_cluster", "nodename", "pg_shard"] {
+            let sink = check(inventory(children: """
+                    grp:
+                      hosts: { 10.10.10.12: { } }
+                      vars: { \(param): \(long) }
+                """))
+            #expect(sink.diagnostics.contains { $0.id == "PGS0901" }, "\(param)")
+        }
+    }
+}

@@ -60,6 +60,11 @@ struct BundleCLITests {
             #expect(FileManager.default.contents(atPath: a.appendingPathComponent(n).path)
                     == FileManager.default.contents(atPath: b.appendingPathComponent(n).path), "\(n)")
         }
+        // Each bundle holds every secret of its node: only its owner may read it (whatever the umask).
+        for n in names {
+            let mode = try FileManager.default.attributesOfItem(atPath: a.appendingPathComponent(n).path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(n)")
+        }
         let check = try Process.runCapturing("/usr/bin/sha256sum", ["-c", "SHA256SUMS"], cwd: a)
         #expect(check.status == 0, "\(check.stdout)")
         // The archive holds exactly what compile writes for the node.

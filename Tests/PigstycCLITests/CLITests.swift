@@ -145,6 +145,83 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: broken.appendingPathComponent("result").path))
     }
 
+    /// `compile -o .` in a project, `-o pigsty.yml`, `-o victim`, a link at DIR: refused (exit 2,
+    /// the path, why and what to do), and nothing there is touched.
+    @Test func compileRefusesOutputsItDidNotWrite() throws {
+        let dir = try Self.temp(try String(contentsOf: Self.root.appendingPathComponent("pigsty.yml"), encoding: .utf8))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        try "[defaults]\n".write(to: dir.appendingPathComponent("ansible.cfg"), atomically: false, encoding: .utf8)
+        try fm.createDirectory(at: dir.appendingPathComponent("roles/node"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: dir.appendingPathComponent("victim/docs"), withIntermediateDirectories: true)
+        try "keep\n".write(to: dir.appendingPathComponent("victim/notes.txt"), atomically: false, encoding: .utf8)
+        try fm.createSymbolicLink(at: dir.appendingPathComponent("link"), withDestinationURL: dir.appendingPathComponent("victim"))
+        let before = try fm.subpathsOfDirectory(atPath: dir.path).sorted()
+        for (output, why) in [(".", "did not write"), ("pigsty.yml", "it is a file"), ("victim", "did not write"),
+                              ("link", "symbolic link")] {
+            let r = try Self.run(["compile", "-o", output], cwd: dir)
+            #expect(r.status == 2, "\(output): \(r.stderr)")
+            #expect(r.stderr.contains("refusing to write \(output)") && r.stderr.contains(why), "\(output): \(r.stderr)")
+            #expect(!r.stderr.contains("written"), "\(output)")
+        }
+        #expect(try fm.subpathsOfDirectory(atPath: dir.path).sorted() == before)
+        // A marked output with a foreign entry: written, the entry left and named.
+        #expect(try Self.run(["compile", "-o", "out"], cwd: dir).status == 0)
+        try "mine\n".write(to: dir.appendingPathComponent("out/README"), atomically: false, encoding: .utf8)
+        let again = try Self.run(["compile", "-o", "out"], cwd: dir)
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("left 1 entry in out/ that pigstyc did not write: README"), "\(again.stderr)")
+        #expect(fm.fileExists(atPath: dir.appendingPathComponent("out/README").path))
+    }
+
+    /// Two compiles of different inventories into one out/ at once: both succeed, and out/ holds
+    /// exactly one of the two trees.
+    @Test func concurrentCompilesDoNotMix() throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("golden/cluster-trio/pigsty.yml"), encoding: .utf8)
+        let dir = try Self.temp(text, name: "a.yml")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try String(contentsOf: Self.root.appendingPathComponent("pigsty.yml"), encoding: .utf8)
+            .write(to: dir.appendingPathComponent("b.yml"), atomically: false, encoding: .utf8)
+        for _ in 0..<3 {
+            let runs = DispatchQueue.global()
+            let group = DispatchGroup()
+            final class Statuses: @unchecked Sendable { var values: [Int32] = [-1, -1] }
+            let status = Statuses()
+            let lock = NSLock()
+            for (i, inv) in ["a.yml", "b.yml"].enumerated() {
+                group.enter()
+                runs.async {
+                    let s = (try? Self.run(["compile", inv, "-o", "out"], cwd: dir))?.status ?? -2
+                    lock.lock(); status.values[i] = s; lock.unlock()
+                    group.leave()
+                }
+            }
+            group.wait()
+            #expect(status.values == [0, 0])
+            let a = try Self.run(["compile", "a.yml", "-o", "out", "--check"], cwd: dir)
+            let b = try Self.run(["compile", "b.yml", "-o", "out", "--check"], cwd: dir)
+            #expect((a.status == 0) != (b.status == 0), "\(a.stdout.prefix(300)) \(b.stdout.prefix(300))")
+        }
+    }
+
+    /// A 5 GiB (sparse) inventory is refused from its size, at once, without being read.
+    @Test func hugeInventoryIsRefusedBeforeReading() throws {
+        let dir = try Self.temp("")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let big = dir.appendingPathComponent("big.yml")
+        #expect(FileManager.default.createFile(atPath: big.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: big)
+        try handle.truncate(atOffset: 5 << 30)
+        try handle.close()
+        let start = Date()
+        for command in ["check", "compile"] {
+            let r = try Self.run([command, "big.yml"], cwd: dir)
+            #expect(r.status == 2, "\(r.stderr)")
+            #expect(r.stderr.contains("cannot read 'big.yml': it is 5368709120 bytes") && r.stderr.contains("PGS0109"), "\(r.stderr)")
+        }
+        #expect(Date().timeIntervalSince(start) < 20)
+    }
+
     @Test func compileTimingsNameEveryStage() throws {
         let dir = try Self.temp(try String(contentsOf: Self.root.appendingPathComponent("pigsty.yml"), encoding: .utf8))
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -23,6 +23,11 @@ public enum SafeName: String, CaseIterable, Sendable {
         }
     }
 
+    /// The longest name of any kind, in bytes: names become file names (with a prefix or suffix
+    /// added) and host names, and 63 is a DNS label's and PostgreSQL identifier's limit, well
+    /// under the 255 bytes a file name may have.
+    public static let maxLength = 63
+
     public func matches(_ s: String) -> Bool {
         let b = Array(s.utf8)
         guard let f = b.first else { return false }
@@ -70,7 +75,14 @@ struct SafetyRules: InventoryRule {
             for b in c.bindings(of: param) {
                 guard let v = b.value.scalar, !b.value.isNull else { continue }
                 let text = YAMLNode.describe(v.value)
-                if !kind.matches(text) { report(c, kind: kind, what: param, text, b.value.range, c.path(of: b)) }
+                if !kind.matches(text) {
+                    report(c, kind: kind, what: param, text, b.value.range, c.path(of: b))
+                } else if text.utf8.count > SafeName.maxLength {
+                    c.sink.report(.unsafeName,
+                                  "\(param) '\(Self.printable(text))' is \(text.utf8.count) bytes long; at most \(SafeName.maxLength) are allowed",
+                                  at: b.value.range, path: c.path(of: b),
+                                  notes: [DiagnosticNote("it becomes part of file names (a file name has at most 255 bytes) and host names; shorten it")])
+                }
             }
         }
         for (param, what, kind) in Self.recordNames {

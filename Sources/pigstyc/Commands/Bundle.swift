@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PigstyCompiler
 import PigstyDiagnostics
 import PigstyInventory
@@ -36,14 +39,40 @@ struct BundleCommand: ParsableCommand {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             for (node, bytes) in writer.bundles(tree.nodeNames.filter(nodes.contains)) {
                 let name = "\(node).tar.gz"
-                try Data(bytes).write(to: dir.appendingPathComponent(name), options: .atomic)
+                try Self.writePrivate(bytes, to: dir.appendingPathComponent(name).path)
                 sums += "\(TreeWriter.sha256(bytes))  \(name)\n"
             }
-            try Data(sums.utf8).write(to: dir.appendingPathComponent("SHA256SUMS"), options: .atomic)
+            try Self.writePrivate(Array(sums.utf8), to: dir.appendingPathComponent("SHA256SUMS").path)
         } catch {
-            printError("pigstyc: error: cannot write \(output): \(error.localizedDescription)")
+            printError("pigstyc: error: cannot write \(output): \(error)")
             throw ExitCode(2)
         }
         printError("pigstyc: wrote \(nodes.count) bundle\(nodes.count == 1 ? "" : "s") to \(output)/")
+    }
+
+    struct WriteError: Error, CustomStringConvertible { let description: String }
+
+    /// Writes `bytes` to `path` as a new file of mode 0600 (a bundle holds every secret of its
+    /// node), created next to it and renamed over it: never readable by others, not even briefly,
+    /// whatever the umask; a link at `path` is replaced, not followed.
+    static func writePrivate(_ bytes: [UInt8], to path: String) throws {
+        let temp = path + ".tmp-\(getpid())"
+        _ = unlink(temp)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw WriteError(description: "cannot create \(temp): \(String(cString: strerror(errno)))") }
+        var offset = 0
+        var failure: Int32 = 0
+        if fchmod(fd, 0o600) != 0 { failure = errno }
+        while failure == 0 && offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { failure = n < 0 ? errno : ENOSPC } else { offset += n }
+        }
+        close(fd)
+        if failure == 0 && rename(temp, path) != 0 { failure = errno }
+        if failure != 0 {
+            _ = unlink(temp)
+            throw WriteError(description: "cannot write \(path): \(String(cString: strerror(failure)))")
+        }
     }
 }

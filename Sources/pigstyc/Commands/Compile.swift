@@ -54,12 +54,21 @@ struct Compile: ParsableCommand {
         }
         let summary: TreeWriter.WriteSummary
         do {
-            summary = try StageClock.time(clock, "write") { try writer.write(to: output) }
+            summary = try StageClock.time(clock, "write") {
+                try writer.write(to: output) { dir in
+                    printError("pigstyc: waiting for another pigstyc writing \(dir)/ to finish")
+                }
+            }
         } catch {
             printError("pigstyc: error: \(error)")
             throw ExitCode(2)
         }
         printError("pigstyc: \(tree.fileCount) files for \(tree.nodes.count) nodes in \(output)/: \(summary.description)")
+        if !summary.foreign.isEmpty {
+            let n = summary.foreign.count
+            printError("pigstyc: warning: left \(n) entr\(n == 1 ? "y" : "ies") in \(output)/ that pigstyc did not write: "
+                + summary.foreign.prefix(10).joined(separator: ", ") + (n > 10 ? ", …" : ""))
+        }
     }
 
     private func report(_ sink: DiagnosticSink) {
