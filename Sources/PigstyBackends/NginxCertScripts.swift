@@ -1,3 +1,4 @@
+import PigstyFormats
 import PigstyModel
 /// The certificate scripts of the nginx back end: `/etc/nginx/link-cert` points each portal
 /// domain's certificate at Let's Encrypt's (when certbot has signed one) or at Pigsty's own
@@ -72,62 +73,5 @@ extension NginxBackend {
         out += "/etc/nginx/link-cert\n"
         out += "ls -alh /etc/nginx/conf.d/cert\n"
         return out
-    }
-}
-
-/// Quoting inventory values for bash.
-enum Shell {
-    /// Characters that need no protection inside double quotes.
-    static func plainInDoubleQuotes(_ s: String) -> Bool {
-        !s.unicodeScalars.contains { isControl($0) || "\"$`\\!".unicodeScalars.contains($0) }
-    }
-
-    /// `"s"` when nothing in `s` is special inside double quotes, else a single-quoted word.
-    static func dq(_ s: String) -> String { plainInDoubleQuotes(s) ? "\"\(s)\"" : single(s) }
-
-    /// `s` bare when it is one plain word, else single-quoted.
-    static func word(_ s: String) -> String {
-        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy {
-            ($0.value >= 48 && $0.value <= 57) || ($0.value >= 65 && $0.value <= 90) || ($0.value >= 97 && $0.value <= 122)
-                || "_.@%+=:,/-".unicodeScalars.contains($0)
-        }
-        return plain ? s : single(s)
-    }
-
-    /// `'s'`, a `'` inside written as `'\''`; with a control character (a line break would start a new
-    /// line of the script) bash's `$'…'` with every control character escaped.
-    static func single(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: isControl) else {
-            return "'" + s.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
-        }
-        var out = "$'"
-        for u in s.unicodeScalars {
-            switch u {
-            case "\\": out += "\\\\"
-            case "'": out += "\\'"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if isControl(u) {
-                    let hex = String(u.value, radix: 16)
-                    out += u.value < 0x80 ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-                        : "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "'"
-    }
-
-    /// Control characters, line separators included (each would break or start a line).
-    static func isControl(_ u: Unicode.Scalar) -> Bool {
-        u.value < 0x20 || (u.value >= 0x7F && u.value <= 0x9F) || u.value == 0x2028 || u.value == 0x2029
-    }
-
-    /// Text for a `#` comment: line breaks and control characters become spaces.
-    static func comment(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { isControl($0) ? " " : $0 }))
     }
 }
