@@ -1,5 +1,7 @@
-/// A writer for line-oriented configuration formats (pg_hba.conf, pgb_hba.conf, haproxy.cfg; later
-/// nginx, dnsmasq and systemd units): lines, indentation, padded columns, comments.
+/// A writer for line-oriented configuration formats (pg_hba.conf, pgb_hba.conf, haproxy.cfg, nginx
+/// (NginxSyntax.swift: directives, blocks, argument quoting), dnsmasq.conf and hosts records,
+/// environment files, shell scripts with `Shell` quoting): lines, indentation, padded columns,
+/// comments.
 ///
 /// **One line stays one line.** A value holding a line break (LF, CR) or a NUL would inject a line
 /// (or end the file early for C parsers) in every one of these formats, and none of them has a
