@@ -1,5 +1,6 @@
 import PigstyDiagnostics
 import PigstyModel
+import PigstyFormats
 
 /// A back end: turns part of the graph into files. One file per back end, each a small type.
 public protocol Backend {
@@ -18,7 +19,15 @@ public enum Backends {
 /// The first line(s) of every generated file: who made it, for which node, from what.
 public enum Header {
     /// `# pigstyc: <what> for <node>, generated from <inventory>; do not edit`.
+    /// Written through `LineWriter.comment`: a line break in a name cannot end the comment.
     public static func hash(_ what: String, node: String, inventory: String) -> String {
-        "# pigstyc: \(what) for \(node), generated from \(inventory); do not edit\n"
+        var w = LineWriter()
+        hash(what, node: node, inventory: inventory, into: &w)
+        return w.text
+    }
+
+    /// The header line, written into `w`.
+    public static func hash(_ what: String, node: String, inventory: String, into w: inout LineWriter) {
+        w.comment("pigstyc: \(what) for \(node), generated from \(inventory); do not edit")
     }
 }

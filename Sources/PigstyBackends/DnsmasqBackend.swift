@@ -26,48 +26,55 @@ struct DnsmasqBackend: Backend {
             tree.add(GeneratedFile(path: "\(Self.recordDir)/default", content: defaultRecords(server, graph: graph),
                                    producer: "dnsmasq:\(server.ip)", apply: Self.defaultApply), on: server.ip)
             for r in dns.records {
-                var content = Header.hash("dnsmasq records (\(Self.what(r.content)))", node: server.ip, inventory: graph.inventoryName)
-                content += Self.body(r.content)
-                tree.add(GeneratedFile(path: "\(Self.recordDir)/\(r.file)", content: content, producer: r.producer,
+                var w = LineWriter()
+                Header.hash("dnsmasq records (\(Self.what(r.content)))", node: server.ip, inventory: graph.inventoryName, into: &w)
+                Self.body(r.content, into: &w)
+                tree.add(GeneratedFile(path: "\(Self.recordDir)/\(r.file)", content: w.text, producer: r.producer,
                                        apply: Self.recordApply), on: server.ip)
             }
         }
     }
 
     func conf(_ server: DnsmasqServer, graph: ResourceGraph) -> String {
-        var out = Header.hash("dnsmasq configuration", node: server.ip, inventory: graph.inventoryName)
-        out += """
-        # names registered by pigsty: hosts-format files, re-read when they change
-        hostsdir=\(Self.recordDir)
+        var w = LineWriter(capacity: 1024)
+        Header.hash("dnsmasq configuration", node: server.ip, inventory: graph.inventoryName, into: &w)
+        w.comment("names registered by pigsty: hosts-format files, re-read when they change")
+        w.dnsmasqOption("hostsdir", Self.recordDir)
+        w.lines("""
         # this node's /etc/hosts is not served
         no-hosts
         # private-range reverse lookups are answered here, never forwarded upstream
         bogus-priv
-
-        listen-address=127.0.0.1,\(server.ip)
-        port=\(server.port)
-
+        """)
+        w.blank()
+        w.dnsmasqOption("listen-address", "127.0.0.1", server.ip)
+        w.dnsmasqOption("port", server.port)
+        w.blank()
+        w.lines("""
         user=dnsmasq
         group=dnsmasq
         # listen on the addresses above only, also when they appear after start
         bind-dynamic
         # drop-in files; hostsdir above is a subdirectory and is not read as configuration
         conf-dir=/etc/dnsmasq.d,.rpmnew,.rpmsave,.rpmorig
-
-        """
-        return out
+        """)
+        return w.text
     }
 
     /// `default`: each `dns_records` item with `${admin_ip}` replaced, one per line.
+    ///
+    /// An item is a hosts-format line the inventory author writes (`address name…`), copied as it
+    /// is; items holding a line break are skipped by lowering and noted here.
     func defaultRecords(_ server: DnsmasqServer, graph: ResourceGraph) -> String {
-        var out = Header.hash("dnsmasq records (dns_records)", node: server.ip, inventory: graph.inventoryName)
+        var w = LineWriter()
+        Header.hash("dnsmasq records (dns_records)", node: server.ip, inventory: graph.inventoryName, into: &w)
         for record in server.defaultRecords {
             switch record {
-            case .line(let line): out += line + "\n"
-            case .skipped(let i): out += "# dns_records[\(i)] skipped: it contains a line break\n"
+            case .line(let line): w.line(line)
+            case .skipped(let i): w.comment("dns_records[\(i)] skipped: it contains a line break")
             }
         }
-        return out
+        return w.text
     }
 
     /// What a record file holds, for its header.
@@ -80,17 +87,24 @@ struct DnsmasqBackend: Backend {
         }
     }
 
-    static func body(_ c: DNSRecordFile.Content) -> String {
+    /// The records of one file. Pigsty writes the pg instance and node VIP records without a
+    /// final newline; so does pigstyc.
+    static func body(_ c: DNSRecordFile.Content, into w: inout LineWriter) {
         switch c {
-        case .pgInstance(let ip, let name): return "\(ip) \(name)"
+        case .pgInstance(let ip, let name): w.unterminatedHostsRecord(ip, name)
         case .pgCluster(_, let target):
-            guard let target else { return "" }
-            guard let ip = target.address else { return "# [\(target.kind.rawValue)] \(target.name) -> no address\n" }
-            return "# [\(target.kind.rawValue)] \(target.name) -> \(ip)\n\(ip) \(target.name)\n"
-        case .nodeVIP(_, let address, let name): return "\(address) \(name)"
+            guard let target else { return }
+            guard let ip = target.address else {
+                w.comment("[\(target.kind.rawValue)] \(target.name) -> no address")
+                return
+            }
+            w.comment("[\(target.kind.rawValue)] \(target.name) -> \(ip)")
+            w.hostsRecord(ip, target.name)
+        case .nodeVIP(_, let address, let name): w.unterminatedHostsRecord(address, name)
         case .minio(let ip, let instance, let nodename):
-            let first = nodename.map { "\(ip) \($0)\n" } ?? "# minio_node of \(instance) skipped: it contains a line break\n"
-            return first + "\(ip) \(instance)\n"
+            if let nodename { w.hostsRecord(ip, nodename) }
+            else { w.comment("minio_node of \(instance) skipped: it contains a line break") }
+            w.hostsRecord(ip, instance)
         }
     }
 }

@@ -1,3 +1,4 @@
+import PigstyFormats
 import PigstyModel
 /// The certificate scripts of the nginx back end: `/etc/nginx/link-cert` points each portal
 /// domain's certificate at Let's Encrypt's (when certbot has signed one) or at Pigsty's own
@@ -5,129 +6,97 @@ import PigstyModel
 /// covering the domains of every entry that names it. Every inventory value is quoted.
 extension NginxBackend {
     func linkCert(_ server: NginxServer, graph: ResourceGraph) -> String {
-        var out = "#!/bin/bash\n"
-        out += Header.hash("nginx certificate links", node: server.ip, inventory: graph.inventoryName)
-        out += "# run by Pigsty after copying pigsty.crt/key; safe to run again\n"
-        out += "set -euo pipefail\n\n"
+        var w = LineWriter(capacity: 2048)
+        w.line("#!/bin/bash")
+        Header.hash("nginx certificate links", node: server.ip, inventory: graph.inventoryName, into: &w)
+        w.comment("run by Pigsty after copying pigsty.crt/key; safe to run again")
+        w.line("set -euo pipefail")
+        w.blank()
         let dir = "/etc/nginx/conf.d/cert"
         for e in server.entries {
             guard let domain = e.domain else {
-                out += "# \(Shell.comment(e.key)): no domain, nothing to link\n\n"
+                w.comment(Shell.comment(e.key) + ": no domain, nothing to link")
+                w.blank()
                 continue
             }
             let crt = Shell.dq("\(dir)/\(domain).crt"), key = Shell.dq("\(dir)/\(domain).key")
-            out += "# \(Shell.comment(e.key)): \(Shell.comment(e.serverNames.joined(separator: " ")))\n"
-            let ownLinks = "ln -sfn \(Shell.dq("\(dir)/pigsty.crt")) \(crt)\nln -sfn \(Shell.dq("\(dir)/pigsty.key")) \(key)\n"
+            w.comment(Shell.comment(e.key) + ": " + Shell.comment(e.serverNames.joined(separator: " ")))
+            func ownLinks(_ w: inout LineWriter) {
+                w.line("ln -sfn " + Shell.dq("\(dir)/pigsty.crt") + " " + crt)
+                w.line("ln -sfn " + Shell.dq("\(dir)/pigsty.key") + " " + key)
+            }
             if let name = e.certbot {
                 let live = "/etc/letsencrypt/live/\(name)"
-                out += "if [[ -f \(Shell.dq("\(live)/privkey.pem")) ]]; then\n"
-                out += "    ln -sfn \(Shell.dq("\(live)/fullchain.pem")) \(crt)\n"
-                out += "    ln -sfn \(Shell.dq("\(live)/privkey.pem")) \(key)\n"
-                out += "else\n"
-                out += ownLinks.split(separator: "\n").map { "    \($0)\n" }.joined()
-                out += "fi\n\n"
+                w.line("if [[ -f " + Shell.dq("\(live)/privkey.pem") + " ]]; then")
+                w.indented { w in
+                    w.line("ln -sfn " + Shell.dq("\(live)/fullchain.pem") + " " + crt)
+                    w.line("ln -sfn " + Shell.dq("\(live)/privkey.pem") + " " + key)
+                }
+                w.line("else")
+                w.indented(ownLinks)
+                w.line("fi")
             } else {
-                out += ownLinks + "\n"
+                ownLinks(&w)
             }
+            w.blank()
         }
-        out += "echo \"link nginx cert, check with ls -alh /etc/nginx/conf.d/cert\"\n"
-        out += "ls -alh /etc/nginx/conf.d/cert\n"
-        return out
+        w.lines("""
+        echo "link nginx cert, check with ls -alh /etc/nginx/conf.d/cert"
+        ls -alh /etc/nginx/conf.d/cert
+        """)
+        return w.text
     }
 
     func signCert(_ server: NginxServer, graph: ResourceGraph) -> String {
-        var out = "#!/usr/bin/env bash\n"
-        out += Header.hash("certbot certificate requests", node: server.ip, inventory: graph.inventoryName)
-        out += "# run with certbot_sign: true, or by hand; extra certbot options as $1\n"
-        out += "set -euo pipefail\n"
-        out += "EMAIL=\(Shell.dq(server.certbot.email))\n"
-        out += "WEBROOT=\(Shell.dq(server.certbot.webroot))\n"
-        out += "OPTIONS=${1-\(Shell.dq(server.certbot.options))}\n\n"
+        var w = LineWriter(capacity: 4096)
+        w.line("#!/usr/bin/env bash")
+        Header.hash("certbot certificate requests", node: server.ip, inventory: graph.inventoryName, into: &w)
+        w.comment("run with certbot_sign: true, or by hand; extra certbot options as $1")
+        w.line("set -euo pipefail")
+        w.line("EMAIL=" + Shell.dq(server.certbot.email))
+        w.line("WEBROOT=" + Shell.dq(server.certbot.webroot))
+        w.line("OPTIONS=${1-" + Shell.dq(server.certbot.options) + "}")
+        w.blank()
         for cert in server.certificates {
             let summary = "\(cert.name) : \(cert.domains.joined(separator: ", "))"
-            let ds = cert.domains.map { "-d \(Shell.dq($0))" }.joined(separator: " ")
+            let ds = cert.domains.map { "-d " + Shell.dq($0) }.joined(separator: " ")
             let name = Shell.word(cert.name)
-            out += "# certificate \(Shell.comment(summary))\n"
-            out += "echo \"-----------------------------------------------------------------\"\n"
-            out += "echo \(Shell.dq("issue \(summary)"))\n"
-            out += "if [ -f \(Shell.dq("/etc/letsencrypt/renewal/\(cert.name).conf")) ]; then\n"
-            out += "    echo \"  -> Certificate exists. Attempting to expand/renew if needed...\"\n"
-            out += "    certbot certonly --non-interactive --cert-name \(name) \\\n"
-            out += "        --webroot --webroot-path=\"$WEBROOT\" \\\n"
-            out += "        --email \"$EMAIL\" --agree-tos --no-eff-email --expand \\\n"
-            out += "        \(ds) $OPTIONS\n"
-            out += "else\n"
-            out += "    echo \"  -> Certificate does not exist. Obtaining a new certificate...\"\n"
-            out += "    certbot certonly --non-interactive --cert-name \(name) \\\n"
-            out += "        --webroot --webroot-path=\"$WEBROOT\" \\\n"
-            out += "        --email \"$EMAIL\" --agree-tos --no-eff-email \\\n"
-            out += "        \(ds) $OPTIONS\n"
-            out += "fi\n"
-            out += "echo \(Shell.dq("  -> Done for \(cert.name): \(cert.domains.joined(separator: ", "))"))\n"
-            out += "echo\n\n"
-        }
-        out += "echo \"-----------------------------------------------------------------\"\n"
-        out += "echo \"All certificate operations finished.\"\n"
-        out += "echo \"Now you can link certs with /etc/nginx/link-cert\"\n"
-        out += "/etc/nginx/link-cert\n"
-        out += "ls -alh /etc/nginx/conf.d/cert\n"
-        return out
-    }
-}
-
-/// Quoting inventory values for bash.
-enum Shell {
-    /// Characters that need no protection inside double quotes.
-    static func plainInDoubleQuotes(_ s: String) -> Bool {
-        !s.unicodeScalars.contains { isControl($0) || "\"$`\\!".unicodeScalars.contains($0) }
-    }
-
-    /// `"s"` when nothing in `s` is special inside double quotes, else a single-quoted word.
-    static func dq(_ s: String) -> String { plainInDoubleQuotes(s) ? "\"\(s)\"" : single(s) }
-
-    /// `s` bare when it is one plain word, else single-quoted.
-    static func word(_ s: String) -> String {
-        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy {
-            ($0.value >= 48 && $0.value <= 57) || ($0.value >= 65 && $0.value <= 90) || ($0.value >= 97 && $0.value <= 122)
-                || "_.@%+=:,/-".unicodeScalars.contains($0)
-        }
-        return plain ? s : single(s)
-    }
-
-    /// `'s'`, a `'` inside written as `'\''`; with a control character (a line break would start a new
-    /// line of the script) bash's `$'…'` with every control character escaped.
-    static func single(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: isControl) else {
-            return "'" + s.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
-        }
-        var out = "$'"
-        for u in s.unicodeScalars {
-            switch u {
-            case "\\": out += "\\\\"
-            case "'": out += "\\'"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if isControl(u) {
-                    let hex = String(u.value, radix: 16)
-                    out += u.value < 0x80 ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-                        : "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
+            w.comment("certificate " + Shell.comment(summary))
+            w.line(#"echo "-----------------------------------------------------------------""#)
+            w.line("echo " + Shell.dq("issue \(summary)"))
+            w.line("if [ -f " + Shell.dq("/etc/letsencrypt/renewal/\(cert.name).conf") + " ]; then")
+            w.indented { w in
+                w.line(#"echo "  -> Certificate exists. Attempting to expand/renew if needed...""#)
+                certonly(name: name, domains: ds, expand: true, into: &w)
             }
+            w.line("else")
+            w.indented { w in
+                w.line(#"echo "  -> Certificate does not exist. Obtaining a new certificate...""#)
+                certonly(name: name, domains: ds, expand: false, into: &w)
+            }
+            w.line("fi")
+            w.line("echo " + Shell.dq("  -> Done for \(cert.name): \(cert.domains.joined(separator: ", "))"))
+            w.line("echo")
+            w.blank()
         }
-        return out + "'"
+        w.lines("""
+        echo "-----------------------------------------------------------------"
+        echo "All certificate operations finished."
+        echo "Now you can link certs with /etc/nginx/link-cert"
+        /etc/nginx/link-cert
+        ls -alh /etc/nginx/conf.d/cert
+        """)
+        return w.text
     }
 
-    /// Control characters, line separators included (each would break or start a line).
-    static func isControl(_ u: Unicode.Scalar) -> Bool {
-        u.value < 0x20 || (u.value >= 0x7F && u.value <= 0x9F) || u.value == 0x2028 || u.value == 0x2029
-    }
-
-    /// Text for a `#` comment: line breaks and control characters become spaces.
-    static func comment(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { isControl($0) ? " " : $0 }))
+    /// The `certbot certonly` command, continued over four lines; `name` and `domains` are quoted
+    /// shell words already.
+    private func certonly(name: String, domains: String, expand: Bool, into w: inout LineWriter) {
+        w.line("certbot certonly --non-interactive --cert-name " + name + " \\")
+        w.indented { w in
+            w.line(#"--webroot --webroot-path="$WEBROOT" \"#)
+            w.line(#"--email "$EMAIL" --agree-tos --no-eff-email"# + (expand ? " --expand" : "") + " \\")
+            w.line(domains + " $OPTIONS")
+        }
     }
 }

@@ -161,11 +161,6 @@ public enum ApplyBundle {
         [("apply.list", list(node: node, files: files, digests: digests), 0o644), ("apply.sh", script, 0o755)]
     }
 
-    /// Quotes a string for a POSIX shell: `'…'`, with `'` written as `'\''`.
-    public static func shellQuote(_ s: String) -> String {
-        "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
     /// The apply script: identical for every node and inventory.
     public static var script: String { ApplyScript.text }
 }

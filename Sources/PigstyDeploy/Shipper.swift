@@ -1,5 +1,6 @@
 import PigstyModel
 import PigstyOutput
+import PigstyFormats
 import Foundation
 
 /// ship: runs a plan over SSH. For every wave, every node of the wave (up to `parallel` at once)
@@ -67,7 +68,7 @@ public struct Shipper {
     public static func remoteCommand(node: String, steps: [ApplyStep]) -> String {
         let only = steps.map(\.rawValue).joined(separator: ",")
         return "set -eu; d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; tar -xzf - -C \"$d\"; "
-            + "bash \"$d\"/\(ApplyBundle.shellQuote(node))/apply.sh --only \(ApplyBundle.shellQuote(only))"
+            + "bash \"$d\"/\(Shell.single(node))/apply.sh --only \(Shell.single(only))"
     }
 
     public func arguments(for target: Target, steps: [ApplyStep]) -> [String] {
@@ -125,7 +126,7 @@ public struct Shipper {
             }
             let args = arguments(for: target, steps: wave.steps)
             if options.dryRun {
-                log("[\(label)] \(node) would run: " + args.map(ApplyBundle.shellQuote).joined(separator: " "))
+                log("[\(label)] \(node) would run: " + args.map(Shell.single).joined(separator: " "))
                 lock.withLock { box.byNode[node] = 0 }
                 continue
             }

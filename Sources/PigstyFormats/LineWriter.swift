@@ -1,5 +1,7 @@
-/// A writer for line-oriented configuration formats (pg_hba.conf, pgb_hba.conf, haproxy.cfg; later
-/// nginx, dnsmasq and systemd units): lines, indentation, padded columns, comments.
+/// A writer for line-oriented configuration formats (pg_hba.conf, pgb_hba.conf, haproxy.cfg, nginx
+/// (NginxSyntax.swift: directives, blocks, argument quoting), dnsmasq.conf and hosts records,
+/// environment files, shell scripts with `Shell` quoting): lines, indentation, padded columns,
+/// comments.
 ///
 /// **One line stays one line.** A value holding a line break (LF, CR) or a NUL would inject a line
 /// (or end the file early for C parsers) in every one of these formats, and none of them has a
@@ -74,5 +76,99 @@ public struct LineWriter: Sendable {
         out.reserveCapacity(s.utf8.count + width - n)
         for _ in n..<width { out.append(" ") }
         return out
+    }
+}
+
+// MARK: - Constant text, unterminated lines, indentation
+
+extension LineWriter {
+    /// Constant lines (a literal: no value can reach them), each written with the current indent;
+    /// an empty line is a blank line. A final newline in `s` does not add a blank line.
+    public mutating func lines(_ s: StaticString) {
+        let text = s.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
+        var parts = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if parts.last == "" { parts.removeLast() }
+        for p in parts { if p.isEmpty { blank() } else { line(String(p)) } }
+    }
+
+    /// A last line without its newline (files Pigsty writes from a string that has none). Line
+    /// breaks are escaped as in `line`.
+    public mutating func unterminatedLine(_ s: String) {
+        text += indent
+        if Self.breaksLine(s) { text += Self.escaped(s) } else { text += s }
+    }
+
+    /// `body` written with `step` added to the indent.
+    public mutating func indented(by step: String = "    ", _ body: (inout LineWriter) -> Void) {
+        let saved = indent
+        indent += step
+        body(&self)
+        indent = saved
+    }
+}
+
+// MARK: - Hosts files and key=value settings (dnsmasq)
+
+extension LineWriter {
+    /// A hosts-format record: `address name…`, one space apart.
+    ///
+    /// The hosts format has no quoting: a name holding whitespace or `#` would add a name or start
+    /// a comment. Such names are the inventory checker's to reject; the writer only keeps the
+    /// record on one line (line breaks escaped).
+    public mutating func hostsRecord(_ address: String, _ names: String...) {
+        line(([address] + names).joined(separator: " "))
+    }
+
+    /// The same record without the final newline (Pigsty writes some record files that way).
+    public mutating func unterminatedHostsRecord(_ address: String, _ names: String...) {
+        unterminatedLine(([address] + names).joined(separator: " "))
+    }
+
+    /// A dnsmasq option `key=value[,value…]`, each value through `Dnsmasq.value`.
+    public mutating func dnsmasqOption(_ key: String, _ values: String...) {
+        line(key + "=" + values.map(Dnsmasq.value).joined(separator: ","))
+    }
+}
+
+/// dnsmasq.conf values.
+public enum Dnsmasq {
+    /// `s` bare when dnsmasq reads it back unchanged, else double-quoted with `\`, `"` and control
+    /// characters escaped (dnsmasq's `\\ \" \t \n \r \e \b` escapes). Quoting is needed for
+    /// whitespace, `#` (a comment after whitespace), `"`, `\` and `,` (a list separator, hidden
+    /// inside quotes), and for an empty value.
+    public static func value(_ s: String) -> String {
+        let special = s.isEmpty || s.unicodeScalars.contains {
+            $0.value < 0x21 || $0.value == 0x7F || "#\"\\,".unicodeScalars.contains($0)
+        }
+        guard special else { return s }
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{1B}": out += "\\e"
+            case "\u{08}": out += "\\b"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+}
+
+// MARK: - Environment files
+
+extension LineWriter {
+    /// `NAME="value"` for an environment file read by systemd (`EnvironmentFile=`) or sourced by a
+    /// shell: `\`, `"`, `$` and `` ` `` are escaped with `\`, which both read back as the character.
+    public mutating func environment(_ name: String, _ value: String) {
+        var out = name + "=\""
+        for u in value.unicodeScalars {
+            if "\\\"$`".unicodeScalars.contains(u) { out += "\\" }
+            out.unicodeScalars.append(u)
+        }
+        line(out + "\"")
     }
 }

@@ -231,7 +231,7 @@ struct ApplyScriptTests {
         #expect(!ApplyBundle.validate(tree, sink: sink))
         #expect(sink.diagnostics.map(\.id) == ["PGS0831", "PGS0831"])
         #expect(ApplyBundle.isAccountName("postgres") && ApplyBundle.isAccountName("_x-1$") && !ApplyBundle.isAccountName("-x"))
-        #expect(ApplyBundle.shellQuote("it's $(x)") == "'it'\\''s $(x)'")
+        #expect(Shell.single("it's $(x)") == "'it'\\''s $(x)'")
     }
 }
 

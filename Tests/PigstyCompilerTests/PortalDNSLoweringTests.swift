@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PigstyFormats
 import PigstyDiagnostics
 import PigstyInventory
 @testable import PigstyCompiler
