@@ -151,12 +151,14 @@ struct PgbouncerBackendTests {
         #expect(try body(tree, "/pg/data/postgresql.auto.conf", on: "10.10.10.10") == [
             "wal_compression = 'True'",
             "jit = 'False'",
-            "shared_preload_libraries = pg_stat_statements, auto_explain",
-            "search_path = \"$user\", public",
+            // List parameters are bare only when PostgreSQL reads them as one token.
+            "shared_preload_libraries = 'pg_stat_statements, auto_explain'",
+            "search_path = '\"$user\", public'",
             "random_page_cost = '1.1'",
             "max_connections = '100'",
             "log_min_duration_statement = '1s'",
-            "temp_tablespaces = ['a', 'b']",
+            // A YAML list is a PostgreSQL list.
+            "temp_tablespaces = 'a, b'",
             "cron.database_name = 'meta'",
         ])
         // No pg_parameters: only the header.

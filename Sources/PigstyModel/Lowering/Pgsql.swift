@@ -81,7 +81,10 @@ public struct PgInstanceSettings: Sendable {
                 rejected.append(RejectedPgParameter(name: key, range: p.key.range))
                 continue
             }
-            kept.append(PgParameter(key, Jinja.str(p.value), quoted: !listParameters.contains(key)))
+            // A YAML list is a PostgreSQL list: its items joined by ", " (Pigsty prints Python's
+            // repr, `['a', 'b']`, which PostgreSQL cannot read; docs/differences.md).
+            let value = p.value.sequence.map { $0.map { Jinja.str($0) }.joined(separator: ", ") } ?? Jinja.str(p.value)
+            kept.append(PgParameter(key, value, quoted: !listParameters.contains(key)))
         }
         return (kept, rejected)
     }
