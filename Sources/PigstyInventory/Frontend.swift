@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PigstyDiagnostics
 import PigstySchema
 import PigstyYAML
@@ -12,17 +17,35 @@ public struct InputError: Error, CustomStringConvertible {
 
 /// The front end as one call: read → parse → resolve → check.
 public enum Frontend {
-    /// Reads a file into a `SourceFile`. Throws `InputError` for I/O problems (exit code 2).
-    public static func read(path: String) throws -> SourceFile {
+    /// Reads a file into a `SourceFile`. Throws `InputError` for I/O problems. Pipes, FIFOs and
+    /// `/dev/stdin` are read as streams; reading stops after `limit + 1` bytes, so an endless or
+    /// huge input costs no more memory than the parser's size limit (which then reports it).
+    public static func read(path: String, limit: Int = YAMLLimits.standard.maxBytes) throws -> SourceFile {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw InputError(path: path, reason: "no such file")
         }
         guard !isDir.boolValue else { throw InputError(path: path, reason: "it is a directory") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(path: path, reason: "permission denied or unreadable")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = errno == EACCES ? "permission denied" : String(cString: strerror(errno))
+            throw InputError(path: path, reason: reason)
         }
-        return SourceFile(path: path, bytes: [UInt8](data))
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        let chunk = 1 << 16
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        while bytes.count <= limit {
+            let want = min(chunk, limit + 1 - bytes.count)
+            let n = buffer.withUnsafeMutableBytes { readBytes(fd, $0.baseAddress, want) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw InputError(path: path, reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        return SourceFile(path: path, bytes: bytes)
     }
 
     /// Parses and resolves a source; nil when the inventory structure is unusable.
@@ -42,4 +65,9 @@ public enum Frontend {
         InventoryChecker(resolved: resolved, sink: sink, options: options).run()
         return resolved
     }
+}
+
+/// POSIX `read(2)` (the name is taken by `Frontend.read` inside the enum).
+private func readBytes(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }

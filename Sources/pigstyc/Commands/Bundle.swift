@@ -42,7 +42,7 @@ struct BundleCommand: ParsableCommand {
             try Data(sums.utf8).write(to: dir.appendingPathComponent("SHA256SUMS"), options: .atomic)
         } catch {
             printError("pigstyc: error: cannot write \(output): \(error.localizedDescription)")
-            throw ExitCode(2)
+            throw Status.cannotWrite
         }
         printError("pigstyc: wrote \(nodes.count) bundle\(nodes.count == 1 ? "" : "s") to \(output)/")
     }

@@ -46,7 +46,7 @@ struct Compile: ParsableCommand {
         if check {
             let diffs = writer.differences(from: output)
             if diffs.isEmpty {
-                print("\(output) is up to date (\(tree.nodes.count) nodes, \(tree.fileCount) files)")
+                print("\(output) is up to date (\(counted(tree.nodes.count, "node")), \(counted(tree.fileCount, "file")))")
                 return
             }
             for d in diffs { print(d) }
@@ -57,9 +57,9 @@ struct Compile: ParsableCommand {
             summary = try StageClock.time(clock, "write") { try writer.write(to: output) }
         } catch {
             printError("pigstyc: error: \(error)")
-            throw ExitCode(2)
+            throw Status.cannotWrite
         }
-        printError("pigstyc: \(tree.fileCount) files for \(tree.nodes.count) nodes in \(output)/: \(summary.description)")
+        printError("pigstyc: \(counted(tree.fileCount, "file")) for \(counted(tree.nodes.count, "node")) in \(output)/: \(summary.description)")
     }
 
     private func report(_ sink: DiagnosticSink) {

@@ -7,10 +7,13 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show which files and services change on each node between two inventories.",
         discussion: """
-        Compiles both inventories and prints, per node, a unified diff of every file that would be
-        added, removed or changed (secrets masked) and the services that would reload or restart.
-        Exit status, like `terraform plan -detailed-exitcode`: 0 no changes, 2 changes, 1 errors
-        (an inventory with errors, or unreadable input).
+        Compiles both inventories and prints, per node, a unified diff of every file that would be \
+        added, removed or changed (secrets masked) and the services that would reload or restart. \
+        With --format json the report is a JSON object (nodes, files, unit effects, diffs) and \
+        diagnostics are JSON too; junit and checkstyle apply to diagnostics only.
+
+        Exit status, like `terraform plan -detailed-exitcode`: 0 no changes, 2 changes, 1 an \
+        inventory has errors, 64 usage mistake, 66 an inventory cannot be read.
         """)
 
     @Argument(help: "The inventory as it is deployed now.")
@@ -28,7 +31,7 @@ struct Diff: ParsableCommand {
     @Flag(help: "Treat unknown parameters as errors.")
     var strict = false
 
-    @Option(help: "Diagnostics format: text, json, junit or checkstyle.")
+    @Option(help: "Report and diagnostics format: text or json; junit or checkstyle (diagnostics only).")
     var format: DiagnosticFormat = .text
 
     func run() throws {
@@ -36,23 +39,20 @@ struct Diff: ParsableCommand {
         let after = try compile(new)
         let mask = SecretMask(before.secrets.union(after.secrets))
         let diff = TreeDiff(old: before.tree, new: after.tree)
-        print(ChangeReport(diff: diff, mask: mask, oldLabel: "a", newLabel: "b").render(withContent: !stat), terminator: "")
-        if !diff.isEmpty { throw ExitCode(2) }
+        let report = ChangeReport(diff: diff, mask: mask, oldLabel: "a", newLabel: "b")
+        print(format == .json ? report.json(withContent: !stat) : report.render(withContent: !stat), terminator: "")
+        if !diff.isEmpty { throw Status.changes }
     }
 
     private func compile(_ path: String) throws -> (tree: FileTree, secrets: Set<String>) {
         let sink = DiagnosticSink()
-        let inputs: Inputs
-        do {
-            inputs = try Inputs.load(inventory: path, facts: facts, sink: sink, format: format)
-        } catch {
-            throw ExitCode(1)
-        }
+        // An unreadable file exits 66 (never 2, which means "changes").
+        let inputs = try Inputs.load(inventory: path, facts: facts, sink: sink, format: format)
         // Both trees name the new inventory in their headers, so a renamed file is not a change everywhere.
         guard let built = Compiler.build(inputs.file, facts: inputs.facts, sink: sink, options: CheckOptions(strict: strict),
                                          inventoryName: new) else {
             printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [path]))
-            throw ExitCode(1)
+            throw Status.errors
         }
         return (built.tree, built.graph.secretValues)
     }
