@@ -47,6 +47,27 @@ struct CLIEdgeTests {
         #expect(endless.stdout.contains("larger than the limit of 67108864 bytes"))
     }
 
+    /// `compile full.yml`, then `compile --check ./full.yml` or a renamed copy elsewhere: up to date,
+    /// and `diff` between the copies has no changes.
+    @Test func compiledTreeDoesNotDependOnTheInventoryPath() throws {
+        let text = try String(contentsOf: CLITests.root.appendingPathComponent("golden/cluster-trio/pigsty.yml"), encoding: .utf8)
+        let dir = try CLITests.temp(text, name: "full.yml")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let facts = CLITests.root.appendingPathComponent("golden/cluster-trio/facts.yml").path
+        let first = try CLITests.run(["compile", "full.yml", "--facts", facts], cwd: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let dotted = try CLITests.run(["compile", "--check", "./full.yml", "--facts", facts], cwd: dir)
+        #expect(dotted.status == 0, "\(dotted.stdout)")
+        let sub = dir.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        try text.write(to: sub.appendingPathComponent("renamed.yml"), atomically: true, encoding: .utf8)
+        let renamed = try CLITests.run(["compile", "--check", "elsewhere/renamed.yml", "--facts", facts], cwd: dir)
+        #expect(renamed.status == 0, "\(renamed.stdout)")
+        let diff = try CLITests.run(["diff", "full.yml", "elsewhere/renamed.yml", "--facts", facts], cwd: dir)
+        #expect(diff.status == 0)
+        #expect(diff.stdout == "No changes.\n")
+    }
+
     @Test func byteOrderMarkBeforeTheDocumentIsAccepted() throws {
         let bundled = try String(contentsOf: CLITests.root.appendingPathComponent("pigsty.yml"), encoding: .utf8)
         let dir = try CLITests.temp("\u{FEFF}---\n" + bundled)
