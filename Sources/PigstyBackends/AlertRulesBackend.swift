@@ -42,7 +42,7 @@ struct AlertRulesBackend: Backend {
         let facts = graph.monitoring.alerts
         for infra in graph.monitoring.infra {
             for module in Self.modules(facts, thresholds: infra.thresholds) where !module.rules.isEmpty {
-                let content = Header.hash("\(module.name) alert rules", node: infra.ip, inventory: graph.inventoryName)
+                let content = Header.hash("\(module.name) alert rules", node: infra.ip)
                     + Self.render(module)
                 tree.add(GeneratedFile(path: "/infra/rules/\(module.name).yml", content: content, owner: "victoria",
                                        group: "infra", mode: 0o644, producer: "\(name):\(module.name)",

@@ -27,7 +27,7 @@ struct DnsmasqBackend: Backend {
                                    producer: "dnsmasq:\(server.ip)", apply: Self.defaultApply), on: server.ip)
             for r in dns.records {
                 var w = LineWriter()
-                Header.hash("dnsmasq records (\(Self.what(r.content)))", node: server.ip, inventory: graph.inventoryName, into: &w)
+                Header.hash("dnsmasq records (\(Self.what(r.content)))", node: server.ip, into: &w)
                 Self.body(r.content, into: &w)
                 tree.add(GeneratedFile(path: "\(Self.recordDir)/\(r.file)", content: w.text, producer: r.producer,
                                        apply: Self.recordApply), on: server.ip)
@@ -37,7 +37,7 @@ struct DnsmasqBackend: Backend {
 
     func conf(_ server: DnsmasqServer, graph: ResourceGraph) -> String {
         var w = LineWriter(capacity: 1024)
-        Header.hash("dnsmasq configuration", node: server.ip, inventory: graph.inventoryName, into: &w)
+        Header.hash("dnsmasq configuration", node: server.ip, into: &w)
         w.comment("names registered by pigsty: hosts-format files, re-read when they change")
         w.dnsmasqOption("hostsdir", Self.recordDir)
         w.lines("""
@@ -67,7 +67,7 @@ struct DnsmasqBackend: Backend {
     /// is; items holding a line break are skipped by lowering and noted here.
     func defaultRecords(_ server: DnsmasqServer, graph: ResourceGraph) -> String {
         var w = LineWriter()
-        Header.hash("dnsmasq records (dns_records)", node: server.ip, inventory: graph.inventoryName, into: &w)
+        Header.hash("dnsmasq records (dns_records)", node: server.ip, into: &w)
         for record in server.defaultRecords {
             switch record {
             case .line(let line): w.line(line)

@@ -9,7 +9,7 @@ struct EtcdBackend: Backend {
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         for m in graph.etcd.members {
-            let content = Header.hash("etcd configuration", node: m.ip, inventory: graph.inventoryName)
+            let content = Header.hash("etcd configuration", node: m.ip)
                 + "\n" + PYAML.render(Self.document(m))
             tree.add(GeneratedFile(path: "/etc/etcd/etcd.conf", content: content, owner: "etcd", group: "etcd",
                                    mode: 0o644, producer: "etcd:\(m.name)", apply: .in(.etcd, .restart("etcd"))),

@@ -18,19 +18,18 @@ struct GrafanaBackend: Backend {
         let restart = ApplyClass.in(.infra, .restart("grafana-server"))
         for infra in monitoring.infra {
             let producer = "\(name):\(infra.ip)"
-            let inventory = graph.inventoryName
             // grafana.ini holds the admin password, the datasources the monitor and viewer
             // passwords: readable by root and the grafana group only.
             tree.add(GeneratedFile(path: "/etc/grafana/grafana.ini",
-                                   content: Header.hash("Grafana configuration", node: infra.ip, inventory: inventory)
+                                   content: Header.hash("Grafana configuration", node: infra.ip)
                                        + Self.ini(infra.grafana, ip: infra.ip),
                                    owner: "root", group: "grafana", mode: 0o640, producer: producer, apply: restart), on: infra.ip)
             tree.add(GeneratedFile(path: "/etc/grafana/provisioning/dashboards/pigsty.yml",
-                                   content: Header.hash("Grafana dashboard provider", node: infra.ip, inventory: inventory)
+                                   content: Header.hash("Grafana dashboard provider", node: infra.ip)
                                        + Self.dashboards,
                                    owner: "grafana", group: "grafana", mode: 0o644, producer: producer, apply: restart), on: infra.ip)
             tree.add(GeneratedFile(path: "/etc/grafana/provisioning/datasources/pigsty.yml",
-                                   content: Header.hash("Grafana datasources", node: infra.ip, inventory: inventory)
+                                   content: Header.hash("Grafana datasources", node: infra.ip)
                                        + Self.renderHead + Self.renderEntries(infra.grafana.fixedDatasources) + registered,
                                    owner: "root", group: "grafana", mode: 0o640, producer: producer, apply: restart), on: infra.ip)
         }

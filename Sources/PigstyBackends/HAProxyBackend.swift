@@ -13,13 +13,13 @@ struct HAProxyBackend: Backend {
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         let access = graph.access
         for node in access.haproxy {
-            tree.add(GeneratedFile(path: "/etc/haproxy/haproxy.cfg", content: Self.globalConfig(node, inventory: graph.inventoryName),
+            tree.add(GeneratedFile(path: "/etc/haproxy/haproxy.cfg", content: Self.globalConfig(node),
                                    owner: "root", group: "root", mode: 0o600, producer: "haproxy:\(node.ip)",
                                    apply: .in(.haproxy, .reload("haproxy"))),
                      on: node.ip)
             for svc in node.services {
                 tree.add(GeneratedFile(path: "/etc/haproxy/conf.d/\(svc.name).cfg",
-                                       content: Self.genericService(svc, node: node.ip, inventory: graph.inventoryName),
+                                       content: Self.genericService(svc, node: node.ip),
                                        producer: "haproxy_service:\(svc.name)", apply: .in(.haproxy, .reload("haproxy"))),
                          on: node.ip)
             }
@@ -40,7 +40,7 @@ struct HAProxyBackend: Backend {
             top.append(body)
             for target in file.targets {
                 var w = LineWriter()
-                w.verbatim(Header.hash("haproxy service \(file.fullName)", node: target, inventory: graph.inventoryName))
+                w.verbatim(Header.hash("haproxy service \(file.fullName)", node: target))
                 w.append(top)
                 tree.add(GeneratedFile(path: "/etc/haproxy/conf.d/\(file.fullName).cfg", content: w.text,
                                        producer: "pg_service:\(file.fullName)", apply: .in(.service, .reload("haproxy"))),
@@ -51,10 +51,10 @@ struct HAProxyBackend: Backend {
 
     // MARK: - haproxy.cfg
 
-    static func globalConfig(_ node: HAProxyNode, inventory: String) -> String {
+    static func globalConfig(_ node: HAProxyNode) -> String {
         let admin = word(node.adminUsername), password = word(node.adminPassword)
         var w = LineWriter()
-        w.verbatim(Header.hash("haproxy global configuration", node: node.ip, inventory: inventory))
+        w.verbatim(Header.hash("haproxy global configuration", node: node.ip))
         w.comment("node \(node.nodename) @ \(node.ip); services are loaded from /etc/haproxy/conf.d")
         w.blank()
         w.line("global")
@@ -115,9 +115,9 @@ struct HAProxyBackend: Backend {
 
     // MARK: - haproxy_services
 
-    static func genericService(_ svc: HAProxyService, node: String, inventory: String) -> String {
+    static func genericService(_ svc: HAProxyService, node: String) -> String {
         var w = LineWriter()
-        w.verbatim(Header.hash("haproxy service \(svc.name)", node: node, inventory: inventory))
+        w.verbatim(Header.hash("haproxy service \(svc.name)", node: node))
         w.comment("listens on \(svc.ip):\(svc.port) of \(node)")
         w.line("listen \(svc.name)")
         w.indent = "    "

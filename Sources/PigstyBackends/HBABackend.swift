@@ -12,13 +12,13 @@ struct HBABackend: Backend {
         var memo = HBARenderMemo()
         for ins in graph.access.hba {
             if let rules = ins.postgres {
-                let text = Self.render(ins, rules, flavor: .postgres, inventory: graph.inventoryName, memo: &memo)
+                let text = Self.render(ins, rules, flavor: .postgres, memo: &memo)
                 tree.add(GeneratedFile(path: "/pg/data/pg_hba.conf", content: text, owner: ins.owner, group: "postgres",
                                        mode: 0o600, producer: "pg_hba:\(ins.name)",
                                        apply: .in(.pgsql, .reload("patroni"))), on: ins.ip)
             }
             if let rules = ins.pgbouncer {
-                let text = Self.render(ins, rules, flavor: .pgbouncer, inventory: graph.inventoryName, memo: &memo)
+                let text = Self.render(ins, rules, flavor: .pgbouncer, memo: &memo)
                 tree.add(GeneratedFile(path: "/etc/pgbouncer/pgb_hba.conf", content: text, owner: ins.owner,
                                        group: "postgres", mode: 0o600, producer: "pgb_hba:\(ins.name)",
                                        apply: .in(.pgbouncer, .reload("pgbouncer"))), on: ins.ip)
@@ -27,11 +27,11 @@ struct HBABackend: Backend {
     }
 
     /// A file: the header with the aliases, then the rules.
-    static func render(_ ins: HBAInstance, _ rules: HBARuleList, flavor: HBAFlavor, inventory: String,
+    static func render(_ ins: HBAInstance, _ rules: HBARuleList, flavor: HBAFlavor,
                        memo: inout HBARenderMemo) -> String {
         let what = flavor == .postgres ? "PostgreSQL host-based authentication" : "Pgbouncer host-based authentication"
         var w = LineWriter()
-        w.verbatim(Header.hash(what, node: ins.ip, inventory: inventory))
+        w.verbatim(Header.hash(what, node: ins.ip))
         w.comment("instance  : \(ins.name) [\(ins.role)] @ \(ins.ip):\(flavor == .postgres ? ins.pgPort : ins.pgbouncerPort)")
         w.blank()
         w.comment("addr alias")

@@ -40,7 +40,7 @@ struct MetricsBackend: Backend {
                 // file_sd directories are watched: the infra job's own files need nothing; the
                 // others are registrations of their modules.
                 add("/infra/targets/\(t.job)/\(t.file).yml",
-                    Header.hash("\(t.job) targets (\(t.file))", node: infra.ip, inventory: graph.inventoryName) + body,
+                    Header.hash("\(t.job) targets (\(t.file))", node: infra.ip) + body,
                     mode: 0o640, producer: t.producer, apply: t.job == "infra" ? .in(.infra) : .in(.register))
             }
         }
@@ -78,7 +78,7 @@ struct MetricsBackend: Backend {
     /// `NAME='options'`, as systemd's EnvironmentFile reads it (quoting by `EnvFileWriter`).
     func env(_ infra: InfraMonitor, graph: ResourceGraph, _ variable: String, _ options: String) -> String {
         var w = EnvFileWriter()
-        w.verbatim(Header.hash("environment of \(variable.lowercased())", node: infra.ip, inventory: graph.inventoryName))
+        w.verbatim(Header.hash("environment of \(variable.lowercased())", node: infra.ip))
         w.set(variable, options)
         return w.text
     }
@@ -118,7 +118,7 @@ struct MetricsBackend: Backend {
 
             """ + extra
         }
-        var out = Header.hash("VictoriaMetrics scrape configuration", node: infra.ip, inventory: graph.inventoryName)
+        var out = Header.hash("VictoriaMetrics scrape configuration", node: infra.ip)
         out += """
         # every job reads its targets from /infra/targets/<job>/*.yml, which the modules register
         ---
@@ -228,7 +228,7 @@ struct MetricsBackend: Backend {
             ("mysql", [("mysql_exporter_up", #"up{job="mysql"}"#)]),
             ("kafka", [("kafka_up", #"up{job="kafka",role=~".+"}"#), ("kafka_exporter_up", #"up{job="kafka",role=""}"#)]),
         ]
-        var out = Header.hash("agent recording rules", node: infra.ip, inventory: graph.inventoryName)
+        var out = Header.hash("agent recording rules", node: infra.ip)
         out += "# <agent>_up: the scrape status of each exporter, selected by its port or job\n---\ngroups:\n  - name: agent-rules\n    rules:\n"
         for (module, rules) in groups {
             out += "      # \(module)\n"

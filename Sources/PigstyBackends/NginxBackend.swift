@@ -62,7 +62,7 @@ struct NginxBackend: Backend {
 
     func mainConfig(_ server: NginxServer, graph: ResourceGraph) -> String {
         var w = LineWriter(capacity: 1024)
-        Header.hash("nginx main configuration", node: server.ip, inventory: graph.inventoryName, into: &w)
+        Header.hash("nginx main configuration", node: server.ip, into: &w)
         w.comment("portal servers are loaded from /etc/nginx/conf.d")
         w.blank()
         w.directive("user", "nginx", pad: 5)
@@ -97,7 +97,7 @@ struct NginxBackend: Backend {
     /// break anywhere (escaped by the writer), is for the checker to reject.
     func htpasswd(_ server: NginxServer, graph: ResourceGraph) -> String {
         var w = LineWriter()
-        Header.hash("nginx basic-auth accounts", node: server.ip, inventory: graph.inventoryName, into: &w)
+        Header.hash("nginx basic-auth accounts", node: server.ip, into: &w)
         for user in server.users { w.line(user.name + ":{PLAIN}" + user.password) }
         return w.text
     }
@@ -105,7 +105,7 @@ struct NginxBackend: Backend {
     func exporterEnv(_ server: NginxServer, port: String, graph: ResourceGraph) -> String {
         // nginx_exporter scrapes the home server's stub_status on port 80, as Pigsty configures it.
         var w = LineWriter()
-        Header.hash("nginx_exporter options", node: server.ip, inventory: graph.inventoryName, into: &w)
+        Header.hash("nginx_exporter options", node: server.ip, into: &w)
         w.environment("NGINX_EXPORTER_OPTS", "-nginx.scrape-uri http://127.0.0.1:80/nginx -web.listen-address=:" + port)
         return w.text
     }
@@ -116,12 +116,12 @@ struct NginxBackend: Backend {
         let name = page.nodename
         let what = "haproxy stats page of \(name) (\(page.ip))"
         var upstream = LineWriter()
-        Header.hash("nginx upstream for the \(what)", node: ip, inventory: graph.inventoryName, into: &upstream)
+        Header.hash("nginx upstream for the \(what)", node: ip, into: &upstream)
         upstream.block("upstream", "haproxy-\(name)") { w in
             w.directive("server", "\(page.ip):\(page.port)", "max_fails=0")
         }
         var location = LineWriter()
-        Header.hash("nginx location for the \(what)", node: ip, inventory: graph.inventoryName, into: &location)
+        Header.hash("nginx location for the \(what)", node: ip, into: &location)
         location.block("location", "^~/haproxy/\(name)/") { w in
             w.directive("proxy_pass", "http://haproxy-\(name)")
             w.directive("proxy_connect_timeout", "1")
@@ -139,7 +139,7 @@ struct NginxBackend: Backend {
     func server(_ e: PortalEntry, server: NginxServer, graph: ResourceGraph) -> String? {
         let s = server.settings
         var w = LineWriter(capacity: 4096)
-        Header.hash("nginx portal server \(e.key)", node: server.ip, inventory: graph.inventoryName, into: &w)
+        Header.hash("nginx portal server \(e.key)", node: server.ip, into: &w)
         switch e.template {
         case .home?: homeServer(e, s: s, into: &w)
         case .path?: pathServer(e, s: s, into: &w)

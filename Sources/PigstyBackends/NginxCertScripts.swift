@@ -8,7 +8,7 @@ extension NginxBackend {
     func linkCert(_ server: NginxServer, graph: ResourceGraph) -> String {
         var w = LineWriter(capacity: 2048)
         w.line("#!/bin/bash")
-        Header.hash("nginx certificate links", node: server.ip, inventory: graph.inventoryName, into: &w)
+        Header.hash("nginx certificate links", node: server.ip, into: &w)
         w.comment("run by Pigsty after copying pigsty.crt/key; safe to run again")
         w.line("set -euo pipefail")
         w.blank()
@@ -50,7 +50,7 @@ extension NginxBackend {
     func signCert(_ server: NginxServer, graph: ResourceGraph) -> String {
         var w = LineWriter(capacity: 4096)
         w.line("#!/usr/bin/env bash")
-        Header.hash("certbot certificate requests", node: server.ip, inventory: graph.inventoryName, into: &w)
+        Header.hash("certbot certificate requests", node: server.ip, into: &w)
         w.comment("run with certbot_sign: true, or by hand; extra certbot options as $1")
         w.line("set -euo pipefail")
         w.line("EMAIL=" + Shell.dq(server.certbot.email))

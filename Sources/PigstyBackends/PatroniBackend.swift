@@ -20,8 +20,7 @@ struct PatroniBackend: Backend {
                              at: range)
                 continue
             }
-            var out = Header.hash("patroni configuration (\(c.template.rawValue)) of \(ins.name)", node: ins.ip,
-                                  inventory: graph.inventoryName)
+            var out = Header.hash("patroni configuration (\(c.template.rawValue)) of \(ins.name)", node: ins.ip)
             out += "# spec \(c.spec), patroni api \(c.apiAddress)\n---\n"
             out += PYAML.render(Self.document(c))
             tree.add(GeneratedFile(path: "/pg/conf/\(ins.name).yml", content: out, owner: ins.fileOwner, group: "postgres",

@@ -15,18 +15,17 @@ struct PgbouncerBackend: Backend {
         for ins in graph.pgsql.instances {
             guard let c = ins.pgbouncer else { continue }
             let producer = "\(name):\(ins.name)"
-            let inventory = graph.inventoryName
             let apply = ApplyClass.in(.pgbouncer, .reload("pgbouncer"))
             tree.add(GeneratedFile(path: "/etc/pgbouncer/pgbouncer.ini",
-                                   content: Header.hash("pgbouncer configuration of \(ins.name)", node: ins.ip, inventory: inventory)
+                                   content: Header.hash("pgbouncer configuration of \(ins.name)", node: ins.ip)
                                        + Self.ini(c),
                                    owner: ins.fileOwner, group: "postgres", mode: 0o640, producer: producer, apply: apply), on: ins.ip)
             tree.add(GeneratedFile(path: "/etc/pgbouncer/database.txt",
-                                   content: Header.hash("pgbouncer databases of \(ins.name)", node: ins.ip, inventory: inventory)
+                                   content: Header.hash("pgbouncer databases of \(ins.name)", node: ins.ip)
                                        + Self.databases(c),
                                    owner: ins.fileOwner, group: "postgres", mode: 0o600, producer: producer, apply: apply), on: ins.ip)
             tree.add(GeneratedFile(path: "/etc/pgbouncer/useropts.txt",
-                                   content: Header.hash("pgbouncer user options of \(ins.name)", node: ins.ip, inventory: inventory)
+                                   content: Header.hash("pgbouncer user options of \(ins.name)", node: ins.ip)
                                        + Self.userOptions(c),
                                    owner: ins.fileOwner, group: "postgres", mode: 0o600, producer: producer, apply: apply), on: ins.ip)
         }

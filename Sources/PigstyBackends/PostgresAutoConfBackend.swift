@@ -17,7 +17,7 @@ struct PostgresAutoConfBackend: Backend {
             }
             guard let parameters = ins.autoConf else { continue }
             var w = PostgresConfWriter()
-            w.verbatim(Header.hash("PostgreSQL parameters (pg_parameters)", node: ins.ip, inventory: graph.inventoryName))
+            w.verbatim(Header.hash("PostgreSQL parameters (pg_parameters)", node: ins.ip))
             Self.write(parameters, into: &w)
             tree.add(GeneratedFile(path: "/pg/data/postgresql.auto.conf", content: w.text,
                                    owner: ins.fileOwner, group: "postgres", mode: 0o600,

@@ -20,7 +20,7 @@ struct RedisBackend: Backend {
 
     func serverConf(_ r: RedisInstanceConfig, graph: ResourceGraph) -> String {
         var w = RedisConfWriter(capacity: 4096)
-        w.verbatim(Header.hash("redis server configuration (\(r.name))", node: r.ip, inventory: graph.inventoryName))
+        w.verbatim(Header.hash("redis server configuration (\(r.name))", node: r.ip))
         func section(_ title: String) { w.blank(); w.comment(title) }
 
         section("network")
@@ -131,7 +131,7 @@ struct RedisBackend: Backend {
 
     func sentinelConf(_ r: RedisInstanceConfig, graph: ResourceGraph) -> String {
         var w = RedisConfWriter(capacity: 1024)
-        w.verbatim(Header.hash("redis sentinel configuration (\(r.name))", node: r.ip, inventory: graph.inventoryName))
+        w.verbatim(Header.hash("redis sentinel configuration (\(r.name))", node: r.ip))
         // Masters to monitor are added at run time (SENTINEL MONITOR from redis_sentinel_monitor).
         w.blank()
         w.directive("protected-mode", "no")

@@ -55,13 +55,13 @@ struct VIPBackend: Backend {
     }
 
     func vipManager(_ m: VIPManagerConfig, graph: ResourceGraph) -> String {
-        Header.hash("vip-manager configuration", node: m.ip, inventory: graph.inventoryName)
+        Header.hash("vip-manager configuration", node: m.ip)
             + PYAML.document(Self.document(m), start: true, end: true)
     }
 
     func keepalived(_ k: KeepalivedConfig, graph: ResourceGraph) -> String {
         var w = KeepalivedWriter(capacity: 1024)
-        w.verbatim(Header.hash("keepalived configuration", node: k.ip, inventory: graph.inventoryName))
+        w.verbatim(Header.hash("keepalived configuration", node: k.ip))
         w.blank()
         w.open("global_defs")
         w.keyword("router_id", k.cluster)

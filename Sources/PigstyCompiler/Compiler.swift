@@ -42,7 +42,8 @@ public enum Compiler {
     }
 
     /// check, lower and emit, keeping the graph (for `plan`, `bundle`, `ship`). Nil when anything failed.
-    /// Headers name `inventoryName` (default: the file's path); `clock` records each stage.
+    /// `inventoryName` (default: the file's path) names the inventory in the resource graph (the
+    /// `graph` export); generated files never contain it. `clock` records each stage.
     public static func build(_ file: SourceFile, facts: FactsTable = FactsTable(), sink: DiagnosticSink,
                              options: CheckOptions = CheckOptions(), clock: StageClock? = nil,
                              inventoryName: String? = nil) -> (graph: ResourceGraph, tree: FileTree)? {

@@ -7,9 +7,20 @@ import PigstyYAML
 public struct Explanation {
     public struct Problem: Error { public let message: String }
 
-    let resolved: ResolvedInventory
+    /// The inventory whose values are explained; without one only the schema part is printed.
+    let resolved: ResolvedInventory?
+    let schema: Schema
 
-    public init(resolved: ResolvedInventory) { self.resolved = resolved }
+    public init(resolved: ResolvedInventory) {
+        self.resolved = resolved
+        schema = resolved.schema
+    }
+
+    /// An explanation of the schema alone (`pigstyc explain PARAM` without an inventory).
+    public init(schema: Schema = .pigsty) {
+        resolved = nil
+        self.schema = schema
+    }
 
     /// Facts Pigsty derives from identities, explained by their formula.
     static let derived: [String: String] = [
@@ -26,9 +37,9 @@ public struct Explanation {
     ]
 
     public func explain(_ name: String, host hostName: String?) throws -> String {
-        let schema = resolved.schema
         var host: ResolvedHost?
         if let hostName {
+            guard let resolved else { throw Problem(message: "--host needs an inventory") }
             guard let h = resolved.host(hostName) else {
                 let guess = Suggest.closest(to: hostName, among: resolved.hosts.map(\.name))
                 throw Problem(message: "no host '\(hostName)' in the inventory" + (guess.map { "; did you mean '\($0)'?" } ?? ""))
@@ -36,7 +47,7 @@ public struct Explanation {
             host = h
         }
         let spec = schema.parameter(name)
-        if spec == nil, Self.derived[name] == nil, !resolved.hosts.contains(where: { $0.binding(name) != nil }) {
+        if spec == nil, Self.derived[name] == nil, !(resolved?.hosts.contains(where: { $0.binding(name) != nil }) ?? false) {
             let guess = Suggest.closest(to: name, among: schema.parameters.map(\.name) + Self.derived.keys.sorted())
             throw Problem(message: "unknown parameter '\(name)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""))
         }
@@ -56,6 +67,7 @@ public struct Explanation {
             out += "\(name)  (not a Pigsty parameter: a custom variable)\n"
         }
         let secret = (spec?.isSecret ?? false) || Schema.passwordDicts.contains(name)
+        guard let resolved else { return out }
         if let host {
             out += "\non host \(host.name):\n"
             out += explainHost(name, host, secret: secret)
@@ -99,11 +111,11 @@ public struct Explanation {
     }
 
     private func render(_ node: YAMLNode, secret: Bool) -> String {
-        node.safeText(resolved.schema, secret: secret)
+        node.safeText(schema, secret: secret)
     }
 
     private func derivedValue(_ name: String, _ h: ResolvedHost) -> String? {
-        let cluster = h.string("pg_cluster").flatMap { resolved.pgCluster($0) }
+        let cluster = h.string("pg_cluster").flatMap { resolved?.pgCluster($0) }
         switch name {
         case "pg_instance": return h.pgInstance
         case "pg_service": return h.pgService

@@ -1,6 +1,8 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import PigstyDiagnostics
 import PigstySchema
@@ -15,48 +17,48 @@ public struct InputError: Error, CustomStringConvertible {
 
 /// The front end as one call: read → parse → resolve → check.
 public enum Frontend {
-    /// Reads a file into a `SourceFile`. Throws `InputError` for I/O problems (exit code 2).
-    /// The size is looked at first (`fstat` on the opened file), so a file over
-    /// `YAMLLimits.maxBytes` (`PGS0109`) is refused before a byte of it is read.
+    /// Reads an inventory (or facts) file into a `SourceFile`. Throws `InputError` for I/O
+    /// problems. A regular file's size is looked at first (`fstat` on the opened file), so a file
+    /// over `YAMLLimits.maxBytes` (`PGS0109`) is refused before a byte of it is read; pipes, FIFOs
+    /// and `/dev/stdin` are read as streams, and reading stops after `limit + 1` bytes, so an
+    /// endless or huge stream costs no more memory than the limit.
     public static func read(path: String, limits: YAMLLimits = .standard) throws -> SourceFile {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             switch errno {
             case ENOENT, ENOTDIR: throw InputError(path: path, reason: "no such file")
             case EISDIR: throw InputError(path: path, reason: "it is a directory")
-            default: throw InputError(path: path, reason: "permission denied or unreadable (\(String(cString: strerror(errno))))")
+            case EACCES: throw InputError(path: path, reason: "permission denied")
+            default: throw InputError(path: path, reason: String(cString: strerror(errno)))
             }
         }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw InputError(path: path, reason: String(cString: strerror(errno))) }
-        switch st.st_mode & S_IFMT {
-        case S_IFDIR: throw InputError(path: path, reason: "it is a directory")
-        case S_IFREG: break
-        default: throw InputError(path: path, reason: "it is not a regular file")
-        }
-        let size = Int(st.st_size)
-        guard size <= limits.maxBytes else { throw tooLarge(path, size, limits) }
-        // Read to the end, in case the file grew since fstat, but never past the limit.
-        var bytes = [UInt8](repeating: 0, count: size + 1)
-        var filled = 0
-        while true {
-            if filled == bytes.count {
-                guard bytes.count <= limits.maxBytes else { throw tooLarge(path, bytes.count, limits) }
-                bytes += [UInt8](repeating: 0, count: min(max(bytes.count, 4096), limits.maxBytes + 1 - bytes.count))
+        if st.st_mode & S_IFMT == S_IFDIR { throw InputError(path: path, reason: "it is a directory") }
+        let regular = st.st_mode & S_IFMT == S_IFREG
+        if regular, Int(st.st_size) > limits.maxBytes { throw tooLarge(path, "it is \(st.st_size) bytes, more", limits) }
+        var bytes: [UInt8] = []
+        if regular { bytes.reserveCapacity(Int(st.st_size) + 1) }
+        let chunk = 1 << 16
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        while bytes.count <= limits.maxBytes {
+            let want = min(chunk, limits.maxBytes + 1 - bytes.count)
+            let n = buffer.withUnsafeMutableBytes { readBytes(fd, $0.baseAddress, want) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw InputError(path: path, reason: String(cString: strerror(errno)))
             }
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw InputError(path: path, reason: "permission denied or unreadable (\(String(cString: strerror(errno))))") }
             if n == 0 { break }
-            filled += n
+            bytes.append(contentsOf: buffer[0..<n])
         }
-        bytes.removeSubrange(filled...)
+        // A stream (or a file that grew since fstat) longer than the limit: what was read is dropped.
+        if bytes.count > limits.maxBytes { throw tooLarge(path, "it holds more", limits) }
         return SourceFile(path: path, bytes: bytes)
     }
 
-    private static func tooLarge(_ path: String, _ size: Int, _ limits: YAMLLimits) -> InputError {
-        InputError(path: path, reason: "it is \(size) bytes, more than the limit of \(limits.maxBytes) bytes "
+    private static func tooLarge(_ path: String, _ what: String, _ limits: YAMLLimits) -> InputError {
+        InputError(path: path, reason: "\(what) than the limit of \(limits.maxBytes) bytes "
             + "(\(DiagnosticCode.fileTooLarge.rawValue)); it was not read")
     }
 
@@ -77,4 +79,9 @@ public enum Frontend {
         InventoryChecker(resolved: resolved, sink: sink, options: options).run()
         return resolved
     }
+}
+
+/// POSIX `read(2)` (the name is taken by `Frontend.read` inside the enum).
+private func readBytes(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }

@@ -27,7 +27,7 @@ public enum YAML {
         sink.register(file)
         if file.bytes.count > limits.maxBytes {
             sink.report(.fileTooLarge,
-                        "file is \(file.bytes.count) bytes; the limit is \(limits.maxBytes) bytes",
+                        "file is larger than the limit of \(limits.maxBytes) bytes",
                         at: SourceRange(file: file.path, start: SourcePosition(line: 1, column: 1)))
             return nil
         }
@@ -51,16 +51,20 @@ struct Composer {
     private var parser: UnsafeMutablePointer<yaml_parser_t>
     private var failed = false
     private var reportedExpansion = false
+    /// Length of a leading UTF-8 byte order mark (0 or 3). PyYAML and Ansible accept one; libyaml
+    /// told the encoding does not, so it is skipped and positions are shifted back by it.
+    private let bom: Int
 
     init(file: SourceFile, limits: YAMLLimits, sink: DiagnosticSink) {
         self.file = file
         self.limits = limits
         self.sink = sink
+        bom = file.bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
     }
 
     private func position(_ mark: yaml_mark_t) -> SourcePosition {
-        SourcePosition(line: Int(mark.line) + 1, column: Int(mark.column) + 1, offset: Int(mark.index))
+        SourcePosition(line: Int(mark.line) + 1, column: Int(mark.column) + 1, offset: Int(mark.index) + bom)
     }
 
     private func range(_ start: yaml_mark_t, _ end: yaml_mark_t) -> SourceRange {
@@ -74,11 +78,11 @@ struct Composer {
             return nil
         }
         defer { yaml_parser_delete(parser) }
-        let count = file.bytes.count
+        let count = file.bytes.count - bom
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count, 1))
         defer { buffer.deallocate() }
         file.bytes.withUnsafeBufferPointer { src in
-            if let base = src.baseAddress { buffer.initialize(from: base, count: count) }
+            if let base = src.baseAddress { buffer.initialize(from: base + bom, count: count) }
         }
         yaml_parser_set_input_string(parser, buffer, count)
         yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
@@ -129,7 +133,7 @@ struct Composer {
         let p = parser.pointee
         let problem = p.problem.map { String(cString: $0) } ?? "invalid YAML"
         if p.error == YAML_READER_ERROR {
-            let pos = file.position(ofOffset: Int(p.problem_offset))
+            let pos = file.position(ofOffset: Int(p.problem_offset) + bom)
             sink.report(.invalidEncoding, "the file is not valid UTF-8 text (\(problem))",
                         at: SourceRange(file: file.path, start: pos))
             return

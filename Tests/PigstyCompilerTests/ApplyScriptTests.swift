@@ -75,7 +75,7 @@ struct ApplyScriptTests {
             #expect(second.status == 0, "\(second.output)")
             #expect(!second.output.contains("installed") && !second.output.contains("restart")
                     && !second.output.contains("reload"), "\(second.output)")
-            #expect(second.output.hasSuffix("\(node): 0 file(s) changed\n"))
+            #expect(second.output.hasSuffix("\(node): 0 files changed\n"))
             #expect(same(snapshot(target), installed))
 
             // A tampered bundle file: refused before anything changes.
@@ -157,6 +157,40 @@ struct ApplyScriptTests {
         #expect(usage.status == 2)
         let noRestart = try Self.apply(out, "10.10.10.11", ["--root", target.path, "--force", "--no-restart"])
         #expect(noRestart.output.contains("not calling reload haproxy (--no-restart)"), "\(noRestart.output)")
+    }
+
+    /// A dry run claims only what the same run without --dry-run does (here: under --root, where
+    /// no system user or group is created), and notes name the installed file, not the temporary
+    /// file it is written through.
+    @Test func dryRunAgreesWithTheRealRunAndNotesNameDestinations() throws {
+        let bytes = try [UInt8](Data(contentsOf: Self.root.appendingPathComponent("pigsty.yml")))
+        let sink = DiagnosticSink()
+        let tree = try #require(Compiler.compile(SourceFile(path: "pigsty.yml", bytes: bytes), sink: sink))
+        let work = try Self.temp()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let out = work.appendingPathComponent("out")
+        try TreeWriter(tree: tree).write(to: out.path)
+        let node = try #require(tree.nodeNames.first)
+        let target = work.appendingPathComponent("r")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        let dry = try Self.apply(out, node, ["--root", target.path, "--force", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.output)")
+        let real = try Self.apply(out, node, ["--root", target.path, "--force"])
+        #expect(real.status == 0, "\(real.output)")
+        func accounts(_ text: String) -> [String] {
+            text.split(separator: "\n").map(String.init).filter {
+                $0.contains("system group") || $0.contains("system user") || $0.contains("note: group") || $0.contains("note: user")
+            }
+        }
+        #expect(!dry.output.contains("would create system"), "\(dry.output)")
+        #expect(accounts(dry.output) == accounts(real.output))
+        #expect(!real.output.contains(".pigstyc."), "\(real.output)")
+        let paths = Set(tree.files(on: node).map(\.path))
+        for line in real.output.split(separator: "\n") where line.contains("keeps its owner") {
+            let named = line.split(separator: " ").first { $0.hasPrefix("/") }.map(String.init)
+            // A file, or a directory above files (ensure_dir's notes).
+            #expect(named.map { n in paths.contains(n) || paths.contains { $0.hasPrefix(n + "/") } } == true, "\(line)")
+        }
     }
 
     @Test func applyScriptIsShellcheckClean() throws {

@@ -81,7 +81,7 @@ struct HAProxyBackendTests {
         #expect(directive(primary, "maxconn") == "maxconn 5000")
         #expect(directive(primary, "default-server") ==
                 "default-server inter 2s fastinter 1s downinter 2s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100")
-        #expect(primary.hasPrefix("# pigstyc: haproxy service pg-test-primary for 10.10.10.11, generated from pigsty.yml"))
+        #expect(primary.hasPrefix("# pigstyc: haproxy service pg-test-primary for 10.10.10.11; do not edit\n"))
         // replica: the primary (and offline role) is a backup.
         #expect(try servers(t, "replica") == [
             "server pg-test-1 10.10.10.11:6432 check port 8008 weight 100 backup",

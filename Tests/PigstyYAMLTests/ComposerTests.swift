@@ -20,6 +20,30 @@ struct ComposerTests {
         #expect(sink.diagnostics.isEmpty)
     }
 
+    /// PyYAML and Ansible accept a UTF-8 byte order mark before the document; positions of what
+    /// follows keep their lines and columns, and offsets still index the file's bytes.
+    @Test func leadingByteOrderMarkIsAccepted() throws {
+        for text in ["---\nall:\n  vars:\n    pg_version: 18\n", "all:\n  vars:\n    pg_version: 18\n"] {
+            let sink = DiagnosticSink()
+            let file = SourceFile(path: "inv.yml", bytes: [0xEF, 0xBB, 0xBF] + Array(text.utf8))
+            let root = try #require(YAML.parse(file, into: sink), "\(sink.diagnostics.map(\.message))")
+            #expect(sink.diagnostics.isEmpty)
+            let pair = try #require(root["all"]?["vars"]?.pair("pg_version"))
+            let line = text.hasPrefix("---") ? 4 : 3
+            #expect(pair.key.range.start.line == line)
+            #expect(pair.key.range.start.column == 5)
+            let offset = pair.key.range.start.offset
+            #expect(Array(file.bytes[offset..<offset + 10]) == Array("pg_version".utf8))
+        }
+        // A syntax error after a BOM is still reported at its own line and column.
+        let sink = DiagnosticSink()
+        let bad = SourceFile(path: "inv.yml", bytes: [0xEF, 0xBB, 0xBF] + Array("a: 1\n\tb: 2\n".utf8))
+        #expect(YAML.parse(bad, into: sink) == nil)
+        #expect(sink.diagnostics.first?.id == "PGS0102")  // the tab is found at the shifted offset
+        #expect(sink.diagnostics.first?.range?.start.line == 2)
+        #expect(sink.diagnostics.first?.range?.start.column == 1)
+    }
+
     @Test func anchorsAliasesAndMergeKeys() throws {
         let text = """
         base: &b { a: 1, b: 2 }

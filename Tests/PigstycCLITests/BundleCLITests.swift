@@ -26,7 +26,7 @@ struct BundleCLITests {
         let waves = try #require(obj["waves"] as? [[String: Any]])
         #expect(waves.map { $0["name"] as? String } == ["node", "etcd", "pgsql-replica", "service", "redis"])
         let none = try CLITests.run(["plan", "-l", "pg-nothing"] + Self.trio)
-        #expect(none.status == 2)
+        #expect(none.status == 64)
         #expect(none.stderr.contains("-l: 'pg-nothing' matches no node"))
     }
 

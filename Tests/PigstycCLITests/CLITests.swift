@@ -45,16 +45,24 @@ struct CLITests {
         #expect(strict.status == 1)
     }
 
-    @Test func usageAndIOErrorsExitTwo() throws {
+    @Test func usageErrorsExit64UnreadableInputExits66() throws {
         let missing = try Self.run(["check", "no/such/file.yml"])
-        #expect(missing.status == 2)
+        #expect(missing.status == 66)
         #expect(missing.stderr.contains("cannot read 'no/such/file.yml': no such file"))
         let dir = try Self.run(["check", "golden"])
-        #expect(dir.status == 2)
+        #expect(dir.status == 66)
         let badFlag = try Self.run(["check", "--format", "xml"])
-        #expect(badFlag.status == 2)
+        #expect(badFlag.status == 64)
         let unknown = try Self.run(["frobnicate"])
-        #expect(unknown.status == 2)
+        #expect(unknown.status == 64)
+        // diff's 2 means "changes": a usage mistake must not look like one.
+        let diffUsage = try Self.run(["diff", "pigsty.yml", "pigsty.yml", "--bogus"])
+        #expect(diffUsage.status == 64, "\(diffUsage.stderr)")
+        #expect(diffUsage.stderr.contains("Unknown option '--bogus'"))
+        let compileUsage = try Self.run(["compile", "--bogus"])
+        #expect(compileUsage.status == 64)
+        let shipValidation = try Self.run(["ship", "--parallel", "0"])
+        #expect(shipValidation.status == 64)
         let help = try Self.run(["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("check"))
@@ -103,10 +111,10 @@ struct CLITests {
         let d = try Self.run(["explain", "pg_instance", "--host", "10.10.10.10"])
         #expect(d.stdout.contains("value: pg-meta-1"))
         let typo = try Self.run(["explain", "pg_verison"])
-        #expect(typo.status == 2)
+        #expect(typo.status == 64)
         #expect(typo.stderr.contains("did you mean 'pg_version'?"))
         let host = try Self.run(["explain", "pg_version", "--host", "10.10.10.99"])
-        #expect(host.status == 2)
+        #expect(host.status == 64)
     }
 
     @Test func graphPrintsClustersAndReplication() throws {
@@ -160,7 +168,7 @@ struct CLITests {
         for (output, why) in [(".", "did not write"), ("pigsty.yml", "it is a file"), ("victim", "did not write"),
                               ("link", "symbolic link")] {
             let r = try Self.run(["compile", "-o", output], cwd: dir)
-            #expect(r.status == 2, "\(output): \(r.stderr)")
+            #expect(r.status == 73, "\(output): \(r.stderr)")
             #expect(r.stderr.contains("refusing to write \(output)") && r.stderr.contains(why), "\(output): \(r.stderr)")
             #expect(!r.stderr.contains("written"), "\(output)")
         }
@@ -216,8 +224,8 @@ struct CLITests {
         let start = Date()
         for command in ["check", "compile"] {
             let r = try Self.run([command, "big.yml"], cwd: dir)
-            #expect(r.status == 2, "\(r.stderr)")
-            #expect(r.stderr.contains("cannot read 'big.yml': it is 5368709120 bytes") && r.stderr.contains("PGS0109"), "\(r.stderr)")
+            #expect(r.status == 66, "\(r.stderr)")
+            #expect(r.stderr.contains("cannot read 'big.yml': it is 5368709120 bytes, more than the limit") && r.stderr.contains("PGS0109"), "\(r.stderr)")
         }
         #expect(Date().timeIntervalSince(start) < 20)
     }
@@ -253,7 +261,7 @@ struct CLITests {
         #expect(!stat.stdout.contains("@@"))
         try "all: [".write(to: dir.appendingPathComponent("bad.yml"), atomically: true, encoding: .utf8)
         #expect(try Self.run(["diff", "old.yml", "bad.yml"], cwd: dir).status == 1)
-        #expect(try Self.run(["diff", "old.yml", "missing.yml"], cwd: dir).status == 1)
+        #expect(try Self.run(["diff", "old.yml", "missing.yml"], cwd: dir).status == 66)
     }
 
     @Test func schemaCommandMatchesTheCommittedFile() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import PigstyModel
 /// The text `pigstyc diff` prints: per node, the files that change and the services that
 /// reload or restart, then (optionally) unified diffs with secrets masked, then a summary.
@@ -41,5 +42,37 @@ public struct ChangeReport {
         }
         out += "\(diff.nodes.count) node\(diff.nodes.count == 1 ? "" : "s"), \(fileCount) file\(fileCount == 1 ? "" : "s") changed.\n"
         return out
+    }
+
+    /// The same report as JSON (`pigstyc diff --format json`), secrets masked as in the text:
+    /// `{"changed", "nodes": [{"node", "files": [{"path", "change", "attributes", "diff"?}],
+    /// "units": [{"unit", "action"}]}], "summary": {"nodes", "files"}}`. `diff` (the unified diff
+    /// of the file) is left out without content.
+    public func json(withContent: Bool) -> String {
+        var nodes: [[String: Any]] = []
+        var fileCount = 0
+        for node in diff.nodes {
+            var files: [[String: Any]] = []
+            for change in node.files {
+                fileCount += 1
+                var entry: [String: Any] = ["path": mask.apply(change.path), "change": change.kind.rawValue,
+                                            "attributes": change.attributeChanges.map(mask.apply)]
+                if withContent {
+                    entry["diff"] = mask.apply(LineDiff.unified(change.old?.content, change.new?.content,
+                                                                oldName: "\(oldLabel)/\(node.node)\(change.path)",
+                                                                newName: "\(newLabel)/\(node.node)\(change.path)"))
+                }
+                files.append(entry)
+            }
+            let units = UnitEffect.merged(node.files.flatMap(\.file.apply.effects)).map {
+                ["unit": $0.unit, "action": $0.action.rawValue]
+            }
+            nodes.append(["node": node.node, "files": files, "units": units])
+        }
+        let object: [String: Any] = ["changed": !diff.isEmpty, "nodes": nodes,
+                                     "summary": ["nodes": diff.nodes.count, "files": fileCount]]
+        let data = (try? JSONSerialization.data(withJSONObject: object,
+                                                options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -17,9 +17,9 @@ struct ParameterRules: InventoryRule {
             guard let spec = c.schema.parameter(b.name) else {
                 if Self.isAnsibleVariable(b.name) { continue }
                 let suggestion = Suggest.closest(to: b.name, among: names)
-                let notes = suggestion == nil
-                    ? [DiagnosticNote("custom variables are allowed; pass --strict to make unknown names errors")]
-                    : []
+                let notes = suggestion != nil ? []
+                    : c.options.strict ? [DiagnosticNote("--strict rejects custom variables; without it they are warnings")]
+                    : [DiagnosticNote("custom variables are allowed; pass --strict to make unknown names errors")]
                 // --strict: an error (the sink's `promotedToError` does the same for other sinks).
                 c.sink.report(.unknownParameter, severity: c.options.strict ? .error : .warning,
                               "unknown parameter '\(b.name)'",

@@ -44,8 +44,8 @@ struct BundleCommand: ParsableCommand {
             }
             try Self.writePrivate(Array(sums.utf8), to: dir.appendingPathComponent("SHA256SUMS").path)
         } catch {
-            printError("pigstyc: error: cannot write \(output): \(error)")
-            throw ExitCode(2)
+            printError("pigstyc: error: cannot write \(output): \(error.localizedDescription)")
+            throw Status.cannotWrite
         }
         printError("pigstyc: wrote \(nodes.count) bundle\(nodes.count == 1 ? "" : "s") to \(output)/")
     }

@@ -25,6 +25,6 @@ struct Check: ParsableCommand {
         print(output, terminator: "")
         // The process ends here: skip tearing down the inventory's object graph.
         keepUntilExit(resolved)
-        if sink.hasErrors { throw ExitCode(1) }
+        if sink.hasErrors { throw Status.errors }
     }
 }

@@ -46,7 +46,7 @@ struct Compile: ParsableCommand {
         if check {
             let diffs = writer.differences(from: output)
             if diffs.isEmpty {
-                print("\(output) is up to date (\(tree.nodes.count) nodes, \(tree.fileCount) files)")
+                print("\(output) is up to date (\(counted(tree.nodes.count, "node")), \(counted(tree.fileCount, "file")))")
                 return
             }
             for d in diffs { print(d) }
@@ -61,9 +61,9 @@ struct Compile: ParsableCommand {
             }
         } catch {
             printError("pigstyc: error: \(error)")
-            throw ExitCode(2)
+            throw Status.cannotWrite
         }
-        printError("pigstyc: \(tree.fileCount) files for \(tree.nodes.count) nodes in \(output)/: \(summary.description)")
+        printError("pigstyc: \(counted(tree.fileCount, "file")) for \(counted(tree.nodes.count, "node")) in \(output)/: \(summary.description)")
         if !summary.foreign.isEmpty {
             let n = summary.foreign.count
             printError("pigstyc: warning: left \(n) entr\(n == 1 ? "y" : "ies") in \(output)/ that pigstyc did not write: "

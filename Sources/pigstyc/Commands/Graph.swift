@@ -23,7 +23,7 @@ struct Graph: ParsableCommand {
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
         guard let resolved = Frontend.check(inputs.file, sink: sink), !sink.hasErrors else {
             printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(sink.sorted, inputs: [inventory]))
-            throw ExitCode(1)
+            throw Status.errors
         }
         let graph = ResourceGraph.lower(resolved, facts: inputs.facts, inventoryName: inventory)
         print(format == .json ? GraphExport.json(graph) : GraphExport.dot(graph), terminator: "")

@@ -4,7 +4,7 @@ import PigstyDiagnostics
 import PigstyInventory
 
 /// Reading the inventory and the optional facts file, shared by the commands that compile.
-/// I/O problems exit 2; a bad facts file prints its diagnostics and exits 1.
+/// An unreadable file exits 66; a bad facts file prints its diagnostics and exits 1.
 struct Inputs {
     let file: SourceFile
     let facts: FactsTable
@@ -15,12 +15,12 @@ struct Inputs {
             guard let facts else { return Inputs(file: file, facts: FactsTable()) }
             guard let table = FactsTable.parse(try Frontend.read(path: facts), sink: sink) else {
                 printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [facts]))
-                throw ExitCode(1)
+                throw Status.errors
             }
             return Inputs(file: file, facts: table)
         } catch let e as InputError {
             printError("pigstyc: error: \(e)")
-            throw ExitCode(2)
+            throw Status.noInput
         }
     }
 }
@@ -34,19 +34,19 @@ extension Inputs {
         if !sink.diagnostics.isEmpty {
             printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory]))
         }
-        guard let built else { throw ExitCode(1) }
+        guard let built else { throw Status.errors }
         return built
     }
 
     /// The nodes `-l LIMIT` selects among `candidates` (all of them without a limit); a pattern that
-    /// matches nothing exits 2.
+    /// matches nothing is a usage mistake (64).
     static func select(_ limit: String?, graph: ResourceGraph, among candidates: [String]) throws -> Set<String> {
         guard let limit else { return Set(candidates) }
         do {
             return try NodeLimit(limit).select(graph, among: candidates)
         } catch let e as NodeLimit.NoMatch {
             printError("pigstyc: error: \(e)")
-            throw ExitCode(2)
+            throw Status.usage
         }
     }
 
@@ -61,7 +61,7 @@ extension Inputs {
         for f in sink.sources.values { planSink.register(f) }
         guard let plan = ApplyPlan.make(graph, tree: tree, sink: planSink) else {
             printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(planSink.sorted, inputs: [inventory]))
-            throw ExitCode(1)
+            throw Status.errors
         }
         return (graph, tree, plan)
     }

@@ -55,6 +55,6 @@ struct Ship: ParsableCommand {
         let result = shipper.run { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
-        if !result.ok { throw ExitCode(1) }
+        if !result.ok { throw Status.errors }
     }
 }

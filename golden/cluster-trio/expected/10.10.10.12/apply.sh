@@ -179,22 +179,25 @@ step=""
 log() { say "[$step] $*"; }
 target() { printf '%s%s' "$prefix" "$1"; }
 can_own() { ((is_root)) && getent passwd "$1" >/dev/null 2>&1 && getent group "$2" >/dev/null 2>&1; }
-set_owner() {
+set_owner() { # path owner group [path to name in notes, for a temporary file]
+  local shown=${4:-$1}
+  shown=${shown#"$prefix"}
   if can_own "$2" "$3"; then
     chown -h "$2:$3" -- "$1"
   elif ((is_root == 0)); then
-    log "note: not root, ${1#"$prefix"} keeps its owner (wants $2:$3)"
+    log "note: not root, $shown keeps its owner (wants $2:$3)"
   else
-    log "note: $2:$3 does not exist here, ${1#"$prefix"} keeps its owner"
+    log "note: $2:$3 does not exist here, $shown keeps its owner"
   fi
 }
 
 ensure_group() {
   getent group "$1" >/dev/null 2>&1 && return 0
-  if ((dry)); then
-    log "would create system group $1"
-  elif ((under_root || is_root == 0)); then
+  # A dry run says what the same run without --dry-run would do.
+  if ((under_root || is_root == 0)); then
     log "note: group $1 does not exist (not created under --root or without root)"
+  elif ((dry)); then
+    log "would create system group $1"
   else
     groupadd --system "$1"
     log "created system group $1"
@@ -202,10 +205,10 @@ ensure_group() {
 }
 ensure_user() {
   getent passwd "$1" >/dev/null 2>&1 && return 0
-  if ((dry)); then
-    log "would create system user $1"
-  elif ((under_root || is_root == 0)); then
+  if ((under_root || is_root == 0)); then
     log "note: user $1 does not exist (not created under --root or without root)"
+  elif ((dry)); then
+    log "would create system user $1"
   else
     if getent group "$1" >/dev/null 2>&1; then
       useradd --system --no-create-home --shell /usr/sbin/nologin --gid "$1" "$1"
@@ -281,7 +284,7 @@ install_file() { # src dest mode owner group
   tmp=$(mktemp -- "$dir/.pigstyc.XXXXXX")
   cat -- "$1" >"$tmp"
   chmod "$3" -- "$tmp"
-  set_owner "$tmp" "$4" "$5"
+  set_owner "$tmp" "$4" "$5" "$2"
   mv -f -T -- "$tmp" "$2"
 }
 
@@ -405,4 +408,4 @@ for step in "${order[@]}"; do
   total=$((total + changed))
 done
 finish_backup
-say "$node: $total file(s) changed"
+if ((total == 1)); then say "$node: 1 file changed"; else say "$node: $total files changed"; fi
