@@ -11,6 +11,7 @@ import PigstyYAML
 /// `alert_*` percentages of the infra node writing the file.
 struct AlertRulesBackend: Backend {
     let name = "alerts"
+    static let rulesApply = ApplyClass.in(.infra, .reload("vmalert"))
 
     enum Severity: String {
         case critical, warning, info
@@ -46,7 +47,7 @@ struct AlertRulesBackend: Backend {
                     + Self.render(module)
                 tree.add(GeneratedFile(path: "/infra/rules/\(module.name).yml", content: content, owner: "victoria",
                                        group: "infra", mode: 0o644, producer: "\(name):\(module.name)",
-                                       apply: .in(.infra, .reload("vmalert"))), on: infra.ip)
+                                       apply: Self.rulesApply), on: infra.ip)
             }
         }
     }

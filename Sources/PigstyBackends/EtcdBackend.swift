@@ -6,18 +6,20 @@ import PigstyDiagnostics
 /// (`groups[etcd_cluster]`), as Pigsty's etcd role writes them (`graph.etcd`).
 struct EtcdBackend: Backend {
     let name = "etcd"
+    static let confApply = ApplyClass.in(.etcd, .restart("etcd"))
+    static let passApply = ApplyClass.in(.etcd)
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         for m in graph.etcd.members {
             let content = Header.hash("etcd configuration", node: m.ip)
                 + "\n" + PYAML.render(Self.document(m))
             tree.add(GeneratedFile(path: "/etc/etcd/etcd.conf", content: content, owner: "etcd", group: "etcd",
-                                   mode: 0o644, producer: "etcd:\(m.name)", apply: .in(.etcd, .restart("etcd"))),
+                                   mode: 0o644, producer: "etcd:\(m.name)", apply: Self.confApply),
                      on: m.ip)
             // The root password file holds a secret: readable by root and the etcd group only.
             tree.add(GeneratedFile(path: "/etc/etcd/etcd.pass", content: m.rootPassword,
                                    owner: "root", group: "etcd", mode: 0o640, producer: "etcd:\(m.name)",
-                                   apply: .in(.etcd)),
+                                   apply: Self.passApply),
                      on: m.ip)
         }
     }

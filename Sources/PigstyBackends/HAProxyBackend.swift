@@ -9,18 +9,20 @@ import PigstyDiagnostics
 /// Everything is lowered in `graph.access`; this renders it.
 struct HAProxyBackend: Backend {
     let name = "haproxy"
+    static let haproxyApply = ApplyClass.in(.haproxy, .reload("haproxy"))
+    static let serviceApply = ApplyClass.in(.service, .reload("haproxy"))
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         let access = graph.access
         for node in access.haproxy {
             tree.add(GeneratedFile(path: "/etc/haproxy/haproxy.cfg", content: Self.globalConfig(node),
                                    owner: "root", group: "root", mode: 0o600, producer: "haproxy:\(node.ip)",
-                                   apply: .in(.haproxy, .reload("haproxy"))),
+                                   apply: Self.haproxyApply),
                      on: node.ip)
             for svc in node.services {
                 tree.add(GeneratedFile(path: "/etc/haproxy/conf.d/\(svc.name).cfg",
                                        content: Self.genericService(svc, node: node.ip),
-                                       producer: "haproxy_service:\(svc.name)", apply: .in(.haproxy, .reload("haproxy"))),
+                                       producer: "haproxy_service:\(svc.name)", apply: Self.haproxyApply),
                          on: node.ip)
             }
         }
@@ -43,7 +45,7 @@ struct HAProxyBackend: Backend {
                 w.verbatim(Header.hash("haproxy service \(file.fullName)", node: target))
                 w.append(top)
                 tree.add(GeneratedFile(path: "/etc/haproxy/conf.d/\(file.fullName).cfg", content: w.text,
-                                       producer: "pg_service:\(file.fullName)", apply: .in(.service, .reload("haproxy"))),
+                                       producer: "pg_service:\(file.fullName)", apply: Self.serviceApply),
                          on: target)
             }
         }

@@ -7,6 +7,8 @@ import PigstyDiagnostics
 /// `pgbouncer_enabled`), from the rule lists lowered in `graph.access.hba`.
 struct HBABackend: Backend {
     let name = "hba"
+    static let hbaApply = ApplyClass.in(.pgsql, .reload("patroni"))
+    static let pgbHbaApply = ApplyClass.in(.pgbouncer, .reload("pgbouncer"))
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         var memo = HBARenderMemo()
@@ -15,13 +17,13 @@ struct HBABackend: Backend {
                 let text = Self.render(ins, rules, flavor: .postgres, memo: &memo)
                 tree.add(GeneratedFile(path: "/pg/data/pg_hba.conf", content: text, owner: ins.owner, group: "postgres",
                                        mode: 0o600, producer: "pg_hba:\(ins.name)",
-                                       apply: .in(.pgsql, .reload("patroni"))), on: ins.ip)
+                                       apply: Self.hbaApply), on: ins.ip)
             }
             if let rules = ins.pgbouncer {
                 let text = Self.render(ins, rules, flavor: .pgbouncer, memo: &memo)
                 tree.add(GeneratedFile(path: "/etc/pgbouncer/pgb_hba.conf", content: text, owner: ins.owner,
                                        group: "postgres", mode: 0o600, producer: "pgb_hba:\(ins.name)",
-                                       apply: .in(.pgbouncer, .reload("pgbouncer"))), on: ins.ip)
+                                       apply: Self.pgbHbaApply), on: ins.ip)
             }
         }
     }

@@ -10,6 +10,8 @@ import PigstyYAML
 /// `pgrds` targets only onto the infra node whose `pg_exporters` lists them.
 struct MetricsBackend: Backend {
     let name = "metrics"
+    static let infraTargetApply = ApplyClass.in(.infra)
+    static let targetApply = ApplyClass.in(.register)
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         let monitoring = graph.monitoring
@@ -41,7 +43,7 @@ struct MetricsBackend: Backend {
                 // others are registrations of their modules.
                 add("/infra/targets/\(t.job)/\(t.file).yml",
                     Header.hash("\(t.job) targets (\(t.file))", node: infra.ip) + body,
-                    mode: 0o640, producer: t.producer, apply: t.job == "infra" ? .in(.infra) : .in(.register))
+                    mode: 0o640, producer: t.producer, apply: t.job == "infra" ? Self.infraTargetApply : Self.targetApply)
             }
         }
     }

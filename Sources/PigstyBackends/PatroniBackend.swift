@@ -7,6 +7,7 @@ import PigstyDiagnostics
 /// `graph.pgsql`'s `PatroniConfig`; the values and tuning are computed in lowering.
 struct PatroniBackend: Backend {
     let name = "patroni"
+    static let patroniApply = ApplyClass.in(.pgsql, .reload("patroni"))
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         for ins in graph.pgsql.instances {
@@ -24,7 +25,7 @@ struct PatroniBackend: Backend {
             out += "# spec \(c.spec), patroni api \(c.apiAddress)\n---\n"
             out += PYAML.render(Self.document(c))
             tree.add(GeneratedFile(path: "/pg/conf/\(ins.name).yml", content: out, owner: ins.fileOwner, group: "postgres",
-                                   mode: 0o640, producer: "\(name):\(ins.name)", apply: .in(.pgsql, .reload("patroni"))), on: ins.ip)
+                                   mode: 0o640, producer: "\(name):\(ins.name)", apply: Self.patroniApply), on: ins.ip)
         }
     }
 

@@ -8,6 +8,7 @@ import PigstyDiagnostics
 /// `PgbouncerConfig` through `INIWriter`.
 struct PgbouncerBackend: Backend {
     let name = "pgbouncer"
+    static let pgbouncerApply = ApplyClass.in(.pgbouncer, .reload("pgbouncer"))
     /// Pigsty's templates pad keys with `"%-27s"`.
     static let keyWidth = 27
 
@@ -15,7 +16,7 @@ struct PgbouncerBackend: Backend {
         for ins in graph.pgsql.instances {
             guard let c = ins.pgbouncer else { continue }
             let producer = "\(name):\(ins.name)"
-            let apply = ApplyClass.in(.pgbouncer, .reload("pgbouncer"))
+            let apply = Self.pgbouncerApply
             tree.add(GeneratedFile(path: "/etc/pgbouncer/pgbouncer.ini",
                                    content: Header.hash("pgbouncer configuration of \(ins.name)", node: ins.ip)
                                        + Self.ini(c),

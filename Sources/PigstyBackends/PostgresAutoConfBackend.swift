@@ -7,6 +7,7 @@ import PigstyDiagnostics
 /// and `pg_param`), so ALTER SYSTEM changes do not survive a run.
 struct PostgresAutoConfBackend: Backend {
     let name = "postgresql.auto.conf"
+    static let autoConfApply = ApplyClass.in(.pgsql, .reload("patroni"))
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         for ins in graph.pgsql.instances {
@@ -21,7 +22,7 @@ struct PostgresAutoConfBackend: Backend {
             Self.write(parameters, into: &w)
             tree.add(GeneratedFile(path: "/pg/data/postgresql.auto.conf", content: w.text,
                                    owner: ins.fileOwner, group: "postgres", mode: 0o600,
-                                   producer: "\(name):\(ins.name)", apply: .in(.pgsql, .reload("patroni"))), on: ins.ip)
+                                   producer: "\(name):\(ins.name)", apply: Self.autoConfApply), on: ins.ip)
         }
     }
 

@@ -7,18 +7,20 @@ import PigstyDiagnostics
 /// (the node cluster's VRRP address), as Pigsty's pgsql and node roles write them (`graph.vip`).
 struct VIPBackend: Backend {
     let name = "vip"
+    static let vipManagerApply = ApplyClass.in(.vip, .restart("vip-manager"))
+    static let keepalivedApply = ApplyClass.in(.node, .reload("keepalived"))
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         for m in graph.vip.managers {
             tree.add(GeneratedFile(path: "/etc/default/vip-manager.yml", content: vipManager(m, graph: graph),
                                    owner: "root", group: "postgres", mode: 0o600, producer: "vip:\(m.instance)",
-                                   apply: .in(.vip, .restart("vip-manager"))),
+                                   apply: Self.vipManagerApply),
                      on: m.ip)
         }
         for k in graph.vip.keepalived {
             tree.add(GeneratedFile(path: "/etc/keepalived/keepalived.conf", content: keepalived(k, graph: graph),
                                    owner: "root", group: "root", mode: 0o600, producer: "vip:\(k.cluster)",
-                                   apply: .in(.node, .reload("keepalived"))),
+                                   apply: Self.keepalivedApply),
                      on: k.ip)
         }
     }

@@ -2,7 +2,8 @@ import Foundation
 
 /// Wall time per stage, for `compile --timings` and the benchmark. Measuring is optional: stages
 /// run the same with or without a clock.
-public final class StageClock {
+public final class StageClock: @unchecked Sendable {
+    private let lock = NSLock()
     public private(set) var laps: [(stage: String, seconds: Double)] = []
     /// Parts of a stage that ran side by side (e.g. each back end within `emit`), reported under
     /// the stage and not added to the total.
@@ -17,8 +18,10 @@ public final class StageClock {
         return try body()
     }
 
-    /// Records a part of `stage` measured elsewhere.
+    /// Records a part of `stage` measured elsewhere (from any thread).
     public func record(_ part: String, of stage: String, seconds: Double) {
+        lock.lock()
+        defer { lock.unlock() }
         parts.append((stage, part, seconds))
     }
 

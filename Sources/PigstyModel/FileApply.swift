@@ -75,15 +75,31 @@ public struct ApplyClass: Sendable, Equatable {
     public static func `in`(_ step: ApplyStep, _ effects: UnitEffect...) -> ApplyClass { ApplyClass(step: step, effects: effects) }
 
     public let step: ApplyStep
-    public let effects: [UnitEffect]
+    /// The effects and their text, in one immutable box: a file is copied often (trees are
+    /// merged, sorted, written), and one reference costs less than an array and a string.
+    private let box: Box
+
+    public var effects: [UnitEffect] { box.effects }
     /// The effects as apply.list writes them: `action:unit,…`, or `-` for none.
-    public let unitsText: String
+    public var unitsText: String { box.unitsText }
 
     public init(step: ApplyStep, effects: [UnitEffect]) {
         self.step = step
-        let effects = effects.filter { UnitEffect.isUnitName($0.unit) }
-        self.effects = effects
-        unitsText = effects.isEmpty ? "-" : effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
+        box = Box(effects.filter { UnitEffect.isUnitName($0.unit) })
+    }
+
+    public static func == (a: ApplyClass, b: ApplyClass) -> Bool {
+        a.step == b.step && (a.box === b.box || a.box.effects == b.box.effects)
+    }
+
+    private final class Box: Sendable {
+        let effects: [UnitEffect]
+        let unitsText: String
+
+        init(_ effects: [UnitEffect]) {
+            self.effects = effects
+            unitsText = effects.isEmpty ? "-" : effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import PigstyDiagnostics
 import PigstyInventory
 import PigstyYAML
@@ -129,15 +130,20 @@ public struct ResourceGraph: Sendable {
     public let minioClusters: [ModuleClusterResource]
     /// IPs of the `etcd` group's hosts, string-sorted (as Pigsty lists DCS endpoints).
     public let etcdHostsSorted: [String]
-    // Domain models, lowered from the core resources above (Lowering/*.swift).
-    public internal(set) var pgsql = PgsqlModel()
-    public internal(set) var access = AccessModel()
-    public internal(set) var etcd = EtcdModel()
-    public internal(set) var vip = VIPModel()
-    public internal(set) var redis = RedisModel()
-    public internal(set) var portal = PortalModel()
-    public internal(set) var dns = DNSModel()
-    public internal(set) var monitoring = MonitoringModel()
+    // Domain models, lowered from the core resources above (Lowering/*.swift): each once, by the
+    // first reader (back ends run side by side, so a back end's model is lowered while others
+    // render theirs); a reader arriving meanwhile waits for it.
+    private let domains: DomainModels
+    public var pgsql: PgsqlModel { domains.pgsql.get("pgsql", domains.clock) { PgsqlModel.lower(self) } }
+    public var access: AccessModel { domains.access.get("access", domains.clock) { AccessModel.lower(self) } }
+    public var etcd: EtcdModel { domains.etcd.get("etcd", domains.clock) { EtcdModel.lower(self) } }
+    public var vip: VIPModel { domains.vip.get("vip", domains.clock) { VIPModel.lower(self) } }
+    public var redis: RedisModel { domains.redis.get("redis", domains.clock) { RedisModel.lower(self) } }
+    public var portal: PortalModel { domains.portal.get("portal", domains.clock) { PortalModel.lower(self) } }
+    public var dns: DNSModel { domains.dns.get("dns", domains.clock) { DNSModel.lower(self) } }
+    public var monitoring: MonitoringModel {
+        domains.monitoring.get("monitoring", domains.clock) { MonitoringModel.lower(self) }
+    }
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -211,57 +217,50 @@ public struct ResourceGraph: Sendable {
             guard let h = index[ip].map({ nodes[$0].host }), let seq = h.string("etcd_seq") else { return nil }
             return EtcdMemberResource(ip: ip, cluster: h.string("etcd_cluster") ?? "etcd", seq: seq)
         }
-        var g = ResourceGraph(resolved: resolved, inventoryName: inventoryName, nodes: nodes, pgClusters: clusters,
+        let g = ResourceGraph(resolved: resolved, inventoryName: inventoryName, nodes: nodes, pgClusters: clusters,
                               infraNodes: infra, etcdMembers: etcd,
                               redisClusters: resolved.redisClusters.map { ModuleClusterResource(name: $0.name, members: $0.members.map { resolved.hosts[$0].name }) },
                               minioClusters: resolved.minioClusters.map { ModuleClusterResource(name: $0.name, members: $0.members.map { resolved.hosts[$0].name }) },
-                              etcdHostsSorted: etcdHosts.sorted(),
+                              etcdHostsSorted: etcdHosts.sorted(), domains: DomainModels(clock: clock),
                               nodeIndex: index, pgClusterIndex: clusterIndex)
-        // The domain models only read the core resources, so they are lowered side by side
-        // (the largest first, so the others fill in around them).
-        let core = g
         clock?.record("(core)", of: "lower", seconds: StageClock.now - coreStart)
-        let lowered = concurrentMap(Domain.allCases.count) { i in
-            let start = StageClock.now
-            let model = Domain.allCases[i].lower(core)
-            return (model, StageClock.now - start)
-        }
-        for (i, (model, seconds)) in lowered.enumerated() {
-            clock?.record("\(Domain.allCases[i])", of: "lower", seconds: seconds)
-            switch model {
-            case .pgsql(let m): g.pgsql = m
-            case .access(let m): g.access = m
-            case .etcd(let m): g.etcd = m
-            case .vip(let m): g.vip = m
-            case .redis(let m): g.redis = m
-            case .portal(let m): g.portal = m
-            case .dns(let m): g.dns = m
-            case .monitoring(let m): g.monitoring = m
-            }
-        }
         return g
+    }
+
+    /// Lowers every domain model now (side by side), for callers that want the whole graph up front.
+    public func lowerAll() {
+        let all: [@Sendable (ResourceGraph) -> Void] = [
+            { _ = $0.access }, { _ = $0.monitoring }, { _ = $0.pgsql }, { _ = $0.portal },
+            { _ = $0.dns }, { _ = $0.vip }, { _ = $0.redis }, { _ = $0.etcd },
+        ]
+        _ = concurrentMap(all.count) { all[$0](self) }
     }
 }
 
-/// The domain models `ResourceGraph.lower` builds from the core resources.
-private enum Domain: CaseIterable {
-    case access, monitoring, pgsql, portal, dns, vip, redis, etcd
+/// The domain models of one graph, each computed once on first use (shared by every copy of the graph).
+final class DomainModels: @unchecked Sendable {
+    let clock: StageClock?
+    let pgsql = Lazy<PgsqlModel>(), access = Lazy<AccessModel>(), etcd = Lazy<EtcdModel>(), vip = Lazy<VIPModel>()
+    let redis = Lazy<RedisModel>(), portal = Lazy<PortalModel>(), dns = Lazy<DNSModel>(), monitoring = Lazy<MonitoringModel>()
 
-    enum Model {
-        case pgsql(PgsqlModel), access(AccessModel), etcd(EtcdModel), vip(VIPModel), redis(RedisModel)
-        case portal(PortalModel), dns(DNSModel), monitoring(MonitoringModel)
-    }
+    init(clock: StageClock?) { self.clock = clock }
+}
 
-    func lower(_ core: ResourceGraph) -> Model {
-        switch self {
-        case .pgsql: return .pgsql(PgsqlModel.lower(core))
-        case .access: return .access(AccessModel.lower(core))
-        case .etcd: return .etcd(EtcdModel.lower(core))
-        case .vip: return .vip(VIPModel.lower(core))
-        case .redis: return .redis(RedisModel.lower(core))
-        case .portal: return .portal(PortalModel.lower(core))
-        case .dns: return .dns(DNSModel.lower(core))
-        case .monitoring: return .monitoring(MonitoringModel.lower(core))
-        }
+/// A value computed once, by the first caller; concurrent callers wait for it.
+final class Lazy<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value?
+
+    /// The value, made by `make` on the first call; `clock` records how long that took as a part
+    /// of `lower` named `part`.
+    func get(_ part: String, _ clock: StageClock?, _ make: () -> Value) -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let value { return value }
+        let start = StageClock.now
+        let made = make()
+        clock?.record(part, of: "lower", seconds: StageClock.now - start)
+        value = made
+        return made
     }
 }

@@ -293,11 +293,15 @@ public struct TreeWriter {
         try Self.makeOwnDirectory(parent, stagingName, shown: staging)
         defer { Self.removeTree(at: parent, stagingName, parallel: true) }
         let nodes = tree.nodeNames
+        // A node DIR does not hold yet (every node of a fresh output) is written without looking
+        // for its files in DIR: nothing there to compare with or link from.
+        let present = Set(entries.map(\.name))
         // Per node: nil when its directory is up to date, else whether writing it into staging failed.
         let results = concurrentMap(nodes.count) { i -> Result<Void, Error>? in
             let outputs = outputs(node: nodes[i])
-            if Self.holdsExactly(outputs, in: target, node: nodes[i]) { return nil }
-            do { try write(outputs, under: staging, shown: shown, reusing: target) } catch { return .failure(error) }
+            let there = present.contains(nodes[i])
+            if there && Self.holdsExactly(outputs, in: target, node: nodes[i]) { return nil }
+            do { try write(outputs, under: staging, shown: shown, reusing: there ? target : nil) } catch { return .failure(error) }
             return .success(())
         }
         for case .failure(let error)? in results { throw error }
