@@ -12,7 +12,7 @@ struct VIPBackend: Backend {
         for m in graph.vip.managers {
             tree.add(GeneratedFile(path: "/etc/default/vip-manager.yml", content: vipManager(m, graph: graph),
                                    owner: "root", group: "postgres", mode: 0o600, producer: "vip:\(m.instance)",
-                                   apply: .in(.vip, .restart("vip-manager"))),
+                                   apply: .in(.vip, .restart("vip-manager")), secrets: [m.etcdPassword]),
                      on: m.ip)
         }
         for k in graph.vip.keepalived {
