@@ -19,7 +19,7 @@ struct EtcdBackend: Backend {
             // The root password file holds a secret: readable by root and the etcd group only.
             tree.add(GeneratedFile(path: "/etc/etcd/etcd.pass", content: m.rootPassword,
                                    owner: "root", group: "etcd", mode: 0o640, producer: "etcd:\(m.name)",
-                                   apply: Self.passApply),
+                                   apply: Self.passApply, secrets: [m.rootPassword]),
                      on: m.ip)
         }
     }

@@ -23,7 +23,8 @@ struct GrafanaBackend: Backend {
             tree.add(GeneratedFile(path: "/etc/grafana/grafana.ini",
                                    content: Header.hash("Grafana configuration", node: infra.ip)
                                        + Self.ini(infra.grafana, ip: infra.ip),
-                                   owner: "root", group: "grafana", mode: 0o640, producer: producer, apply: restart), on: infra.ip)
+                                   owner: "root", group: "grafana", mode: 0o640, producer: producer, apply: restart,
+                                   secrets: [infra.grafana.adminPassword]), on: infra.ip)
             tree.add(GeneratedFile(path: "/etc/grafana/provisioning/dashboards/pigsty.yml",
                                    content: Header.hash("Grafana dashboard provider", node: infra.ip)
                                        + Self.dashboards,

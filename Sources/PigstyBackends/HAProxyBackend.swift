@@ -17,7 +17,7 @@ struct HAProxyBackend: Backend {
         for node in access.haproxy {
             tree.add(GeneratedFile(path: "/etc/haproxy/haproxy.cfg", content: Self.globalConfig(node),
                                    owner: "root", group: "root", mode: 0o600, producer: "haproxy:\(node.ip)",
-                                   apply: Self.haproxyApply),
+                                   apply: Self.haproxyApply, secrets: [node.adminPassword, "haproxy"]),
                      on: node.ip)
             for svc in node.services {
                 tree.add(GeneratedFile(path: "/etc/haproxy/conf.d/\(svc.name).cfg",

@@ -34,13 +34,13 @@ struct NginxBackend: Backend {
             next = servers.next()
             let producer = "nginx:\(ip)"
             func add(_ path: String, _ content: String, group: String = "nginx", mode: Int = 0o644,
-                     producer p: String? = nil, apply: ApplyClass = Self.nginxApply) {
+                     producer p: String? = nil, apply: ApplyClass = Self.nginxApply, secrets: [String] = []) {
                 tree.add(GeneratedFile(path: path, content: content, owner: "root", group: group, mode: mode,
-                                       producer: p ?? producer, apply: apply), on: ip)
+                                       producer: p ?? producer, apply: apply, secrets: secrets), on: ip)
             }
             add("/etc/nginx/nginx.conf", mainConfig(server, graph: graph))
             // Passwords in plain text: readable by root and the nginx group only.
-            add("/etc/nginx/.htpasswd", htpasswd(server, graph: graph), mode: 0o640)
+            add("/etc/nginx/.htpasswd", htpasswd(server, graph: graph), mode: 0o640, secrets: server.users.map(\.password))
             add("/etc/nginx/link-cert", linkCert(server, graph: graph), mode: 0o750)
             add("/etc/nginx/sign-cert", signCert(server, graph: graph), mode: 0o750)
             if let port = server.exporterPort {

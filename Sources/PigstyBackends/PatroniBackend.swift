@@ -25,7 +25,8 @@ struct PatroniBackend: Backend {
             out += "# spec \(c.spec), patroni api \(c.apiAddress)\n---\n"
             out += PYAML.render(Self.document(c))
             tree.add(GeneratedFile(path: "/pg/conf/\(ins.name).yml", content: out, owner: ins.fileOwner, group: "postgres",
-                                   mode: 0o640, producer: "\(name):\(ins.name)", apply: Self.patroniApply), on: ins.ip)
+                                   mode: 0o640, producer: "\(name):\(ins.name)", apply: Self.patroniApply,
+                                   secrets: Self.secrets(c)), on: ins.ip)
         }
     }
 
@@ -161,5 +162,12 @@ struct PatroniBackend: Backend {
             ])),
         ]
         return out
+    }
+}
+
+extension PatroniBackend {
+    /// The passwords the configuration holds (`diff` masks them in this file).
+    static func secrets(_ c: PatroniConfig) -> [String] {
+        [c.etcd.password, c.apiPassword, c.postgresql.replicationPassword] + (c.postgresql.superuserPassword.map { [$0] } ?? [])
     }
 }

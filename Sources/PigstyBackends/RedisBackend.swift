@@ -13,7 +13,7 @@ struct RedisBackend: Backend {
         for r in graph.redis.instances {
             let content = r.mode == .sentinel ? sentinelConf(r, graph: graph) : serverConf(r, graph: graph)
             tree.add(GeneratedFile(path: r.path, content: content, owner: "redis", group: "redis", mode: 0o600,
-                                   producer: "redis:\(r.name)", apply: .in(.redis, .restart(r.unit))),
+                                   producer: "redis:\(r.name)", apply: .in(.redis, .restart(r.unit)), secrets: r.password.map { [$0] } ?? []),
                      on: r.ip)
         }
     }

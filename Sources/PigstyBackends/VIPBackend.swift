@@ -14,7 +14,7 @@ struct VIPBackend: Backend {
         for m in graph.vip.managers {
             tree.add(GeneratedFile(path: "/etc/default/vip-manager.yml", content: vipManager(m, graph: graph),
                                    owner: "root", group: "postgres", mode: 0o600, producer: "vip:\(m.instance)",
-                                   apply: Self.vipManagerApply),
+                                   apply: Self.vipManagerApply, secrets: [m.etcdPassword]),
                      on: m.ip)
         }
         for k in graph.vip.keepalived {

@@ -66,7 +66,8 @@ public struct Explanation {
         } else {
             out += "\(name)  (not a Pigsty parameter: a custom variable)\n"
         }
-        let secret = (spec?.isSecret ?? false) || Schema.passwordDicts.contains(name)
+        // As check does: a custom variable whose name looks like a secret (`my_password`) is one.
+        let secret = (spec?.isSecret ?? false) || Schema.passwordDicts.contains(name) || (spec == nil && schema.isSecretVariable(name))
         guard let resolved else { return out }
         if let host {
             out += "\non host \(host.name):\n"

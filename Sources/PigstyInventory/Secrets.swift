@@ -28,13 +28,25 @@ extension Schema {
         // A misspelled secret name (`pasword`, `patroni_pasword`) still holds a secret.
         return Suggest.closest(to: name, among: secretNames.sorted()) != nil
     }
+
+    /// Whether a variable (an inventory binding, not a key nested in a value) holds a secret:
+    /// `isSecretKey`, or an unknown name with a secret-looking part (`patroni_pw`, `api_key`).
+    public func isSecretVariable(_ name: String) -> Bool {
+        if isSecretKey(name) { return true }
+        guard parameter(name) == nil else { return false }
+        let parts = name.lowercased().split(whereSeparator: { $0 == "_" || $0 == "-" || $0 == "." })
+        return parts.contains { Self.secretParts.contains(String($0)) }
+    }
+
+    /// Name parts that mark an unknown key as holding a secret.
+    static let secretParts: Set<String> = ["pw", "pwd", "passwd", "passphrase", "key", "apikey", "cred", "creds", "secret", "token"]
 }
 
 extension YAMLNode {
     /// A one-line rendering safe to print: secrets masked.
     func safeText(_ schema: Schema, secret: Bool = false, limit: Int = 100) -> String {
         if secret, !isNull { return "********" }
-        return flowText(limit: limit, masking: schema.isSecretKey)
+        return SecretRedactor.maskingURLPasswords(flowText(limit: limit, masking: schema.isSecretKey))
     }
 }
 
@@ -60,6 +72,28 @@ extension Schema {
 /// Finds the secret values of an inventory: values of password parameters, and values under
 /// secret-looking keys anywhere inside other values.
 public enum SecretRedactor {
+    /// `scheme://user:PASSWORD@host` → `scheme://user:********@host`, for every URL in `text`
+    /// (`grafana_pgurl`, exporter URLs).
+    public static func maskingURLPasswords(_ text: String) -> String {
+        guard text.contains("://") else { return text }
+        var out = ""
+        var rest = text[...]
+        while let scheme = rest.range(of: "://") {
+            out += rest[..<scheme.upperBound]
+            rest = rest[scheme.upperBound...]
+            // The authority ends at the first `/`, `?`, `#`, quote or blank; its userinfo at the last `@`.
+            let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" || $0.isWhitespace || $0 == "\"" || $0 == "'" } ?? rest.endIndex
+            let authority = rest[..<end]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                out += authority[...colon] + "********" + authority[at...]
+            } else {
+                out += authority
+            }
+            rest = rest[end...]
+        }
+        return out + rest
+    }
+
     /// Calls `found` with every node that holds a secret (a scalar or a whole container).
     static func forEachSecret(_ inventory: Inventory, schema: Schema, _ found: (YAMLNode) -> Void) {
         var known: [String: Bool] = [:]
@@ -83,7 +117,7 @@ public enum SecretRedactor {
             if !node.isNull { found(node) }
         }
         func visit(_ b: VarBinding) {
-            if schema.parameter(b.name)?.isSecret == true || isSecret(b.name) {
+            if schema.parameter(b.name)?.isSecret == true || isSecret(b.name) || schema.isSecretVariable(b.name) {
                 hide(b.value)
             } else if Schema.passwordDicts.contains(b.name), let pairs = b.value.mapping {
                 pairs.forEach { hide($0.value) }

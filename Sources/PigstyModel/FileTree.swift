@@ -13,9 +13,14 @@ public struct GeneratedFile: Sendable, Equatable {
     /// Its apply step and what a change to it does to units (reload, restart, nothing), declared
     /// by the back end that creates it; `plan`, `diff` and `apply.list` read it.
     public var apply: ApplyClass
+    /// The secret values (as the inventory gives them, before quoting) its back end wrote into
+    /// it: `diff` masks them, in the forms the format writers give them, in this file only. Not
+    /// part of the content, the manifest or apply.list.
+    public var secrets: [String]
 
     public init(path: String, content: String, owner: String = "root", group: String = "root",
-                mode: Int = 0o644, producer: String, apply: ApplyClass) {
+                mode: Int = 0o644, producer: String, apply: ApplyClass, secrets: [String] = []) {
+        self.secrets = secrets
         self.path = path
         self.content = content
         self.owner = owner

@@ -79,11 +79,17 @@ public struct TreeWriter {
 
     /// One node's bundle: its files, `manifest.json`, `apply.list` and `apply.sh` under `<node>/`,
     /// with directory entries, sorted, as a deterministic `.tar.gz`.
-    public func bundle(node: String) -> [UInt8] {
+    /// With `signer`, the bundle also holds `apply.list.sig`: apply.list signed (apply.list names
+    /// the sha256 of every file, so the signature covers them all); apply.sh checks it when the node
+    /// has the public key.
+    public func bundle(node: String, signer: BundleSigner? = nil) -> [UInt8] {
         var entries: [Tarball.Entry] = []
         var dirs = Set<String>()
         for (path, content, mode) in outputs(node: node) {
             entries.append(Tarball.Entry(path: path, bytes: Array(content.utf8), mode: mode))
+            if let signer, path == node + "/apply.list" {
+                entries.append(Tarball.Entry(path: path + ".sig", bytes: signer.sign(Array(content.utf8)), mode: 0o644))
+            }
             var p = Substring(path)
             while let i = p.lastIndex(of: "/") {
                 p = p[..<i]
@@ -96,8 +102,8 @@ public struct TreeWriter {
     }
 
     /// The bundles of `nodes`, in that order, made side by side.
-    public func bundles(_ nodes: [String]) -> [(node: String, bytes: [UInt8])] {
-        concurrentMap(nodes.count) { (nodes[$0], bundle(node: nodes[$0])) }
+    public func bundles(_ nodes: [String], signer: BundleSigner? = nil) -> [(node: String, bytes: [UInt8])] {
+        concurrentMap(nodes.count) { (nodes[$0], bundle(node: nodes[$0], signer: signer)) }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -114,3 +114,54 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// `diff` masks secrets where the back ends wrote them, on both sides, in their escaped forms.
+struct SecretMaskDiffTests {
+    func file(_ path: String, _ content: String, _ secrets: [String] = []) -> GeneratedFile {
+        GeneratedFile(path: path, content: content, producer: "t", apply: .in(.etcd), secrets: secrets)
+    }
+
+    @Test func secretAtTheStartOfALineIsMaskedOnTheOldSide() {
+        let mask = SecretMask(["OldRootPw1", "NewRootPw2"], declared: ["OldRootPw1", "NewRootPw2"])
+        let out = mask.unified(file("/etc/etcd/etcd.pass", "OldRootPw1", ["OldRootPw1"]),
+                               file("/etc/etcd/etcd.pass", "NewRootPw2", ["NewRootPw2"]), oldName: "a", newName: "b")
+        #expect(!out.contains("OldRootPw1") && !out.contains("NewRootPw2"), "\(out)")
+        #expect(out.contains("\n-********\n") && out.contains("\n+********\n"), "\(out)")
+    }
+
+    @Test func everyEscapedFormIsMaskedWithAFixedMask() {
+        let secret = "Zq9 \"Xy'Wv\\Uu\tTt"
+        let multi = "Rr7 line\nSs8 next"
+        let forms = [PYAML.scalar(secret), PYAML.doubleQuoted(secret), JSONWriter.render(.string(secret), style: .compact),
+                     RedisConfWriter.quote(secret), EnvFileWriter.quote(secret), PostgresConfWriter.quote(secret),
+                     Nginx.quoted(secret), Shell.single(secret), KeepalivedWriter.token(secret), LineWriter.escaped(multi),
+                     "\"" + secret.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""]
+        let mask = SecretMask([secret, multi], declared: [secret, multi])
+        for form in forms {
+            let old = file("/f", "key \(form)\n", [secret, multi]), new = file("/f", "key \(form) x\n", [secret, multi])
+            let out = mask.unified(old, new, oldName: "a", newName: "b")
+            for piece in ["Zq9", "Xy", "Wv", "Uu", "Rr7", "Ss8"] { #expect(!out.contains(piece), "\(form): \(out)") }
+            #expect(out.contains("********"))
+        }
+    }
+
+    @Test func unrelatedTextEqualToAPasswordIsKept() {
+        // The redis password is `test`; a database named `test` in pg_hba.conf stays readable.
+        let mask = SecretMask(["test"], declared: ["test"])
+        let hba = mask.unified(file("/pg/data/pg_hba.conf", "host test all 0.0.0.0/0 md5\n"),
+                               file("/pg/data/pg_hba.conf", "host test all 0.0.0.0/0 scram-sha-256\n"), oldName: "a", newName: "b")
+        #expect(hba.contains("-host test all") && hba.contains("+host test all"), "\(hba)")
+        let redis = mask.unified(file("/etc/redis/r.conf", "requirepass test\nport 1\n", ["test"]),
+                                 file("/etc/redis/r.conf", "requirepass test\nport 2\n", ["test"]), oldName: "a", newName: "b")
+        #expect(redis.contains(" requirepass ********\n") && !redis.contains("test"), "\(redis)")
+    }
+
+    @Test func urlPasswordsAndUndeclaredSecretsAreMaskedEverywhere() {
+        let mask = SecretMask(["Custom.Pw.9"], declared: [])
+        let out = mask.unified(file("/etc/grafana/grafana.ini", "url = postgres://dbuser_grafana:OldUrlPw1@h:5432/grafana\n"),
+                               file("/etc/grafana/grafana.ini", "url = postgres://dbuser_grafana:NewUrlPw2@h:5432/grafana\nx = Custom.Pw.9\n"),
+                               oldName: "a", newName: "b")
+        #expect(!out.contains("OldUrlPw1") && !out.contains("NewUrlPw2") && !out.contains("Custom.Pw.9"), "\(out)")
+        #expect(out.contains("-url = postgres://dbuser_grafana:********@h:5432/grafana"), "\(out)")
+    }
+}

@@ -33,10 +33,9 @@ public struct ChangeReport {
             }
             if withContent {
                 for change in node.files {
-                    let text = LineDiff.unified(change.old?.content, change.new?.content,
-                                                oldName: "\(oldLabel)/\(node.node)\(change.path)",
-                                                newName: "\(newLabel)/\(node.node)\(change.path)")
-                    out += mask.apply(text)
+                    out += mask.unified(change.old, change.new,
+                                        oldName: "\(oldLabel)/\(node.node)\(change.path)",
+                                        newName: "\(newLabel)/\(node.node)\(change.path)")
                 }
             }
         }
@@ -58,9 +57,9 @@ public struct ChangeReport {
                 var entry: [String: Any] = ["path": mask.apply(change.path), "change": change.kind.rawValue,
                                             "attributes": change.attributeChanges.map(mask.apply)]
                 if withContent {
-                    entry["diff"] = mask.apply(LineDiff.unified(change.old?.content, change.new?.content,
-                                                                oldName: "\(oldLabel)/\(node.node)\(change.path)",
-                                                                newName: "\(newLabel)/\(node.node)\(change.path)"))
+                    entry["diff"] = mask.unified(change.old, change.new,
+                                                 oldName: "\(oldLabel)/\(node.node)\(change.path)",
+                                                 newName: "\(newLabel)/\(node.node)\(change.path)")
                 }
                 files.append(entry)
             }

@@ -57,7 +57,11 @@ public enum LineDiff {
 
     /// `diff -u` output (`---`/`+++` headers and `@@` hunks with `context` lines around each
     /// change); empty when the texts are equal. A missing text (`nil`) is an absent file.
-    public static func unified(_ old: String?, _ new: String?, oldName: String, newName: String, context: Int = 3) -> String {
+    /// `oldLine`, `newLine` and `sameLine` rewrite the text of removed, added and context lines
+    /// (after the diff is made, so the markers stay outside them): `diff` masks secrets there.
+    public static func unified(_ old: String?, _ new: String?, oldName: String, newName: String, context: Int = 3,
+                               oldLine: (String) -> String = { $0 }, newLine: (String) -> String = { $0 },
+                               sameLine: (String) -> String = { $0 }) -> String {
         if old == new { return "" }
         let a = lines(old), b = lines(new)
         let script = edits(a, b)
@@ -87,15 +91,15 @@ public enum LineDiff {
                 case .same(let x, let y):
                     if first { oldStart = x; newStart = y }
                     oldCount += 1; newCount += 1
-                    body += " " + a[x] + "\n"
+                    body += " " + sameLine(a[x]) + "\n"
                 case .delete(let x):
                     if first { oldStart = x; newStart = Self.newPosition(script, before: start) }
                     oldCount += 1
-                    body += "-" + a[x] + "\n"
+                    body += "-" + oldLine(a[x]) + "\n"
                 case .insert(let y):
                     if first { newStart = y; oldStart = Self.oldPosition(script, before: start) }
                     newCount += 1
-                    body += "+" + b[y] + "\n"
+                    body += "+" + newLine(b[y]) + "\n"
                 }
                 first = false
             }

@@ -1,3 +1,5 @@
+import PigstyFormats
+import PigstyInventory
 import PigstyModel
 import PigstyOutput
 import Foundation
@@ -59,37 +61,107 @@ public struct TreeDiff: Sendable {
     }
 }
 
-/// Replaces every occurrence of a known secret in text with `********`. An occurrence counts when it
-/// stands alone: not inside a longer word, name or path (`pigsty` the password is masked in
-/// `admin:pigsty`, not in `/etc/pigsty/` or `i.pigsty`).
+/// Masks secrets in `diff` output with a fixed `********` (never as long as the secret).
+///
+/// Where a secret stands is known per file: each back end declares the secrets it wrote into a
+/// file (`GeneratedFile.secrets`), and only those are masked in that file's lines, on the side
+/// (old or new) that holds them, in every form the format writers give a value (YAML plain,
+/// single- and double-quoted; JSON; redis.conf, nginx and env-file quoting; postgresql.conf
+/// `''`; shell `'…'\''…'`; LineWriter's `\n`), so a database named like a password is left alone
+/// in files that do not hold that password. Secrets no back end declared (values under
+/// secret-looking keys that reach a file through raw text) are masked in every file. The password
+/// of a URL's userinfo (`postgres://user:PASSWORD@host`) is masked wherever a URL appears.
 public struct SecretMask: Sendable {
-    /// Longest first, so a secret that contains another is masked whole.
-    private let secrets: [String]
+    /// Secrets masked in every file (no file declares them).
+    private let everywhere: [String]
 
-    public init(_ secrets: Set<String>) {
-        // Very short values (`1`, `on`) would mask ordinary text; passwords are longer.
-        self.secrets = secrets.filter { $0.count >= 4 }.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+    /// `secrets`: every secret value of both inventories; `declared`: those some back end
+    /// declares for the files it writes.
+    public init(_ secrets: Set<String>, declared: Set<String> = []) {
+        everywhere = Self.forms(of: secrets.subtracting(declared))
     }
 
-    public func apply(_ text: String) -> String {
-        var out = text
-        for secret in secrets where out.contains(secret) {
-            var result = ""
-            var rest = out[...]
-            while let r = rest.range(of: secret) {
-                let before = r.lowerBound > rest.startIndex ? rest[rest.index(before: r.lowerBound)] : nil
-                let after = r.upperBound < rest.endIndex ? rest[r.upperBound] : nil
-                result += rest[..<r.lowerBound]
-                result += Self.isWordPart(before) || Self.isWordPart(after) ? String(rest[r]) : "********"
-                rest = rest[r.upperBound...]
-            }
-            out = result + rest
-        }
+    /// The masked text of one line of a file that holds `secrets`.
+    public func line(_ text: String, secrets: [String]) -> String {
+        Self.mask(text, forms: secrets.isEmpty ? Self.longestFirst(everywhere) : formsFor(secrets))
+    }
+
+    /// The forms to mask in a file that holds `secrets`, longest first.
+    private func formsFor(_ secrets: [String]) -> [String] {
+        Self.longestFirst(Array(Set(Self.forms(of: Set(secrets)) + everywhere)))
+    }
+
+    private static func mask(_ text: String, forms: [String]) -> String {
+        var out = maskURLPasswords(text)
+        for form in forms where out.contains(form) { out = replace(form, in: out) }
         return out
+    }
+
+    /// Any text (a path, an attribute): the secrets no file declares and URL passwords.
+    public func apply(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line(String($0), secrets: []) }.joined(separator: "\n")
+    }
+
+    /// The unified diff of one file, old lines masked with the old file's secrets, new lines with
+    /// the new file's, context lines with both.
+    public func unified(_ old: GeneratedFile?, _ new: GeneratedFile?, oldName: String, newName: String) -> String {
+        let o = formsFor(old?.secrets ?? []), n = formsFor(new?.secrets ?? [])
+        let both = Self.longestFirst(Array(Set(o + n)))
+        return LineDiff.unified(old?.content, new?.content, oldName: oldName, newName: newName,
+                                oldLine: { Self.mask($0, forms: o) }, newLine: { Self.mask($0, forms: n) },
+                                sameLine: { Self.mask($0, forms: both) })
+    }
+
+    /// The texts a secret can take in a generated file, quoted forms with and without their quotes.
+    static func forms(of secrets: Set<String>) -> [String] {
+        var out = Set<String>()
+        // Very short values (`1`, `on`) would mask ordinary text; passwords are longer.
+        for s in secrets where s.count >= 4 {
+            let quoted = [PYAML.scalar(s), PYAML.doubleQuoted(s), "'" + s.replacingOccurrences(of: "'", with: "''") + "'",
+                          JSONWriter.render(.string(s), style: .compact), RedisConfWriter.quote(s), EnvFileWriter.quote(s),
+                          PostgresConfWriter.quote(s), Nginx.quoted(s), Shell.single(s), KeepalivedWriter.token(s),
+                          // Plain C-style quoting (`"…\"…"`, other characters as they are), as raw author text has it.
+                          "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""]
+            out.insert(s)
+            out.insert(LineWriter.escaped(s))
+            out.insert(INIWriter.escape(s))
+            for q in quoted {
+                out.insert(q)
+                if q.count > 2, let f = q.first, f == q.last, f == "\"" || f == "'" { out.insert(String(q.dropFirst().dropLast())) }
+            }
+        }
+        return Array(out.filter { $0.count >= 4 })
+    }
+
+    private static func longestFirst(_ forms: [String]) -> [String] {
+        forms.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+    }
+
+    /// `form` replaced where it stands alone: not inside a longer word, name or path (`pigsty`
+    /// the password is masked in `admin:pigsty`, not in `/etc/pigsty/` or `i.pigsty`).
+    private static func replace(_ form: String, in text: String) -> String {
+        var result = ""
+        var rest = text[...]
+        while let r = rest.range(of: form) {
+            let before = r.lowerBound > text.startIndex ? text[text.index(before: r.lowerBound)] : nil
+            let after = r.upperBound < text.endIndex ? text[r.upperBound] : nil
+            result += rest[..<r.lowerBound]
+            // A quoted form keeps its quotes: `'********'`.
+            if let q = form.first, q == "\"" || q == "'", form.last == q {
+                result += String(q) + "********" + String(q)
+            } else {
+                result += isWordPart(before) || isWordPart(after) ? String(rest[r]) : "********"
+            }
+            rest = rest[r.upperBound...]
+        }
+        return result + rest
     }
 
     private static func isWordPart(_ c: Character?) -> Bool {
         guard let c else { return false }
         return c.isLetter || c.isNumber || c == "_" || c == "." || c == "-" || c == "/"
     }
+
+    /// `scheme://user:PASSWORD@host` → `scheme://user:********@host`.
+    public static func maskURLPasswords(_ text: String) -> String { SecretRedactor.maskingURLPasswords(text) }
 }

@@ -27,6 +27,11 @@ struct BundleCommand: ParsableCommand {
     @Flag(help: "Treat unknown parameters as errors.")
     var strict = false
 
+    @Option(help: ArgumentHelp("Sign the bundles with this Ed25519 key (PEM); created, mode 0600, if missing.",
+                               discussion: "Writes SHA256SUMS.sig, each bundle's apply.list.sig and bundle.pub.",
+                               valueName: "FILE"))
+    var signKey: String?
+
     func run() throws {
         let sink = DiagnosticSink()
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
@@ -34,15 +39,20 @@ struct BundleCommand: ParsableCommand {
         let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
         let writer = TreeWriter(tree: tree)
         let dir = URL(fileURLWithPath: output)
+        let signer = try signKey.map(KeyCommand.Init.loadOrCreate)
         var sums = ""
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            for (node, bytes) in writer.bundles(tree.nodeNames.filter(nodes.contains)) {
+            for (node, bytes) in writer.bundles(tree.nodeNames.filter(nodes.contains), signer: signer) {
                 let name = "\(node).tar.gz"
                 try Self.writePrivate(bytes, to: dir.appendingPathComponent(name).path)
                 sums += "\(TreeWriter.sha256(bytes))  \(name)\n"
             }
             try Self.writePrivate(Array(sums.utf8), to: dir.appendingPathComponent("SHA256SUMS").path)
+            if let signer {
+                try Self.writePrivate(signer.sign(Array(sums.utf8)), to: dir.appendingPathComponent("SHA256SUMS.sig").path)
+                try Self.writePrivate(Array(signer.publicPEM.utf8), to: dir.appendingPathComponent("bundle.pub").path, mode: 0o644)
+            }
         } catch {
             printError("pigstyc: error: cannot write \(output): \(error.localizedDescription)")
             throw Status.cannotWrite
@@ -55,14 +65,14 @@ struct BundleCommand: ParsableCommand {
     /// Writes `bytes` to `path` as a new file of mode 0600 (a bundle holds every secret of its
     /// node), created next to it and renamed over it: never readable by others, not even briefly,
     /// whatever the umask; a link at `path` is replaced, not followed.
-    static func writePrivate(_ bytes: [UInt8], to path: String) throws {
+    static func writePrivate(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws {
         let temp = path + ".tmp-\(getpid())"
         _ = unlink(temp)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WriteError(description: "cannot create \(temp): \(String(cString: strerror(errno)))") }
         var offset = 0
         var failure: Int32 = 0
-        if fchmod(fd, 0o600) != 0 { failure = errno }
+        if fchmod(fd, mode) != 0 { failure = errno }
         while failure == 0 && offset < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
             if n < 0 && errno == EINTR { continue }

@@ -37,7 +37,9 @@ struct Diff: ParsableCommand {
     func run() throws {
         let before = try compile(old)
         let after = try compile(new)
-        let mask = SecretMask(before.secrets.union(after.secrets))
+        // Secrets are masked where the back ends wrote them; those no back end declares, everywhere.
+        let declared = Set([before.tree, after.tree].flatMap { t in t.nodeNames.flatMap { t.files(on: $0).flatMap(\.secrets) } })
+        let mask = SecretMask(before.secrets.union(after.secrets), declared: declared)
         let diff = TreeDiff(old: before.tree, new: after.tree)
         let report = ChangeReport(diff: diff, mask: mask, oldLabel: "a", newLabel: "b")
         print(format == .json ? report.json(withContent: !stat) : report.render(withContent: !stat), terminator: "")

@@ -12,7 +12,8 @@ usage: apply.sh [--dry-run] [--root DIR] [--only STEP[,STEP...]] [--no-restart] 
 
 Installs the files of this bundle on the node it was compiled for, step by step: directories
 (and the system users and groups the files belong to), then files, then a reload or restart of
-the units whose files changed. Every file is checked against its sha256 before anything changes.
+the units whose files changed. Every file is checked against its sha256 before anything changes;
+when /etc/pigstyc/bundle.pub is installed, apply.list must carry a valid signature by its key.
 
   --dry-run       print what would change; change nothing
   --root DIR      install under DIR instead of / (tests, chroots); units are printed, not
@@ -102,6 +103,15 @@ valid_path() { [[ $1 =~ $re_path && $1 != *"/../"* && $1 != *"/.." && $1 != *"/.
 bad_list() { die 3 "apply.list line $1 is malformed; nothing was changed"; }
 
 [[ -f $list ]] || die 3 "apply.list is missing beside apply.sh; nothing was changed"
+# A node with the bundle public key installed runs only bundles signed with its private key:
+# apply.list.sig is apply.list signed, and apply.list holds the sha256 of every file.
+pubkey="$prefix/etc/pigstyc/bundle.pub"
+if [[ -e $pubkey ]]; then
+  [[ -f "$here/apply.list.sig" ]] || die 3 "the bundle is not signed but $pubkey is installed; nothing was changed"
+  command -v openssl >/dev/null 2>&1 || die 3 "openssl is needed to check the bundle's signature; nothing was changed"
+  openssl pkeyutl -verify -pubin -inkey "$pubkey" -rawin -in "$list" -sigfile "$here/apply.list.sig" >/dev/null 2>&1 ||
+    die 3 "the bundle's signature does not verify against $pubkey; nothing was changed"
+fi
 node=""
 order=()
 G_step=() G_name=() U_step=() U_name=()
