@@ -22,7 +22,8 @@ when /etc/pigstyc/bundle.pub is installed, apply.list must carry a valid signatu
   --only STEPS    run only these steps (comma-separated)
   --no-restart    install files but reload or restart no unit
   --force         run even when this host does not own the node's address
-  --rollback      restore the files the last run replaced and remove those it created
+  --rollback      undo the last run: restore the files it replaced or removed, remove those
+                  it created (after a failed run: undo the failed runs since the last success)
   -h, --help      this text
 
 exit status: 0 done (whether or not anything changed), 1 a step failed, 2 usage mistake,
@@ -113,7 +114,6 @@ if [[ -e $pubkey ]]; then
     die 3 "the bundle's signature does not verify against $pubkey; nothing was changed"
 fi
 node=""
-order=()
 G_step=() G_name=() U_step=() U_name=()
 D_step=() D_owner=() D_group=() D_mode=() D_path=()
 F_step=() F_sha=() F_owner=() F_group=() F_mode=() F_units=() F_path=()
@@ -143,7 +143,6 @@ while IFS= read -r line || [[ -n $line ]]; do
     *) bad_list "$n" ;;
   esac
   [[ " $steps_known " == *" ${f[1]} "* ]] || bad_list "$n"
-  [[ " ${order[*]-} " == *" ${f[1]} "* ]] || order+=("${f[1]}")
   case ${f[0]} in
     group) G_step+=("${f[1]}") G_name+=("${f[2]}") ;;
     user) U_step+=("${f[1]}") U_name+=("${f[2]}") ;;
@@ -201,6 +200,45 @@ set_owner() { # path owner group [path to name in notes, for a temporary file]
   fi
 }
 
+# Under --root nothing is written through a symbolic link: every existing component of a path
+# below the root must be a real directory (or, for the last one, not a link at all).
+link_in() { # absolute path below the root; prints the first component that is a link
+  local p=$prefix part parts
+  ((under_root)) || return 0
+  IFS=/ read -r -a parts <<<"${1#/}"
+  for part in "${parts[@]}"; do
+    p+="/$part"
+    if [[ -L $p ]]; then
+      printf '%s' "${p#"$prefix"}"
+      return 0
+    fi
+    [[ -e $p ]] || return 0
+  done
+}
+confined() { # absolute directory below the root
+  local link
+  link=$(link_in "$1")
+  [[ -z $link ]] || die 1 "--root: $link is a symbolic link; refusing to write through it; nothing was changed"
+}
+# Creates each missing directory of an absolute path below the root, one mkdir at a time.
+make_dirs() { # path [mode of the last component if created]
+  local p=$prefix part parts i
+  IFS=/ read -r -a parts <<<"${1#/}"
+  for i in "${!parts[@]}"; do
+    part=${parts[i]}
+    p+="/$part"
+    if ((under_root)) && [[ -L $p ]]; then
+      die 1 "--root: ${p#"$prefix"} is a symbolic link; refusing to write through it"
+    fi
+    [[ -d $p ]] && continue
+    if ((i == ${#parts[@]} - 1)) && [[ -n ${2-} ]]; then
+      mkdir -m "$2" -- "$p"
+    else
+      mkdir -- "$p"
+    fi
+  done
+}
+
 ensure_group() {
   getent group "$1" >/dev/null 2>&1 && return 0
   # A dry run says what the same run without --dry-run would do.
@@ -236,8 +274,10 @@ ensure_dir() { # owner group mode path
     log "would create directory $4"
     return 0
   fi
-  mkdir -p -- "$dest"
-  chmod "$3" -- "$dest"
+  make_dirs "$(dirname -- "$4")"
+  # The mode is set by mkdir itself and the owner with chown -h: nothing follows a link that
+  # might have replaced the new directory meanwhile.
+  mkdir -m "$3" -- "$dest"
   set_owner "$dest" "$1" "$2"
   log "created directory $4"
 }
@@ -255,48 +295,134 @@ file_state() { # src dest mode owner group
   fi
   echo same
 }
+sha_of() { # path: its sha256, or nothing when it is not a regular file
+  local sum
+  [[ -f $1 && ! -L $1 ]] || return 0
+  sum=$(sha256sum <"$1")
+  printf '%s' "${sum%% *}"
+}
 
+# ---- state: what the runs installed, and what --rollback restores ------------------------
+# <root>/var/lib/pigstyc (0700):
+#   installed          the files pigstyc installed: file <step> <sha256> <units> <path>
+#   rollback/          the set of the last successful run: list (present|absent <path>),
+#                      files/<path> (the versions it replaced), installed (the record before it)
+#   rollback.pending/  the same for runs that failed since; a run continues it, and it becomes
+#                      rollback/ when a run succeeds
+#   stage.XXXXXX/      a run's private staging directory, removed when it ends
 state="$prefix/var/lib/pigstyc"
-newset=""
-# Keeps the version a run replaces (or notes that there was none) for --rollback.
-backup() {
-  local dest
-  dest=$(target "$1")
-  if [[ -z $newset ]]; then
-    newset="$state/rollback.new"
-    rm -rf -- "$newset"
-    mkdir -p -- "$newset/files"
-    chmod 700 -- "$state" "$newset"
-    : >"$newset/list"
-  fi
-  if [[ -f $dest || -L $dest ]]; then
-    mkdir -p -- "$newset/files$(dirname -- "$1")"
-    cp -pP -- "$dest" "$newset/files$1"
-    printf 'present\t%s\n' "$1" >>"$newset/list"
-  else
-    printf 'absent\t%s\n' "$1" >>"$newset/list"
-  fi
-}
-finish_backup() {
-  if [[ -n $newset ]]; then
-    rm -rf -- "$state/rollback"
-    mv -- "$newset" "$state/rollback"
-    newset=""
-  fi
-}
-trap finish_backup EXIT
+record="$state/installed"
+pend="$state/rollback.pending"
+confined /var/lib/pigstyc
+declare -A R_step=() R_sha=() R_units=()
+if [[ -f $record ]]; then
+  n=0
+  while IFS= read -r line || [[ -n $line ]]; do
+    n=$((n + 1))
+    IFS=$'\t' read -r -a f <<<"$line"
+    if ((n == 1)); then
+      [[ ${#f[@]} -eq 2 && ${f[0]} == pigstyc-installed && ${f[1]} == 1 ]] || die 1 "$record is not a version 1 record"
+      continue
+    fi
+    if ! [[ ${#f[@]} -eq 5 && ${f[0]} == file && " $steps_known " == *" ${f[1]} "* && ${f[2]} =~ $re_sha && ${f[3]} =~ $re_units ]] ||
+      ! valid_path "${f[4]}"; then
+      die 1 "$record line $n is malformed"
+    fi
+    R_step[${f[4]}]=${f[1]} R_sha[${f[4]}]=${f[2]} R_units[${f[4]}]=${f[3]}
+  done <"$record"
+fi
+record_changed=0
 
-# Copies src to a temporary file beside dest, sets mode and owner, renames it over dest.
-install_file() { # src dest mode owner group
-  local dir tmp
-  dir=$(dirname -- "$2")
-  [[ -d $dir ]] || mkdir -p -- "$dir"
-  tmp=$(mktemp -- "$dir/.pigstyc.XXXXXX")
-  cat -- "$1" >"$tmp"
-  chmod "$3" -- "$tmp"
-  set_owner "$tmp" "$4" "$5" "$2"
-  mv -f -T -- "$tmp" "$2"
+state_ready=0
+open_state() {
+  ((state_ready)) && return 0
+  make_dirs /var/lib
+  make_dirs /var/lib/pigstyc 700
+  chmod 700 -- "$state"
+  state_ready=1
 }
+stage=""
+open_stage() {
+  [[ -n $stage ]] && return 0
+  open_state
+  stage=$(mktemp -d -- "$state/stage.XXXXXX")
+}
+leftover=""
+# Puts a prepared file (mode and owner already set) in place: copied to a new file beside dest
+# (cp creates it exclusively and sets mode and owner on what it opened; a link planted under
+# that name is removed, never followed), then renamed over dest (a rename replaces a link at
+# dest, never follows it).
+put() { # prepared dest
+  leftover=$(mktemp -u -- "$(dirname -- "$2")/.pigstyc.XXXXXXXXXX")
+  cp -P -p -T --remove-destination -- "$1" "$leftover"
+  mv -f -T -- "$leftover" "$2"
+  leftover=""
+}
+# Copies src to the private staging directory, sets mode and owner there, puts it over dest.
+install_file() { # src path mode owner group
+  local staged
+  make_dirs "$(dirname -- "$2")"
+  open_stage
+  staged="$stage/file"
+  rm -f -- "$staged"
+  cp -- "$1" "$staged"
+  chmod "$3" -- "$staged"
+  set_owner "$staged" "$4" "$5" "$2"
+  put "$staged" "$(target "$2")"
+  rm -f -- "$staged"
+}
+
+declare -A backed=()
+pending_open=0
+# Keeps the version a run replaces or removes (or notes that there was none) for --rollback.
+backup() {
+  local dest how p
+  dest=$(target "$1")
+  if ((pending_open == 0)); then
+    open_state
+    if [[ ! -f $pend/list ]]; then
+      rm -rf -- "$pend"
+      mkdir -m 700 -- "$pend"
+      mkdir -- "$pend/files"
+      if [[ -f $record ]]; then cp -p -- "$record" "$pend/installed"; fi
+      : >"$pend/list"
+    fi
+    while IFS=$'\t' read -r how p; do backed[$p]=1; done <"$pend/list"
+    pending_open=1
+  fi
+  [[ -z ${backed[$1]+x} ]] || return 0
+  backed[$1]=1
+  if [[ -f $dest || -L $dest ]]; then
+    mkdir -p -- "$pend/files$(dirname -- "$1")"
+    cp -pP -- "$dest" "$pend/files$1"
+    printf 'present\t%s\n' "$1" >>"$pend/list"
+  else
+    printf 'absent\t%s\n' "$1" >>"$pend/list"
+  fi
+}
+write_record() {
+  local p new
+  ((record_changed)) || return 0
+  open_state
+  new="$state/installed.new"
+  {
+    printf 'pigstyc-installed\t1\n'
+    for p in "${!R_step[@]}"; do
+      printf 'file\t%s\t%s\t%s\t%s\n' "${R_step[$p]}" "${R_sha[$p]}" "${R_units[$p]}" "$p"
+    done | LC_ALL=C sort -t $'\t' -k5
+  } >"$new"
+  mv -f -T -- "$new" "$record"
+  record_changed=0
+}
+# Whatever the outcome, the record says what is installed; a failed run keeps its rollback set
+# pending, so the set of the last successful run is never replaced by a failed one.
+finish() {
+  trap - ERR
+  if [[ -n $leftover ]]; then rm -f -- "$leftover" || true; fi
+  if [[ -n $stage ]]; then rm -rf -- "$stage" || true; fi
+  write_record || true
+}
+trap finish EXIT
 
 declare -A pending=()
 queue_units() {
@@ -334,24 +460,37 @@ run_units() {
 if ((rollback)); then
   step=rollback
   set="$state/rollback"
+  [[ -f $pend/list ]] && set=$pend
   if [[ ! -f $set/list ]]; then
     log "nothing to roll back"
     exit 0
   fi
   declare -A units_of=()
+  if [[ -f $set/installed ]]; then
+    while IFS=$'\t' read -r kind _ _ units path; do
+      if [[ $kind == file ]]; then units_of[$path]=$units; fi
+    done <"$set/installed"
+  fi
   for i in "${!F_path[@]}"; do units_of[${F_path[i]}]=${F_units[i]}; done
+  bad=0
   while IFS=$'\t' read -r how path; do
     valid_path "$path" || die 1 "rollback list is malformed"
+    link=$(link_in "$(dirname -- "$path")")
+    if [[ -n $link ]]; then
+      warn "--root: $link is a symbolic link; refusing to write through it"
+      bad=1
+    fi
+  done <"$set/list"
+  ((bad == 0)) || die 1 "nothing was rolled back"
+  while IFS=$'\t' read -r how path; do
     dest=$(target "$path")
     case $how in
       present)
         if ((dry)); then
           log "would restore $path"
         else
-          tmp=$(mktemp -- "$(dirname -- "$dest")/.pigstyc.XXXXXX")
-          rm -f -- "$tmp"
-          cp -pP -- "$set/files$path" "$tmp"
-          mv -f -T -- "$tmp" "$dest"
+          make_dirs "$(dirname -- "$path")"
+          put "$set/files$path" "$dest"
           log "restored $path"
         fi
         ;;
@@ -368,16 +507,67 @@ if ((rollback)); then
     queue_units "${units_of[$path]--}"
   done <"$set/list"
   run_units
-  ((dry)) || rm -rf -- "$set"
+  if ((dry == 0)); then
+    if [[ -f $set/installed ]]; then
+      cp -p -- "$set/installed" "$record.new"
+      mv -f -T -- "$record.new" "$record"
+    else
+      rm -f -- "$record"
+    fi
+    rm -rf -- "$set"
+  fi
   exit 0
 fi
+
+# ---- check before changing anything ---------------------------------------------------------
+declare -A listed=()
+for i in "${!F_path[@]}"; do listed[${F_path[i]}]=1; done
+# Recorded files the bundle no longer has, by path.
+mapfile -t gone < <(for p in "${!R_step[@]}"; do [[ -n ${listed[$p]+x} ]] || printf '%s\n' "$p"; done | LC_ALL=C sort)
+declare -A gone_step=()
+for p in "${gone[@]}"; do gone_step[$p]=${R_step[$p]}; done
+bad=0
+refuse() {
+  warn "$1"
+  bad=1
+}
+declare -A links=()
+check_dir_of() { # path
+  local link
+  link=$(link_in "$(dirname -- "$1")")
+  if [[ -n $link && -z ${links[$link]+x} ]]; then
+    links[$link]=1
+    refuse "--root: $link is a symbolic link; refusing to write through it"
+  fi
+}
+for i in "${!D_path[@]}"; do
+  selected "${D_step[i]}" || continue
+  check_dir_of "${D_path[i]}/x"
+  dest=$(target "${D_path[i]}")
+  if [[ -e $dest && ! -d $dest ]]; then refuse "${D_path[i]} exists and is not a directory"; fi
+done
+for i in "${!F_path[@]}"; do
+  selected "${F_step[i]}" || continue
+  check_dir_of "${F_path[i]}"
+  dest=$(target "${F_path[i]}")
+  if [[ -d $dest && ! -L $dest ]]; then refuse "${F_path[i]} is a directory; a file is to be installed there"; fi
+done
+for p in "${gone[@]}"; do
+  if selected "${gone_step[$p]}"; then check_dir_of "$p"; fi
+done
+((bad == 0)) || die 1 "nothing was changed"
 
 # ---- apply --------------------------------------------------------------------------------
 ((dry)) && say "dry run: nothing is changed"
 total=0
-for step in "${order[@]}"; do
+read -r -a all_steps <<<"$steps_known"
+for step in "${all_steps[@]}"; do
   selected "$step" || continue
-  changed=0 same=0
+  mine=0
+  for s in "${G_step[@]}" "${U_step[@]}" "${D_step[@]}" "${F_step[@]}"; do [[ $s == "$step" ]] && mine=1 && break; done
+  for p in "${gone[@]}"; do [[ ${gone_step[$p]} == "$step" ]] && mine=1 && break; done
+  ((mine)) || continue
+  changed=0 same=0 removed=0
   for i in "${!G_name[@]}"; do [[ ${G_step[i]} == "$step" ]] && ensure_group "${G_name[i]}"; done
   for i in "${!U_name[@]}"; do [[ ${U_step[i]} == "$step" ]] && ensure_user "${U_name[i]}"; done
   for i in "${!D_path[@]}"; do
@@ -391,6 +581,12 @@ for step in "${order[@]}"; do
     how=$(file_state "$src" "$dest" "${F_mode[i]}" "${F_owner[i]}" "${F_group[i]}")
     if [[ $how == same ]]; then
       same=$((same + 1))
+      # Recorded only when pigstyc installed it; a file that was already right is not its own.
+      if ((dry == 0)) && [[ -n ${R_step[$path]+x} ]] &&
+        [[ ${R_step[$path]} != "$step" || ${R_sha[$path]} != "${F_sha[i]}" || ${R_units[$path]} != "${F_units[i]}" ]]; then
+        R_step[$path]=$step R_sha[$path]=${F_sha[i]} R_units[$path]=${F_units[i]}
+        record_changed=1
+      fi
       continue
     fi
     changed=$((changed + 1))
@@ -402,20 +598,62 @@ for step in "${order[@]}"; do
       esac
     else
       backup "$path"
-      if [[ $how == meta ]]; then
-        chmod "${F_mode[i]}" -- "$dest"
-        set_owner "$dest" "${F_owner[i]}" "${F_group[i]}"
-        log "set mode/owner of $path"
-      else
-        install_file "$src" "$dest" "${F_mode[i]}" "${F_owner[i]}" "${F_group[i]}"
-        log "installed $path"
-      fi
+      # Even a mode or owner fix installs a new file: no chmod or chown on a path in a
+      # directory another user may write.
+      install_file "$src" "$path" "${F_mode[i]}" "${F_owner[i]}" "${F_group[i]}"
+      R_step[$path]=$step R_sha[$path]=${F_sha[i]} R_units[$path]=${F_units[i]}
+      record_changed=1
+      if [[ $how == meta ]]; then log "set mode/owner of $path"; else log "installed $path"; fi
     fi
     [[ $how == meta ]] || queue_units "${F_units[i]}"
   done
+  # What an earlier run installed and this bundle no longer has: removed if it still holds
+  # what was installed; a file changed since is left in place (and no longer recorded).
+  for path in "${gone[@]}"; do
+    [[ ${gone_step[$path]} == "$step" ]] || continue
+    dest=$(target "$path")
+    if [[ ! -e $dest && ! -L $dest ]]; then
+      if ((dry == 0)); then
+        unset "R_step[$path]" "R_sha[$path]" "R_units[$path]"
+        record_changed=1
+      fi
+      continue
+    fi
+    if [[ $(sha_of "$dest") != "${R_sha[$path]}" ]]; then
+      if ((dry)); then
+        log "would leave $path: no longer in the bundle, but changed since pigstyc installed it"
+      else
+        log "left $path: no longer in the bundle, but changed since pigstyc installed it"
+        unset "R_step[$path]" "R_sha[$path]" "R_units[$path]"
+        record_changed=1
+      fi
+      continue
+    fi
+    removed=$((removed + 1))
+    queue_units "${R_units[$path]}"
+    if ((dry)); then
+      log "would remove $path (no longer in the bundle)"
+    else
+      backup "$path"
+      rm -f -- "$dest"
+      log "removed $path (no longer in the bundle)"
+      unset "R_step[$path]" "R_sha[$path]" "R_units[$path]"
+      record_changed=1
+    fi
+  done
   run_units
-  log "$changed changed, $same unchanged"
-  total=$((total + changed))
+  if ((removed)); then
+    log "$changed changed, $same unchanged, $removed removed"
+  else
+    log "$changed changed, $same unchanged"
+  fi
+  total=$((total + changed + removed))
 done
-finish_backup
+if ((dry == 0)); then
+  write_record
+  if [[ -f $pend/list ]]; then
+    rm -rf -- "$state/rollback"
+    mv -T -- "$pend" "$state/rollback"
+  fi
+fi
 if ((total == 1)); then say "$node: 1 file changed"; else say "$node: $total files changed"; fi
