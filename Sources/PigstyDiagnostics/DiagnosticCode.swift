@@ -34,6 +34,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     case emptyGroup = "PGS0209"
     case groupCycle = "PGS0210"
     case invalidGroupName = "PGS0211"
+    case connectionInvalid = "PGS0212"
 
     // Parameters (PGS03xx)
     case unknownParameter = "PGS0301"
@@ -55,6 +56,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     case pgClusterNameMismatch = "PGS0406"
     case pgNoEtcd = "PGS0408"
     case pgBackrestMinio = "PGS0409"
+    case pgBackrestMethod = "PGS0410"
 
     // Business objects and HBA (PGS05xx)
     case duplicateUser = "PGS0501"
@@ -67,6 +69,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     case hbaEmpty = "PGS0513"
     case pgbHbaReplication = "PGS0514"
     case hbaAddrWithoutMask = "PGS0516"
+    case hbaWorldTrust = "PGS0517"
 
     // Services (PGS06xx)
     case serviceDuplicateName = "PGS0601"
@@ -78,6 +81,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     // Node VIP, pg VIP, infra, etcd, MinIO, Redis, portal, DNS, exporters (PGS07xx)
     case vipInvalid = "PGS0701"
     case pgVipInvalid = "PGS0702"
+    case pgVipConflict = "PGS0703"
     case infraSeq = "PGS0710"
     case etcdSeq = "PGS0720"
     case etcdClusterGroup = "PGS0721"
@@ -99,6 +103,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     case dnsSuffixInvalid = "PGS0781"
     case dnsTargetUnknown = "PGS0782"
     case dnsRecordInvalid = "PGS0783"
+    case portConflict = "PGS0790"
 
     // Compile stage: facts, back ends, apply plan (PGS08xx)
     case factsInvalid = "PGS0801"
@@ -150,6 +155,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .emptyGroup: (.warning, .check, "group without hosts")
         case .groupCycle: (.error, .check, "group hierarchy cycle")
         case .invalidGroupName: (.error, .check, "invalid group name")
+        case .connectionInvalid: (.error, .check, "ansible_host, ansible_user or ansible_port (or an ansible_ssh_ alias) that is not a host name or address, an account name or a port")
         case .unknownParameter: (.warning, .check, "unknown parameter (error with --strict)")
         case .typeMismatch: (.error, .check, "value has the wrong type")
         case .notAllowedValue: (.error, .check, "value is not one of the allowed values")
@@ -167,6 +173,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .pgClusterNameMismatch: (.warning, .check, "group vars set a pg_cluster different from the group name")
         case .pgNoEtcd: (.warning, .check, "PostgreSQL clusters without an 'etcd' group")
         case .pgBackrestMinio: (.warning, .check, "pgbackrest_method is minio but no MinIO cluster exists")
+        case .pgBackrestMethod: (.error, .check, "pgbackrest_method names no entry of pgbackrest_repo")
         case .duplicateUser: (.error, .check, "user defined twice in one list")
         case .duplicateDatabase: (.error, .check, "database defined twice in one list")
         case .unknownRole: (.warning, .check, "granted role not defined in the cluster")
@@ -177,6 +184,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .hbaEmpty: (.error, .check, "HBA rule without addr and without raw rules")
         case .pgbHbaReplication: (.error, .check, "pgbouncer HBA rule for db 'replication'")
         case .hbaAddrWithoutMask: (.warning, .check, "HBA rule addr is an IPv4 address without a prefix length (PostgreSQL rejects it)")
+        case .hbaWorldTrust: (.warning, .check, "HBA rule lets any address in without a password (addr world or all with auth trust)")
         case .serviceDuplicateName: (.error, .check, "service name used twice in a cluster or list")
         case .serviceDuplicatePort: (.error, .check, "service port used twice in a cluster or list")
         case .serviceReservedPort: (.error, .check, "service port taken by a PostgreSQL-node component")
@@ -184,6 +192,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .serviceProviderGroup: (.error, .check, "pg_service_provider names an undefined group")
         case .vipInvalid: (.error, .check, "node VIP enabled without vip_address or vip_vrid")
         case .pgVipInvalid: (.error, .check, "pg VIP enabled without a pg_vip_address")
+        case .pgVipConflict: (.error, .check, "pg_vip_address shared by two clusters, or equal to a node's own address")
         case .infraSeq: (.error, .check, "infra host without a valid, unique infra_seq")
         case .etcdSeq: (.error, .check, "etcd host without a valid etcd_seq")
         case .etcdClusterGroup: (.error, .check, "etcd_cluster does not name the group holding the etcd members")
@@ -205,6 +214,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .dnsSuffixInvalid: (.error, .check, "pg_dns_suffix or vip_dns_suffix is not a DNS name suffix")
         case .dnsTargetUnknown: (.warning, .check, "pg_dns_target is none of auto, primary, vip, none or an IPv4 address")
         case .dnsRecordInvalid: (.warning, .check, "dns_records item is not '<address> <name> [<name>…]'")
+        case .portConflict: (.error, .check, "two services on one node listen on the same port")
         case .factsInvalid: (.error, .compile, "facts file: invalid value or host")
         case .factsUnknownKey: (.error, .compile, "facts file: unknown key")
         case .fileConflict: (.error, .compile, "two back ends generate the same file with different content")

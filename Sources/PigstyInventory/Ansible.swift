@@ -150,3 +150,59 @@ public enum Jinja {
         return out
     }
 }
+
+/// How Ansible finds where to connect: each setting and its variable names in Ansible's lookup
+/// order (`MAGIC_VARIABLE_MAPPING`: the first one set wins, so `ansible_ssh_host` wins over
+/// `ansible_host` when a host has both), and what a usable value looks like.
+public enum AnsibleConnection {
+    public static let hostNames = ["ansible_ssh_host", "ansible_host"]
+    public static let userNames = ["ansible_ssh_user", "ansible_user"]
+    public static let portNames = ["ansible_ssh_port", "ansible_port"]
+
+    /// The winning definition among `names` for `h` (empty strings and nulls count as unset).
+    public static func binding(_ h: ResolvedHost, _ names: [String]) -> VarBinding? {
+        for n in names {
+            guard let b = h.binding(n), !b.value.isNull else { continue }
+            if let s = b.value.string, s.isEmpty { continue }
+            return b
+        }
+        return nil
+    }
+
+    /// A DNS name (letters, digits, `-` inside labels, dots between them), an IPv4 or an IPv6 address.
+    public static func isHost(_ s: String) -> Bool {
+        if IPv4.isAddress(s) { return true }
+        if s.contains(":") {
+            return s.utf8.count <= 45 && s.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || $0 == ":" || $0 == "." }
+        }
+        var name = Substring(s)
+        if name.hasSuffix(".") { name = name.dropLast() }
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            guard (1...63).contains(label.utf8.count), label.first != "-", label.last != "-" else { return false }
+            return label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "-") }
+        }
+    }
+
+    /// An account name: letters, digits, `_`, `.` and `-`, not starting with `-` or `.`, at most 32.
+    public static func isUser(_ s: String) -> Bool {
+        guard (1...32).contains(s.utf8.count), let first = s.unicodeScalars.first, first != "-", first != "." else { return false }
+        return s.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "." || $0 == "-")
+        }
+    }
+
+    /// A port as Ansible reads it (`int(value)`): an integer or a string of digits, 1–65535.
+    public static func port(_ node: YAMLNode) -> Int? {
+        let v: Int?
+        switch node.value {
+        case .int(let i)?: v = i
+        case .string(let s)?:
+            let t = s.trimmingCharacters(in: .whitespaces)
+            v = !t.isEmpty && t.utf8.count < 6 && t.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) ? Int(t) : nil
+        default: v = nil
+        }
+        guard let v, (1...65535).contains(v) else { return nil }
+        return v
+    }
+}

@@ -36,10 +36,14 @@ public struct FactsTable: Sendable {
     public func facts(for ip: String) -> NodeFacts { hosts[ip] ?? defaults }
 
     public static let keys = ["os", "arch", "cpu", "mem_mb", "disk_gb", "iface"]
+    /// OS codes Pigsty v4.5 has node_id vars for (roles/node_id/vars/<os>.<arch>.yml).
+    public static let osCodes = ["el7", "el8", "el9", "el10", "d12", "d13", "u22", "u24", "u26"]
+    public static let archs = ["x86_64", "aarch64"]
 
     /// Reads `{ default: {…}, hosts: { IP: {…} } }`: each host's facts start from `default` (which
-    /// starts from `standard`). Unknown keys and wrong types are errors.
-    public static func parse(_ file: SourceFile, sink: DiagnosticSink) -> FactsTable? {
+    /// starts from `standard`). Unknown keys, wrong types, an `os` or `arch` Pigsty does not know
+    /// and (given `inventoryHosts`) a host the inventory does not list are errors.
+    public static func parse(_ file: SourceFile, sink: DiagnosticSink, inventoryHosts: Set<String>? = nil) -> FactsTable? {
         guard let root = YAML.parse(file, into: sink) else { return nil }
         guard let pairs = root.mapping else {
             sink.report(.factsInvalid, "a facts file is a mapping with 'default' and 'hosts'", at: root.range)
@@ -62,6 +66,12 @@ public struct FactsTable: Sendable {
                     let ip = h.key.keyName ?? ""
                     guard IPv4.isAddress(ip) else {
                         sink.report(.factsInvalid, "facts host '\(ip)' is not an IPv4 address", at: h.key.range)
+                        continue
+                    }
+                    if let known = inventoryHosts, !known.contains(ip) {
+                        sink.report(.factsInvalid, "facts host '\(ip)' is not a host of the inventory", at: h.key.range,
+                                    notes: [DiagnosticNote("facts are given for the inventory's hosts; a stray address is usually a typo")],
+                                    suggestion: Suggest.closest(to: ip, among: known.sorted()).map { "did you mean '\($0)'?" })
                         continue
                     }
                     table.hosts[ip] = read(h.value, base: table.defaults, sink: sink)
@@ -97,9 +107,16 @@ public struct FactsTable: Sendable {
                 }
                 return v
             }
+            func known(_ v: String, _ values: [String], _ what: String) -> Bool {
+                if values.contains(v) { return true }
+                sink.report(.factsInvalid, "fact '\(key)' is '\(v)', not \(what) Pigsty knows", at: p.value.range,
+                            notes: [DiagnosticNote("\(key) is one of \(values.joined(separator: ", "))")],
+                            suggestion: Suggest.closest(to: v, among: values).map { "did you mean '\($0)'?" })
+                return false
+            }
             switch key {
-            case "os": if let v = text() { f.os = v }
-            case "arch": if let v = text() { f.arch = v }
+            case "os": if let v = text(), known(v, osCodes, "an OS code") { f.os = v }
+            case "arch": if let v = text(), known(v, archs, "an architecture") { f.arch = v }
             case "iface": if let v = text() { f.iface = v }
             case "cpu": if let v = int() { f.cpu = v }
             case "mem_mb": if let v = int() { f.memMB = v }

@@ -28,11 +28,28 @@ public struct NodeResource: Sendable {
     public let clusterNames: [String]
 }
 
-/// `ansible_host`, `ansible_user`, `ansible_port` as the inventory sets them (empty strings read as unset).
+/// `ansible_host`, `ansible_user`, `ansible_port` as the inventory sets them (empty strings read as
+/// unset), with Ansible's `ansible_ssh_host`/`_user`/`_port` aliases in Ansible's order
+/// (`AnsibleConnection`); a port may be a string of digits, as Ansible's `int()` reads it.
 public struct NodeConnection: Sendable, Equatable {
     public let host: String?
     public let user: String?
     public let port: Int?
+
+    public init(host: String?, user: String?, port: Int?) {
+        self.host = host
+        self.user = user
+        self.port = port
+    }
+
+    init(_ h: ResolvedHost) {
+        func text(_ names: [String]) -> String? {
+            AnsibleConnection.binding(h, names).flatMap { $0.value.string }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        host = text(AnsibleConnection.hostNames)
+        user = text(AnsibleConnection.userNames)
+        port = AnsibleConnection.binding(h, AnsibleConnection.portNames).flatMap { AnsibleConnection.port($0.value) }
+    }
 }
 
 /// Which module clusters a node belongs to.
@@ -176,7 +193,6 @@ public struct ResourceGraph: Sendable {
         var index: [String: Int] = [:]
         let minioMembers = Set(resolved.minioClusters.flatMap(\.members))
         let redisMembers = Set(resolved.redisClusters.flatMap(\.members))
-        func nonEmpty(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
         for (i, h) in resolved.hosts.enumerated() {
             index[h.name] = nodes.count
             let modules = NodeModules(haproxy: Jinja.bool(h.value("haproxy_enabled")),
@@ -184,9 +200,7 @@ public struct ResourceGraph: Sendable {
             nodes.append(NodeResource(ip: h.name, index: h.index, host: h, facts: facts.facts(for: h.name),
                                       nodename: h.nodename ?? h.name, nodeCluster: h.nodeCluster,
                                       groups: h.host.groups, modules: modules,
-                                      connection: NodeConnection(host: nonEmpty(h.string("ansible_host")),
-                                                                 user: nonEmpty(h.string("ansible_user")),
-                                                                 port: h.int("ansible_port")),
+                                      connection: NodeConnection(h),
                                       membership: NodeMembership(etcd: h.etcdInstance != nil && h.binding("etcd_seq") != nil,
                                                                  minio: minioMembers.contains(i), redis: redisMembers.contains(i)),
                                       clusterNames: ["pg_cluster", "redis_cluster", "minio_cluster", "etcd_cluster"].compactMap { key in

@@ -170,7 +170,13 @@ public struct ValueChecker {
         case .text:
             guard let value = node.value else { return mismatch(node, type, secret: secret, at: place) }
             switch value {
-            case .string, .int, .bigInt, .float, .timestamp:
+            case .int, .bigInt, .float:
+                if let s = node.scalar, s.style == .plain, let read = Self.numberText(value), read != s.text {
+                    return numberChangedText(node, type, read: read, secret: secret, at: place)
+                }
+                checkValues(node, c, at: place)
+                checkPattern(node, c, at: place)
+            case .string, .timestamp:
                 checkValues(node, c, at: place)
                 checkPattern(node, c, at: place)
             case .bool, .null:
@@ -402,6 +408,33 @@ public struct ValueChecker {
                     at: node.range, path: place.path, notes: notes, suggestion: suggestion)
     }
 
+    /// A string-typed value that YAML 1.1 read as a number whose decimal form is not what was
+    /// written (`0123` is octal 83, `1_000` is 1000, `0x1F` is 31, `1:20` is sexagesimal 80): Ansible
+    /// passes on the number, so the string the user meant is lost.
+    private func numberChangedText(_ node: YAMLNode, _ type: ValueType, read: String, secret: Bool, at place: Place) {
+        let found = secret ? "a password value that YAML 1.1 reads as a number, not as written"
+            : "'\(Self.clip(node.scalar?.text ?? ""))', which YAML 1.1 reads as the number \(read)"
+        sink.report(.typeMismatch,
+                    "'\(place.label)' expects \(type.expectation), found \(found)",
+                    at: node.range, path: place.path,
+                    notes: [DiagnosticNote("YAML 1.1 (which Ansible uses) reads unquoted octal (0123), hexadecimal (0x1F), "
+                                           + "underscored (1_000) and sexagesimal (1:20) numbers; the string becomes its decimal value")],
+                    suggestion: secret ? "quote the value" : "quote it: '\(Self.clip(node.scalar?.text ?? ""))'")
+    }
+
+    /// How Ansible (Python) prints a number read from YAML: `str(int)` / `repr(float)`.
+    static func numberText(_ v: YAMLValue) -> String? {
+        switch v {
+        case .int(let i): return String(i)
+        case .bigInt(let s): return s
+        case .float(let d):
+            if d.isNaN { return "nan" }
+            if d.isInfinite { return d < 0 ? "-inf" : "inf" }
+            return "\(d)"
+        default: return nil
+        }
+    }
+
     private static func isNumber(_ v: YAMLValue) -> Bool {
         switch v {
         case .int, .bigInt, .float: return true
@@ -410,7 +443,7 @@ public struct ValueChecker {
     }
 
     /// "string 'abc'", "integer 5432", "a list", … — or "a password value".
-    static func found(_ node: YAMLNode, secret: Bool) -> String {
+    public static func found(_ node: YAMLNode, secret: Bool) -> String {
         switch node.content {
         case .sequence: return secret ? "a password value (a list)" : "a list"
         case .mapping: return secret ? "a password value (a mapping)" : "a mapping"

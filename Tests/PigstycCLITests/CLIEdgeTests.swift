@@ -67,6 +67,19 @@ struct CLIEdgeTests {
         #expect(diff.stdout == "No changes.\n")
     }
 
+    /// Facts about a host the inventory does not list are an error, positioned in the facts file.
+    @Test func factsForAStrayHostAreRefused() throws {
+        let dir = try CLITests.temp("hosts:\n  10.10.10.10: { cpu: 4 }\n  10.10.10.99: { os: el9 }\n", name: "facts.yml")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let inventory = CLITests.root.appendingPathComponent("golden/cluster-trio/pigsty.yml").path
+        let r = try CLITests.run(["graph", inventory, "--facts", "facts.yml"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("facts.yml:3:3: error[PGS0801]: facts host '10.10.10.99' is not a host of the inventory"), "\(r.stderr)")
+        try "hosts:\n  10.10.10.10: { cpu: 4 }\n".write(to: dir.appendingPathComponent("facts.yml"), atomically: true, encoding: .utf8)
+        let ok = try CLITests.run(["graph", inventory, "--facts", "facts.yml"], cwd: dir)
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
     @Test func byteOrderMarkBeforeTheDocumentIsAccepted() throws {
         let bundled = try String(contentsOf: CLITests.root.appendingPathComponent("pigsty.yml"), encoding: .utf8)
         let dir = try CLITests.temp("\u{FEFF}---\n" + bundled)

@@ -26,7 +26,8 @@ public struct InventoryChecker {
         let context = RuleContext(resolved: resolved, sink: sink, options: options)
         let rules: [any InventoryRule] = [
             StructureRules(), ParameterRules(), ConsistencyRules(), PgsqlIdentityRules(), BusinessRules(), HBARules(),
-            ServiceRules(), ModuleRules(), PortalRules(), DNSMetricsRules(), SafetyRules(),
+            ServiceRules(), ModuleRules(), PortalRules(), DNSMetricsRules(), SafetyRules(), ConflictRules(),
+            ConnectionRules(), BackupRules(),
         ]
         // Rules only read the inventory: they run side by side, each into its own sink, and their
         // diagnostics are reported in rule order (promotions apply when they reach `sink`).
@@ -53,6 +54,9 @@ struct RuleContext {
     /// first appearance), then host vars (in host order).
     let allBindings: [VarBinding]
     private let byName: [String: [VarBinding]]
+    /// Members of the `infra` and `etcd` groups (children included).
+    let infraHosts: Set<String>
+    let etcdHosts: Set<String>
 
     init(resolved: ResolvedInventory, sink: DiagnosticSink, options: CheckOptions) {
         self.resolved = resolved
@@ -66,6 +70,8 @@ struct RuleContext {
         for b in all { byName[b.name, default: []].append(b) }
         allBindings = all
         self.byName = byName
+        infraHosts = Set(inventory.hosts(inGroup: "infra"))
+        etcdHosts = Set(inventory.hosts(inGroup: "etcd"))
     }
 
     /// The same context, reporting into `other`.

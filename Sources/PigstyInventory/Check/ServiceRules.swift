@@ -7,9 +7,6 @@ import PigstyYAML
 /// and `pg_service_provider` naming a group. `haproxy_services`: names and ports unique per list.
 struct ServiceRules: InventoryRule {
     static let dests = ["default", "postgres", "pgbouncer"]
-    /// Ports of components on every pg node, by the parameter that sets them.
-    static let componentPorts = ["pg_port", "pgbouncer_port", "patroni_port", "pg_exporter_port",
-                                 "pgbouncer_exporter_port", "node_exporter_port", "haproxy_exporter_port"]
 
     func check(_ c: RuleContext) {
         var reportedSites = Set<SourcePosition>()
@@ -34,7 +31,8 @@ struct ServiceRules: InventoryRule {
         var names: [String: Seen] = [:]
         var ports: [Int: (String, Seen)] = [:]
         var components: [Int: String] = [:]
-        for p in Self.componentPorts { if let port = h.int(p) { components[port] = p } }
+        // What else listens on the node (the NodePorts table).
+        for l in c.listeners(of: h) where components[l.port] == nil { components[l.port] = l.parameter }
         let defaultsFromRole = h.binding("pg_default_services") == nil
         for list in ["pg_default_services", "pg_services"] {
             let fromDefaults = list == "pg_default_services" && defaultsFromRole

@@ -13,7 +13,10 @@ struct Inputs {
         do {
             let file = try Frontend.read(path: inventory)
             guard let facts else { return Inputs(file: file, facts: FactsTable()) }
-            guard let table = FactsTable.parse(try Frontend.read(path: facts), sink: sink) else {
+            // The inventory's hosts, to refuse facts for a host it does not list (its own problems
+            // are reported when it is checked).
+            let hosts = InventoryParser.parse(file: file, sink: DiagnosticSink()).map { Set($0.hosts.map(\.name)) }
+            guard let table = FactsTable.parse(try Frontend.read(path: facts), sink: sink, inventoryHosts: hosts) else {
                 printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [facts]))
                 throw Status.errors
             }
