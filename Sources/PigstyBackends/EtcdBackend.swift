@@ -12,7 +12,7 @@ struct EtcdBackend: Backend {
             let content = Header.hash("etcd configuration", node: m.ip)
                 + "\n" + PYAML.render(Self.document(m))
             tree.add(GeneratedFile(path: "/etc/etcd/etcd.conf", content: content, owner: "etcd", group: "etcd",
-                                   mode: 0o644, producer: "etcd:\(m.name)", apply: .in(.etcd, .restart("etcd"))),
+                                   mode: 0o644, producer: "etcd:\(m.name)", apply: Self.confApply),
                      on: m.ip)
             // The root password file holds a secret: readable by root and the etcd group only.
             tree.add(GeneratedFile(path: "/etc/etcd/etcd.pass", content: m.rootPassword,
@@ -21,6 +21,12 @@ struct EtcdBackend: Backend {
                      on: m.ip)
         }
     }
+
+    /// etcd reads `initial-cluster*` only when a member bootstraps its data directory (a member
+    /// that has joined takes the membership from its data): a change limited to them (a member
+    /// added to the inventory) restarts nothing.
+    static let confApply = ApplyClass.in(.etcd, .restart("etcd"))
+        .with(.bootstrapOnly(keys: ["initial-cluster", "initial-cluster-state", "initial-cluster-token"]))
 
     static func document(_ m: EtcdMemberConfig) -> [PYEntry] {
         let tls: PYNode = .map([("cert-file", .quoted("/etc/etcd/server.crt")),

@@ -24,7 +24,10 @@ struct PatroniBackend: Backend {
             out += "# spec \(c.spec), patroni api \(c.apiAddress)\n---\n"
             out += PYAML.render(Self.document(c))
             tree.add(GeneratedFile(path: "/pg/conf/\(ins.name).yml", content: out, owner: ins.fileOwner, group: "postgres",
-                                   mode: 0o640, producer: "\(name):\(ins.name)", apply: .in(.pgsql, .reload("patroni"))), on: ins.ip)
+                                   mode: 0o640, producer: "\(name):\(ins.name)",
+                                   apply: ApplyClass.in(.pgsql, .reload("patroni"))
+                                       .with(.postgresParameters(version: Int(c.versionText), versionKey: "pg_version"))),
+                     on: ins.ip)
         }
     }
 

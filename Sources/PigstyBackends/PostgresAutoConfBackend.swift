@@ -21,7 +21,9 @@ struct PostgresAutoConfBackend: Backend {
             Self.write(parameters, into: &w)
             tree.add(GeneratedFile(path: "/pg/data/postgresql.auto.conf", content: w.text,
                                    owner: ins.fileOwner, group: "postgres", mode: 0o600,
-                                   producer: "\(name):\(ins.name)", apply: .in(.pgsql, .reload("patroni"))), on: ins.ip)
+                                   producer: "\(name):\(ins.name)",
+                                   apply: ApplyClass.in(.pgsql, .reload("patroni"))
+                                       .with(.postgresParameters(version: nil, versionKey: nil))), on: ins.ip)
         }
     }
 

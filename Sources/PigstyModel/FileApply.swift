@@ -76,14 +76,49 @@ public struct ApplyClass: Sendable, Equatable {
 
     public let step: ApplyStep
     public let effects: [UnitEffect]
+    /// How the effects depend on what changed in the file (nil: any change has all of `effects`).
+    public let rule: ChangeRule?
     /// The effects as apply.list writes them: `action:unit,…`, or `-` for none.
     public let unitsText: String
 
-    public init(step: ApplyStep, effects: [UnitEffect]) {
+    public init(step: ApplyStep, effects: [UnitEffect], rule: ChangeRule? = nil) {
         self.step = step
+        self.rule = rule
         let effects = effects.filter { UnitEffect.isUnitName($0.unit) }
         self.effects = effects
         unitsText = effects.isEmpty ? "-" : effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
     }
 }
 
+
+extension ApplyClass {
+    /// The same class with a rule for what a change of the file needs.
+    public func with(_ rule: ChangeRule) -> ApplyClass { ApplyClass(step: step, effects: effects, rule: rule) }
+}
+
+/// A back end's declaration of the semantics of its file's contents, which `diff` and apply.sh
+/// consult instead of treating every change alike.
+public enum ChangeRule: Sendable, Equatable {
+    /// Lines `key: value` (or `key = value`) for these keys are read only when the service
+    /// bootstraps (etcd's `initial-cluster*`): a change limited to them needs none of the file's
+    /// unit effects. A new file, or any other change, still has them.
+    case bootstrapOnly(keys: [String])
+    /// PostgreSQL parameters (`name: value` under a `parameters:` key of Patroni's YAML, or
+    /// `name = value` lines of postgresql.auto.conf) of PostgreSQL `version`: the file's effect
+    /// (a Patroni reload) applies the `sighup`/`user`/… ones and leaves the `postmaster` ones
+    /// pending restart. `versionKey` (`pg_version`) is the major version: a change of it is a major
+    /// upgrade, which no apply performs.
+    case postgresParameters(version: Int?, versionKey: String?)
+
+    /// The keys whose value must not change between the installed file and the new one.
+    public var fixedKeys: [String] {
+        if case .postgresParameters(_, let key?) = self { return [key] }
+        return []
+    }
+
+    /// The keys a change limited to which needs no unit effect.
+    public var quietKeys: [String] {
+        if case .bootstrapOnly(let keys) = self { return keys }
+        return []
+    }
+}
