@@ -15,11 +15,16 @@ public struct Shipper {
         public var parallel: Int = 4
         /// Print what would run; connect nowhere.
         public var dryRun = false
+        /// Run the health check of a group member after its apply (off: members still apply one
+        /// at a time, without waiting for a check).
+        public var healthChecks = true
 
-        public init(ssh: [String] = ["ssh", "-o", "BatchMode=yes"], parallel: Int = 4, dryRun: Bool = false) {
+        public init(ssh: [String] = ["ssh", "-o", "BatchMode=yes"], parallel: Int = 4, dryRun: Bool = false,
+                    healthChecks: Bool = true) {
             self.ssh = ssh
             self.parallel = parallel
             self.dryRun = dryRun
+            self.healthChecks = healthChecks
         }
     }
 
@@ -137,7 +142,7 @@ public struct Shipper {
                 continue
             }
             let args = arguments(for: target, steps: wave.steps)
-            let health = wave.health[node].map { arguments(for: target, remote: Self.healthCommand($0)) }
+            let health = wave.health[node].flatMap { options.healthChecks ? $0 : nil }.map { arguments(for: target, remote: Self.healthCommand($0)) }
             if options.dryRun {
                 log("[\(label)] \(node) would run: " + args.map(Shell.single).joined(separator: " "))
                 if let health { log("[\(label)] \(node) then check: " + health.map(Shell.single).joined(separator: " ")) }

@@ -71,6 +71,9 @@ public struct UnitEffect: Sendable, Hashable, Comparable, CustomStringConvertibl
 /// Where a generated file belongs in an apply run: its step and the units its change affects.
 /// Each file declares it where it is created (`GeneratedFile.apply`).
 public struct ApplyClass: Sendable, Equatable {
+    /// Equal step and effects; the rule is the back end's (its tests check it).
+    public static func == (a: ApplyClass, b: ApplyClass) -> Bool { a.step == b.step && a.effects == b.effects }
+
     /// `.in(.etcd, .restart("etcd"))`: a file of `step` whose change has these effects.
     public static func `in`(_ step: ApplyStep, _ effects: UnitEffect...) -> ApplyClass { ApplyClass(step: step, effects: effects) }
 
