@@ -6,7 +6,6 @@ import PigstyDiagnostics
 /// (`groups[etcd_cluster]`), as Pigsty's etcd role writes them (`graph.etcd`).
 struct EtcdBackend: Backend {
     let name = "etcd"
-    static let confApply = ApplyClass.in(.etcd, .restart("etcd"))
     static let passApply = ApplyClass.in(.etcd)
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
@@ -23,6 +22,12 @@ struct EtcdBackend: Backend {
                      on: m.ip)
         }
     }
+
+    /// etcd reads `initial-cluster*` only when a member bootstraps its data directory (a member
+    /// that has joined takes the membership from its data): a change limited to them (a member
+    /// added to the inventory) restarts nothing.
+    static let confApply = ApplyClass.in(.etcd, .restart("etcd"))
+        .with(.bootstrapOnly(keys: ["initial-cluster", "initial-cluster-state", "initial-cluster-token"]))
 
     static func document(_ m: EtcdMemberConfig) -> [PYEntry] {
         let tls: PYNode = .map([("cert-file", .quoted("/etc/etcd/server.crt")),

@@ -25,7 +25,8 @@ struct PatroniBackend: Backend {
             out += "# spec \(c.spec), patroni api \(c.apiAddress)\n---\n"
             out += PYAML.render(Self.document(c))
             tree.add(GeneratedFile(path: "/pg/conf/\(ins.name).yml", content: out, owner: ins.fileOwner, group: "postgres",
-                                   mode: 0o640, producer: "\(name):\(ins.name)", apply: Self.patroniApply,
+                                   mode: 0o640, producer: "\(name):\(ins.name)",
+                                   apply: Self.patroniApply.with(.postgresParameters(version: Int(c.versionText), versionKey: "pg_version")),
                                    secrets: Self.secrets(c)), on: ins.ip)
         }
     }

@@ -7,7 +7,7 @@ import PigstyDiagnostics
 /// and `pg_param`), so ALTER SYSTEM changes do not survive a run.
 struct PostgresAutoConfBackend: Backend {
     let name = "postgresql.auto.conf"
-    static let autoConfApply = ApplyClass.in(.pgsql, .reload("patroni"))
+    static let autoConfApply = ApplyClass.in(.pgsql, .reload("patroni")).with(.postgresParameters(version: nil, versionKey: nil))
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         for ins in graph.pgsql.instances {

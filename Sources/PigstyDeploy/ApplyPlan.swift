@@ -11,6 +11,17 @@ public struct ApplyWave: Sendable, Equatable {
     public let steps: [ApplyStep]
     /// Node IPs in address order.
     public let nodes: [String]
+    /// The command `ship` runs on a node (over SSH) after its apply succeeded, before the next
+    /// member of its quorum or HA group: nodes of such a group are in different waves, one member
+    /// per wave, and the next member waits for this check (`QuorumGroups`).
+    public let health: [String: String]
+
+    public init(name: String, steps: [ApplyStep], nodes: [String], health: [String: String] = [:]) {
+        self.name = name
+        self.steps = steps
+        self.nodes = nodes
+        self.health = health
+    }
 }
 
 /// plan: the global apply order across nodes, Pigsty's playbook order (reference §4) as waves:
@@ -49,16 +60,37 @@ public struct ApplyPlan: Sendable {
         }
 
         var waves: [ApplyWave] = []
-        func add(_ name: String, _ steps: [ApplyStep], _ nodes: Set<String>) {
+        let groups = QuorumGroups(graph)
+        // A wave whose nodes include members of a group becomes serial sub-waves `name.1`, `name.2`, …:
+        // sub-wave k holds the k-th member of every group (different groups still run together)
+        // and, in the first, the nodes of no group.
+        func add(_ name: String, _ steps: [ApplyStep], _ nodes: Set<String>, groups kind: QuorumGroups.Kind? = nil) {
             guard !nodes.isEmpty else { return }
-            waves.append(ApplyWave(name: name, steps: steps, nodes: sortIPs(nodes)))
+            let members = kind.map { groups.members(of: $0, among: nodes) } ?? []
+            let free = nodes.subtracting(members.flatMap { $0 })
+            let depth = max(members.map(\.count).max() ?? 0, 1)
+            if depth == 1 {
+                waves.append(ApplyWave(name: name, steps: steps, nodes: sortIPs(nodes),
+                                       health: kind.map { groups.health($0, for: nodes) } ?? [:]))
+                return
+            }
+            for k in 0..<depth {
+                var part = Set(members.compactMap { k < $0.count ? $0[k] : nil })
+                if k == 0 { part.formUnion(free) }
+                waves.append(ApplyWave(name: "\(name).\(k + 1)", steps: steps, nodes: sortIPs(part),
+                                       health: groups.health(kind!, for: part)))
+            }
         }
         add("infra", [.node, .haproxy, .infra], infra)
-        add("node", [.node, .haproxy], all.subtracting(infra))
-        add("etcd", [.etcd], etcd)
-        add("minio", [.minio], minio)
-        for (i, level) in primaries.enumerated() { add(i == 0 ? "pgsql-primary" : "pgsql-primary-\(i + 1)", pgSteps, level) }
-        for (i, level) in pg.replicas.enumerated() { add(i == 0 ? "pgsql-replica" : "pgsql-replica-\(i + 1)", pgSteps, level) }
+        add("node", [.node, .haproxy], all.subtracting(infra), groups: .keepalived)
+        add("etcd", [.etcd], etcd, groups: .etcd)
+        add("minio", [.minio], minio, groups: .minio)
+        for (i, level) in primaries.enumerated() {
+            add(i == 0 ? "pgsql-primary" : "pgsql-primary-\(i + 1)", pgSteps, level, groups: .patroni)
+        }
+        for (i, level) in pg.replicas.enumerated() {
+            add(i == 0 ? "pgsql-replica" : "pgsql-replica-\(i + 1)", pgSteps, level, groups: .patroni)
+        }
         add("service", [.service], has(.service))
         add("register", [.register], infra.union(has(.register)))
         add("redis", [.redis], redis)
@@ -69,7 +101,7 @@ public struct ApplyPlan: Sendable {
     public func limited(to nodes: Set<String>) -> ApplyPlan {
         ApplyPlan(waves: waves.compactMap { w in
             let kept = w.nodes.filter(nodes.contains)
-            return kept.isEmpty ? nil : ApplyWave(name: w.name, steps: w.steps, nodes: kept)
+            return kept.isEmpty ? nil : ApplyWave(name: w.name, steps: w.steps, nodes: kept, health: w.health.filter { nodes.contains($0.key) })
         })
     }
 

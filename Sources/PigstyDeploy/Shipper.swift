@@ -5,7 +5,9 @@ import Foundation
 
 /// ship: runs a plan over SSH. For every wave, every node of the wave (up to `parallel` at once)
 /// gets its bundle on standard input and runs `apply.sh --only <the wave's steps>` from a temporary
-/// directory; the next wave starts only when every node of this one succeeded.
+/// directory; the next wave starts only when every node of this one succeeded. A node with a health
+/// check in its wave (a member of a quorum or HA group) counts as succeeded only once the check
+/// passed on it.
 public struct Shipper {
     public struct Options: Sendable {
         /// The SSH client and its options; the target and the remote command are appended.
@@ -13,11 +15,16 @@ public struct Shipper {
         public var parallel: Int = 4
         /// Print what would run; connect nowhere.
         public var dryRun = false
+        /// Run the health check of a group member after its apply (off: members still apply one
+        /// at a time, without waiting for a check).
+        public var healthChecks = true
 
-        public init(ssh: [String] = ["ssh", "-o", "BatchMode=yes"], parallel: Int = 4, dryRun: Bool = false) {
+        public init(ssh: [String] = ["ssh", "-o", "BatchMode=yes"], parallel: Int = 4, dryRun: Bool = false,
+                    healthChecks: Bool = true) {
             self.ssh = ssh
             self.parallel = parallel
             self.dryRun = dryRun
+            self.healthChecks = healthChecks
         }
     }
 
@@ -72,9 +79,19 @@ public struct Shipper {
     }
 
     public func arguments(for target: Target, steps: [ApplyStep]) -> [String] {
+        arguments(for: target, remote: Self.remoteCommand(node: target.node, steps: steps))
+    }
+
+    func arguments(for target: Target, remote: String) -> [String] {
         var args = options.ssh
         if let port = target.port { args += ["-p", String(port)] }
-        return args + [target.destination, Self.remoteCommand(node: target.node, steps: steps)]
+        return args + [target.destination, remote]
+    }
+
+    /// The remote command of a health check: `check` until it succeeds, up to 30 tries 2 s apart.
+    public static func healthCommand(_ check: String) -> String {
+        "i=0; until " + check + "; do i=$((i+1)); if [ \"$i\" -ge 30 ]; then echo 'health check failed: '"
+            + Shell.single(check) + " >&2; exit 1; fi; sleep 2; done"
     }
 
     /// Runs the plan; `log` gets one progress line per node and the summary (thread-safe calls).
@@ -125,15 +142,23 @@ public struct Shipper {
                 continue
             }
             let args = arguments(for: target, steps: wave.steps)
+            let health = wave.health[node].flatMap { options.healthChecks ? $0 : nil }.map { arguments(for: target, remote: Self.healthCommand($0)) }
             if options.dryRun {
                 log("[\(label)] \(node) would run: " + args.map(Shell.single).joined(separator: " "))
+                if let health { log("[\(label)] \(node) then check: " + health.map(Shell.single).joined(separator: " ")) }
                 lock.withLock { box.byNode[node] = 0 }
                 continue
             }
             gate.wait()
             group.enter()
             Thread.detachNewThread {
-                let (status, output) = Self.execute(args, input: bundle)
+                var (status, output) = Self.execute(args, input: bundle)
+                // The next member of the node's group starts only after this check passed.
+                if status == 0, let health {
+                    (status, output) = Self.execute(health, input: [])
+                    if status == 0 { log("[\(label)] \(node) healthy") }
+                    else { output = "health check failed\n" + output }
+                }
                 if status == 0 {
                     log("[\(label)] \(node) ok")
                 } else {

@@ -75,31 +75,69 @@ public struct ApplyClass: Sendable, Equatable {
     public static func `in`(_ step: ApplyStep, _ effects: UnitEffect...) -> ApplyClass { ApplyClass(step: step, effects: effects) }
 
     public let step: ApplyStep
-    /// The effects and their text, in one immutable box: a file is copied often (trees are
-    /// merged, sorted, written), and one reference costs less than an array and a string.
+    /// The effects, their text and the change rule, in one immutable box: a file is copied often
+    /// (trees are merged, sorted, written), and one reference costs less than an array, a string
+    /// and a rule.
     private let box: Box
 
     public var effects: [UnitEffect] { box.effects }
+    /// How the effects depend on what changed in the file (nil: any change has all of `effects`).
+    public var rule: ChangeRule? { box.rule }
     /// The effects as apply.list writes them: `action:unit,…`, or `-` for none.
     public var unitsText: String { box.unitsText }
 
-    public init(step: ApplyStep, effects: [UnitEffect]) {
+    public init(step: ApplyStep, effects: [UnitEffect], rule: ChangeRule? = nil) {
         self.step = step
-        box = Box(effects.filter { UnitEffect.isUnitName($0.unit) })
+        box = Box(effects.filter { UnitEffect.isUnitName($0.unit) }, rule: rule)
     }
 
+    /// Equal step and effects; the rule is the back end's (its tests check it).
     public static func == (a: ApplyClass, b: ApplyClass) -> Bool {
         a.step == b.step && (a.box === b.box || a.box.effects == b.box.effects)
     }
 
     private final class Box: Sendable {
         let effects: [UnitEffect]
+        let rule: ChangeRule?
         let unitsText: String
 
-        init(_ effects: [UnitEffect]) {
+        init(_ effects: [UnitEffect], rule: ChangeRule?) {
             self.effects = effects
+            self.rule = rule
             unitsText = effects.isEmpty ? "-" : effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
         }
     }
 }
 
+
+extension ApplyClass {
+    /// The same class with a rule for what a change of the file needs.
+    public func with(_ rule: ChangeRule) -> ApplyClass { ApplyClass(step: step, effects: effects, rule: rule) }
+}
+
+/// A back end's declaration of the semantics of its file's contents, which `diff` and apply.sh
+/// consult instead of treating every change alike.
+public enum ChangeRule: Sendable, Equatable {
+    /// Lines `key: value` (or `key = value`) for these keys are read only when the service
+    /// bootstraps (etcd's `initial-cluster*`): a change limited to them needs none of the file's
+    /// unit effects. A new file, or any other change, still has them.
+    case bootstrapOnly(keys: [String])
+    /// PostgreSQL parameters (`name: value` under a `parameters:` key of Patroni's YAML, or
+    /// `name = value` lines of postgresql.auto.conf) of PostgreSQL `version`: the file's effect
+    /// (a Patroni reload) applies the `sighup`/`user`/… ones and leaves the `postmaster` ones
+    /// pending restart. `versionKey` (`pg_version`) is the major version: a change of it is a major
+    /// upgrade, which no apply performs.
+    case postgresParameters(version: Int?, versionKey: String?)
+
+    /// The keys whose value must not change between the installed file and the new one.
+    public var fixedKeys: [String] {
+        if case .postgresParameters(_, let key?) = self { return [key] }
+        return []
+    }
+
+    /// The keys a change limited to which needs no unit effect.
+    public var quietKeys: [String] {
+        if case .bootstrapOnly(let keys) = self { return keys }
+        return []
+    }
+}

@@ -10,21 +10,25 @@ struct BundleCLITests {
         let r = try CLITests.run(["plan"] + Self.trio)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == """
-        wave 1  infra          node,haproxy,infra   10.10.10.10
-        wave 2  node           node,haproxy         10.10.10.11 10.10.10.12
-        wave 3  etcd           etcd                 10.10.10.10 10.10.10.11 10.10.10.12
-        wave 4  pgsql-primary  pgsql,pgbouncer,vip  10.10.10.11
-        wave 5  pgsql-replica  pgsql,pgbouncer,vip  10.10.10.10 10.10.10.12
-        wave 6  service        service              10.10.10.10 10.10.10.11 10.10.10.12
-        wave 7  register       register             10.10.10.10
-        wave 8  redis          redis                10.10.10.12
-        8 waves, 3 nodes
+        wave 1  infra            node,haproxy,infra   10.10.10.10
+        wave 2  node.1           node,haproxy         10.10.10.11
+        wave 3  node.2           node,haproxy         10.10.10.12
+        wave 4  etcd.1           etcd                 10.10.10.10
+        wave 5  etcd.2           etcd                 10.10.10.11
+        wave 6  etcd.3           etcd                 10.10.10.12
+        wave 7  pgsql-primary    pgsql,pgbouncer,vip  10.10.10.11
+        wave 8  pgsql-replica.1  pgsql,pgbouncer,vip  10.10.10.12
+        wave 9  pgsql-replica.2  pgsql,pgbouncer,vip  10.10.10.10
+        wave 10  service          service              10.10.10.10 10.10.10.11 10.10.10.12
+        wave 11  register         register             10.10.10.10
+        wave 12  redis            redis                10.10.10.12
+        12 waves, 3 nodes
 
         """)
         let json = try CLITests.run(["plan", "--format", "json", "-l", "10.10.10.12"] + Self.trio)
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let waves = try #require(obj["waves"] as? [[String: Any]])
-        #expect(waves.map { $0["name"] as? String } == ["node", "etcd", "pgsql-replica", "service", "redis"])
+        #expect(waves.map { $0["name"] as? String } == ["node.2", "etcd.3", "pgsql-replica.1", "service", "redis"])
         let none = try CLITests.run(["plan", "-l", "pg-nothing"] + Self.trio)
         #expect(none.status == 64)
         #expect(none.stderr.contains("-l: 'pg-nothing' matches no node"))
@@ -92,6 +96,7 @@ struct BundleCLITests {
         target=$1
         cmd=$2
         printf '%s\\t%s\\n' "$target" "$cmd" >> '\(dir.path)/calls.log'
+        case $cmd in "i=0; until "*) exit 0 ;; esac
         if [ "$target" = '\(failing)' ]; then cat >/dev/null; echo 'apply failed on purpose'; exit 7; fi
         root='\(dir.path)/root-'"$target"
         mkdir -p "$root"
@@ -115,15 +120,15 @@ struct BundleCLITests {
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         let calls = try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: "\t")[0] }
-        // Wave 1 (infra: .10) and wave 2 (node: .11 fails, .12 still runs); nothing after.
-        #expect(calls.sorted() == ["10.10.10.10", "10.10.10.11", "10.10.10.12"])
-        #expect(r.stdout.contains("[wave 1/8 infra] 10.10.10.10 ok"))
-        #expect(r.stdout.contains("[wave 2/8 node] 10.10.10.11 failed (exit 7)"))
+        // Wave 1 (infra: .10) and wave 2 (node.1: .11, a keepalived peer, fails); .12, the other
+        // peer, waits for it and never runs; nothing after.
+        #expect(calls.sorted() == ["10.10.10.10", "10.10.10.11"])
+        #expect(r.stdout.contains("[wave 1/12 infra] 10.10.10.10 ok"))
+        #expect(r.stdout.contains("[wave 2/12 node.1] 10.10.10.11 failed (exit 7)"))
         #expect(r.stdout.contains("apply failed on purpose"))
-        #expect(r.stdout.contains("[wave 2/8 node] 10.10.10.12 ok"))
-        #expect(!r.stdout.contains("wave 3/8"))
-        #expect(r.stdout.contains("not run: etcd, pgsql-primary, pgsql-replica, service, register, redis"))
-        #expect(FileManager.default.fileExists(atPath: dir.path + "/root-10.10.10.12/etc/haproxy/haproxy.cfg"))
+        #expect(!r.stdout.contains("wave 3/12"))
+        #expect(r.stdout.contains("not run: node.2, etcd.1, etcd.2, etcd.3, pgsql-primary, pgsql-replica.1, pgsql-replica.2, service, register, redis"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/root-10.10.10.12/etc/haproxy/haproxy.cfg"))
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/root-10.10.10.12/etc/etcd/etcd.conf"))
     }
 
@@ -136,13 +141,22 @@ struct BundleCLITests {
         #expect(r.stdout.hasSuffix("ship: 3 nodes ok\n"))
         let calls = try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8).split(separator: "\n")
         #expect(calls.contains { $0.hasPrefix("10.10.10.11\t") && $0.hasSuffix("apply.sh --only 'pgsql,pgbouncer,vip'") })
+        // etcd members one at a time, each health-checked before the next member applies.
+        let etcd = calls.filter { $0.hasSuffix("--only 'etcd'") || $0.contains("endpoint health") }.map { line -> String in
+            let f = line.split(separator: "\t", maxSplits: 1)
+            return "\(f[0]) " + (f[1].contains("endpoint health") ? "check" : "apply")
+        }
+        #expect(etcd == ["10.10.10.10 apply", "10.10.10.10 check", "10.10.10.11 apply", "10.10.10.11 check",
+                         "10.10.10.12 apply", "10.10.10.12 check"], "\(calls)")
+        #expect(calls.contains { $0.hasPrefix("10.10.10.10\t") && $0.contains("etcdctl --endpoints='https://10.10.10.10:2379'") })
+        #expect(calls.contains { $0.hasPrefix("10.10.10.12\t") && $0.contains("curl -fsS -o /dev/null 'http://10.10.10.12:8008/health'") })
         for (node, path) in [("10.10.10.10", "/etc/etcd/etcd.conf"), ("10.10.10.11", "/pg/data/pg_hba.conf"),
                              ("10.10.10.12", "/etc/haproxy/conf.d/pg-test-primary.cfg")] {
             #expect(FileManager.default.fileExists(atPath: dir.path + "/root-\(node)" + path), "\(node)\(path)")
         }
         let dry = try Self.ship(Self.trio + ["--ssh", fake.path, "--dry-run", "-l", "10.10.10.12"])
         #expect(dry.status == 0)
-        #expect(dry.stdout.contains("[wave 1/5 node] 10.10.10.12 would run: '\(fake.path)' '10.10.10.12' 'set -eu;"))
+        #expect(dry.stdout.contains("[wave 1/5 node.2] 10.10.10.12 would run: '\(fake.path)' '10.10.10.12' 'set -eu;"))
         #expect(dry.stdout.hasSuffix("(dry run: nothing was run)\n"))
         #expect(try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8).split(separator: "\n").count == calls.count)
     }
@@ -210,7 +224,7 @@ struct BundleCLITests {
         let ssh = "ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "
             + "-o HostName=127.0.0.1 -o Port=2222 -i \(base)/id"
         let r = try Process.runCapturing("/usr/bin/unshare", ["-n", "-m", "--propagation", "private", "\(base)/driver",
-                                                              CLITests.binary.path, "ship"] + Self.trio + ["--ssh", ssh],
+                                                              CLITests.binary.path, "ship"] + Self.trio + ["--ssh", ssh, "--no-health-check"],
                                          cwd: CLITests.root)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.hasSuffix("ship: 3 nodes ok\n"), "\(r.stdout)")

@@ -15,6 +15,11 @@ public struct ChangeReport {
         self.newLabel = newLabel
     }
 
+    /// Files whose change is a major upgrade (`pg_version`), which apply refuses: `node path (what)`.
+    public var refusals: [String] {
+        diff.nodes.flatMap { n in n.files.compactMap { c in ChangeEffect.of(c).majorUpgrade.map { "\(n.node) \(c.path) (\($0))" } } }
+    }
+
     public func render(withContent: Bool) -> String {
         if diff.isEmpty { return "No changes.\n" }
         var out = ""
@@ -26,9 +31,13 @@ public struct ChangeReport {
                 let attributes = change.attributeChanges
                 out += "   \(change.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(change.path)"
                 out += attributes.isEmpty ? "\n" : " (\(attributes.joined(separator: ", ")))\n"
+                let effect = ChangeEffect.of(change)
+                if let upgrade = effect.majorUpgrade { out += "            major upgrade (\(upgrade)): not applied\n" }
+                if let note = effect.note { out += "            \(note)\n" }
+                for p in effect.parameters { out += "            \(p.name): \(p.effect)\n" }
             }
             // The units apply.sh would reload or restart for these files, merged per unit.
-            for effect in UnitEffect.merged(node.files.flatMap(\.file.apply.effects)) {
+            for effect in UnitEffect.merged(node.files.flatMap { ChangeEffect.of($0).effects }) {
                 out += "   \(effect)\n"
             }
             if withContent {
@@ -44,7 +53,8 @@ public struct ChangeReport {
     }
 
     /// The same report as JSON (`pigstyc diff --format json`), secrets masked as in the text:
-    /// `{"changed", "nodes": [{"node", "files": [{"path", "change", "attributes", "diff"?}],
+    /// `{"changed", "nodes": [{"node", "files": [{"path", "change", "attributes", "diff"?, "note"?,
+    /// "majorUpgrade"?, "parameters"?: [{"name", "effect"}]}],
     /// "units": [{"unit", "action"}]}], "summary": {"nodes", "files"}}`. `diff` (the unified diff
     /// of the file) is left out without content.
     public func json(withContent: Bool) -> String {
@@ -56,6 +66,12 @@ public struct ChangeReport {
                 fileCount += 1
                 var entry: [String: Any] = ["path": mask.apply(change.path), "change": change.kind.rawValue,
                                             "attributes": change.attributeChanges.map(mask.apply)]
+                let effect = ChangeEffect.of(change)
+                if let upgrade = effect.majorUpgrade { entry["majorUpgrade"] = upgrade }
+                if let note = effect.note { entry["note"] = note }
+                if !effect.parameters.isEmpty {
+                    entry["parameters"] = effect.parameters.map { ["name": $0.name, "effect": $0.effect] }
+                }
                 if withContent {
                     entry["diff"] = mask.unified(change.old, change.new,
                                                  oldName: "\(oldLabel)/\(node.node)\(change.path)",
@@ -63,7 +79,7 @@ public struct ChangeReport {
                 }
                 files.append(entry)
             }
-            let units = UnitEffect.merged(node.files.flatMap(\.file.apply.effects)).map {
+            let units = UnitEffect.merged(node.files.flatMap { ChangeEffect.of($0).effects }).map {
                 ["unit": $0.unit, "action": $0.action.rawValue]
             }
             nodes.append(["node": node.node, "files": files, "units": units])

@@ -10,7 +10,9 @@ struct Ship: ParsableCommand {
         discussion: """
         Every node of a wave gets its bundle on standard input and runs apply.sh --only <the wave's \
         steps>; the next wave starts only when the whole wave succeeded. Exit status 1 when a node \
-        failed (later waves are not run).
+        failed (later waves are not run). Members of a quorum or HA group (etcd, MinIO, a Patroni \
+        cluster, keepalived peers) are in serial waves of one member each, and each is health-checked \
+        before the next starts.
         """)
 
     @Argument(help: "The inventory file.")
@@ -24,6 +26,9 @@ struct Ship: ParsableCommand {
 
     @Option(help: "How many nodes of a wave run at once.")
     var parallel: Int = 4
+
+    @Flag(help: "Skip the health check after each member of a quorum or HA group (members still apply one at a time).")
+    var noHealthCheck = false
 
     @Flag(help: "Print the commands per wave; connect nowhere.")
     var dryRun = false
@@ -50,7 +55,7 @@ struct Ship: ParsableCommand {
             if let n = graph.node(node), let t = Shipper.target(for: n) { targets[node] = t }
         }
         let options = Shipper.Options(ssh: ssh.split(whereSeparator: \.isWhitespace).map(String.init),
-                                      parallel: parallel, dryRun: dryRun)
+                                      parallel: parallel, dryRun: dryRun, healthChecks: !noHealthCheck)
         let shipper = Shipper(plan: full.limited(to: nodes), targets: targets, bundles: bundles, steps: steps, options: options)
         let result = shipper.run { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import PigstyDiagnostics
+@testable import PigstyModel
+@testable import PigstyBackends
+@testable import PigstyOutput
+@testable import PigstyDeploy
+
+/// Effects that follow what changed (etcd bootstrap settings, PostgreSQL parameter contexts,
+/// major upgrades) and plans that never apply two members of a quorum or HA group at once.
+struct DiffSemanticsTests {
+    static func etcd(_ seqs: [Int]) -> String {
+        let hosts = seqs.map { "10.10.10.\(10 + $0): { etcd_seq: \($0) }" }.joined(separator: ", ")
+        return """
+        all:
+          children:
+            etcd: { hosts: { \(hosts) }, vars: { etcd_cluster: etcd } }
+          vars: { version: v4.5.0 }
+        """
+    }
+
+    @Test func addingAnEtcdMemberRestartsNoExistingMember() throws {
+        let old = try emit(Self.etcd([1, 2, 3, 4]), Backends.all).tree
+        let new = try emit(Self.etcd([1, 2, 3, 4, 5]), Backends.all).tree
+        let report = ChangeReport(diff: TreeDiff(old: old, new: new), mask: SecretMask([])).render(withContent: false)
+        // The existing members restart nothing; the new one (a new file) starts etcd.
+        let existing = report.components(separatedBy: "== 10.10.10.15")[0]
+        #expect(!existing.contains("restart etcd"), "\(report)")
+        #expect(report.contains("only settings read at bootstrap changed (initial-cluster): no restart"), "\(report)")
+        // Any other change still restarts.
+        let other = try emit(Self.etcd([1, 2, 3, 4]).replacingOccurrences(of: "etcd_cluster: etcd", with: "etcd_cluster: etcd, etcd_election_timeout: 2000"), Backends.all).tree
+        let report2 = ChangeReport(diff: TreeDiff(old: old, new: other), mask: SecretMask([])).render(withContent: false)
+        #expect(report2.contains("restart etcd"), "\(report2)")
+    }
+
+    static func pg(_ vars: String) -> String {
+        """
+        all:
+          children:
+            etcd: { hosts: { 10.10.10.10: { etcd_seq: 1 } }, vars: { etcd_cluster: etcd } }
+            pg-test:
+              hosts:
+                10.10.10.11: { pg_seq: 1, pg_role: primary }
+                10.10.10.12: { pg_seq: 2, pg_role: replica }
+                10.10.10.13: { pg_seq: 3, pg_role: replica }
+              vars: { pg_cluster: pg-test\(vars) }
+          vars: { version: v4.5.0 }
+        """
+    }
+
+    @Test func postgresParametersNameTheirEffect() throws {
+        let old = try emit(Self.pg(", pg_parameters: { work_mem: 64MB, max_connections: 100 }"), Backends.all).tree
+        let new = try emit(Self.pg(", pg_parameters: { work_mem: 128MB, max_connections: 200 }"), Backends.all).tree
+        let report = ChangeReport(diff: TreeDiff(old: old, new: new), mask: SecretMask([])).render(withContent: false)
+        #expect(report.contains("max_connections: restart (pending restart)"), "\(report)")
+        #expect(report.contains("work_mem: reload"), "\(report)")
+        #expect(report.contains("reload patroni"), "\(report)")
+    }
+
+    @Test func aVersionChangeIsAMajorUpgradeNotAReload() throws {
+        let old = try emit(Self.pg(", pg_version: 17"), Backends.all).tree
+        let new = try emit(Self.pg(", pg_version: 18"), Backends.all).tree
+        let r = ChangeReport(diff: TreeDiff(old: old, new: new), mask: SecretMask([]))
+        let report = r.render(withContent: false)
+        #expect(report.contains("major upgrade (pg_version 17 → 18): not applied"), "\(report)")
+        #expect(r.refusals.count == 3)
+        #expect(!report.contains("/pg/conf/pg-test-1.yml\n   reload"), "\(report)")
+    }
+
+    @Test func contextsFollowTheVersion() {
+        #expect(PostgresParameterContexts.context("shared_buffers", version: 15) == .postmaster)
+        #expect(PostgresParameterContexts.context("autovacuum_max_workers", version: 17) == .postmaster)
+        #expect(PostgresParameterContexts.context("autovacuum_max_workers", version: 18) == .sighup)
+        #expect(PostgresParameterContexts.context("io_method", version: 17) == nil)
+        #expect(PostgresParameterContexts.context("work_mem", version: 13) == .user)
+    }
+}
+
+struct QuorumPlanTests {
+    @Test func etcdMembersApplyOneAtATimeWithAHealthCheck() throws {
+        let e = try emit(DiffSemanticsTests.etcd([1, 2, 3, 4, 5]), Backends.all)
+        let plan = try #require(ApplyPlan.make(e.graph, tree: e.tree, sink: DiagnosticSink()))
+        let etcd = plan.waves.filter { $0.steps == [.etcd] }
+        #expect(etcd.map(\.name) == ["etcd.1", "etcd.2", "etcd.3", "etcd.4", "etcd.5"])
+        #expect(etcd.allSatisfy { $0.nodes.count == 1 })
+        #expect(etcd[0].health["10.10.10.11"]?.contains("etcdctl") == true)
+        #expect(etcd[0].health["10.10.10.11"]?.contains("endpoint health") == true)
+    }
+
+    @Test func replicasOfOneClusterApplyOneAtATime() throws {
+        let e = try emit(DiffSemanticsTests.pg(""), Backends.all)
+        let plan = try #require(ApplyPlan.make(e.graph, tree: e.tree, sink: DiagnosticSink()))
+        let names = plan.waves.map(\.name)
+        #expect(names.contains("pgsql-primary"))
+        #expect(names.contains("pgsql-replica.1") && names.contains("pgsql-replica.2"), "\(names)")
+        let r1 = try #require(plan.waves.first { $0.name == "pgsql-replica.1" })
+        #expect(r1.nodes == ["10.10.10.12"])
+        #expect(r1.health["10.10.10.12"]?.contains("/health") == true)
+    }
+}
