@@ -27,10 +27,12 @@ struct BundleCommand: ParsableCommand {
     @Flag(help: "Treat unknown parameters as errors.")
     var strict = false
 
+    @OptionGroup var vault: VaultOptions
+
     func run() throws {
         let sink = DiagnosticSink()
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
-        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, format: .text, sink: sink)
+        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, vault: try vault.secret(), format: .text, sink: sink)
         let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
         let writer = TreeWriter(tree: tree)
         let dir = URL(fileURLWithPath: output)
