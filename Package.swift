@@ -31,7 +31,9 @@ let package = Package(
             dependencies: ["PigstyYAML", "PigstyDiagnostics"],
             plugins: ["EmbedSchemaPlugin"]
         ),
-        .target(name: "PigstyInventory", dependencies: ["PigstyYAML", "PigstySchema", "PigstyDiagnostics"]),
+        .target(name: "PigstyInventory", dependencies: ["PigstyYAML", "PigstySchema", "PigstyDiagnostics",
+                                                     .product(name: "Crypto", package: "swift-crypto"),
+                                                     .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // lower: the resolved inventory as a typed resource graph (the only stage that reads parameters).
         .target(name: "PigstyJMESPath", dependencies: ["PigstyInventory", "PigstyYAML"]),
         .target(name: "PigstyModel", dependencies: ["PigstyInventory", "PigstySchema", "PigstyJMESPath", "PigstyDiagnostics", "PigstyFormats",

@@ -47,6 +47,10 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     case instanceLevelInGlobal = "PGS0308"
     case clusterValueDiffers = "PGS0309"
     case forbiddenInAllVars = "PGS0310"
+    case templateError = "PGS0311"
+    case templateRecursion = "PGS0312"
+    case vaultNoPassword = "PGS0313"
+    case vaultDecrypt = "PGS0314"
 
     // PGSQL identity (PGS04xx)
     case pgMissingIdentity = "PGS0401"
@@ -166,6 +170,10 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .instanceLevelInGlobal: (.error, .check, "instance identity parameter set in all.vars for several hosts")
         case .clusterValueDiffers: (.warning, .check, "cluster-level parameter with different values on members of one cluster")
         case .forbiddenInAllVars: (.error, .check, "parameter that must not be set in all.vars (minio_cluster)")
+        case .templateError: (.error, .check, "Jinja template outside the supported subset, undefined variable or failing expression")
+        case .templateRecursion: (.error, .check, "Jinja templates that refer to each other in a cycle or nest too deeply")
+        case .vaultNoPassword: (.error, .check, "!vault value without a vault password (--vault-password-file, ANSIBLE_VAULT_PASSWORD_FILE)")
+        case .vaultDecrypt: (.error, .check, "!vault value that cannot be decrypted (wrong password, HMAC mismatch or malformed vault text)")
         case .pgMissingIdentity: (.error, .check, "PostgreSQL member without pg_seq or pg_role, or a cluster named 'root'")
         case .pgDuplicateSeq: (.error, .check, "pg_seq used twice in one cluster")
         case .pgPrimaryCount: (.error, .check, "cluster without exactly one primary")

@@ -95,10 +95,14 @@ public struct Explanation {
         }
         let chain = host.chain(name)
         guard let winner = chain.last else { return "  value: (undefined)\n" }
-        var out = "  value: \(render(winner.value, secret: secret))  (from \(winner.origin))\n"
+        let effective = host.binding(name) ?? winner
+        var out = "  value: \(render(effective.value, secret: secret || effective.fromVault))  (from \(winner.origin))\n"
+        if effective.value !== winner.value {
+            out += "  (evaluated from \(effective.fromVault ? "a !vault secret" : "the template written below"))\n"
+        }
         out += "  precedence, lowest first:\n"
         for (i, b) in chain.enumerated() {
-            out += "    " + describe(b, secret: secret) + (i == chain.count - 1 ? "   <- in effect" : "") + "\n"
+            out += "    " + describe(b, secret: secret || b.value.tag == "!vault") + (i == chain.count - 1 ? "   <- in effect" : "") + "\n"
         }
         return out
     }

@@ -63,10 +63,12 @@ public enum Frontend {
     }
 
     /// Parses and resolves a source; nil when the inventory structure is unusable.
-    public static func load(_ file: SourceFile, sink: DiagnosticSink, schema: Schema = .pigsty) -> ResolvedInventory? {
+    /// Templates and `!vault` values are evaluated here (their errors go to `sink`).
+    public static func load(_ file: SourceFile, sink: DiagnosticSink, schema: Schema = .pigsty,
+                            vault: VaultSecret? = nil) -> ResolvedInventory? {
         guard let inventory = InventoryParser.parse(file: file, sink: sink) else { return nil }
         SecretRedactor.redact(inventory, schema: schema)
-        return ResolvedInventory.resolve(inventory, schema: schema)
+        return ResolvedInventory.resolve(inventory, schema: schema, sink: sink, vault: vault)
     }
 
     /// Parses, resolves and checks; the result is nil when the inventory could not be resolved.
@@ -75,7 +77,7 @@ public enum Frontend {
     public static func check(_ file: SourceFile, sink: DiagnosticSink, options: CheckOptions = CheckOptions(),
                              schema: Schema = .pigsty) -> ResolvedInventory? {
         if options.strict { sink.promotedToError.insert(.unknownParameter) }
-        guard let resolved = load(file, sink: sink, schema: schema) else { return nil }
+        guard let resolved = load(file, sink: sink, schema: schema, vault: options.vault) else { return nil }
         InventoryChecker(resolved: resolved, sink: sink, options: options).run()
         return resolved
     }

@@ -29,12 +29,15 @@ public struct VarBinding: Sendable {
     public var key: YAMLNode?
     public var value: YAMLNode
     public var origin: Origin
+    /// The value holds a decrypted `!vault` secret: never printed.
+    public var fromVault: Bool
 
-    public init(name: String, key: YAMLNode?, value: YAMLNode, origin: Origin) {
+    public init(name: String, key: YAMLNode?, value: YAMLNode, origin: Origin, fromVault: Bool = false) {
         self.name = name
         self.key = key
         self.value = value
         self.origin = origin
+        self.fromVault = fromVault
     }
 }
 

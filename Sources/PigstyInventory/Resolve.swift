@@ -19,8 +19,19 @@ public final class ResolvedHost: @unchecked Sendable {
     public var name: String { host.name }
     public var index: Int { host.index }
 
-    /// The winning inventory definition of a variable (role defaults excluded).
+    /// Values whose templates (and `!vault` secrets) were evaluated for this host, by name;
+    /// written once, by the front end, before anything reads the host.
+    var evaluated: [String: VarBinding] = [:]
+
+    /// The winning inventory definition of a variable (role defaults excluded), its templates
+    /// evaluated.
     public func binding(_ name: String) -> VarBinding? {
+        if let e = evaluated[name] { return e }
+        return rawBinding(name)
+    }
+
+    /// The winning definition as written (templates not evaluated).
+    public func rawBinding(_ name: String) -> VarBinding? {
         if let b = host.vars[name] { return b }
         for g in groups.reversed() { if let b = g.vars[name] { return b } }
         return nil
@@ -113,6 +124,8 @@ public struct ResolvedInventory: Sendable {
     public let pgClusters: [PgCluster]
     public let redisClusters: [ModuleCluster]
     public let minioClusters: [ModuleCluster]
+    /// The plaintexts of the inventory's `!vault` values (secrets: never printed).
+    public let vaultPlaintexts = SecretSet()
     private let pgClusterIndex: [String: Int]
 
     init(inventory: Inventory, schema: Schema, hosts: [ResolvedHost], pgClusters: [PgCluster],
@@ -136,7 +149,10 @@ public struct ResolvedInventory: Sendable {
         inventory.hosts(inGroup: name).compactMap { host($0) }
     }
 
-    public static func resolve(_ inventory: Inventory, schema: Schema = .pigsty) -> ResolvedInventory {
+    /// Resolves precedence, then evaluates templates and `!vault` values (errors into `sink`),
+    /// then gathers clusters from the evaluated values.
+    public static func resolve(_ inventory: Inventory, schema: Schema = .pigsty, sink: DiagnosticSink? = nil,
+                               vault: VaultSecret? = nil) -> ResolvedInventory {
         // Hosts of one group usually share their group set: resolve each distinct set once.
         let rank = Resolver.precedenceRank(inventory)
         var hosts: [ResolvedHost] = []
@@ -153,12 +169,21 @@ public struct ResolvedInventory: Sendable {
             }
             hosts.append(ResolvedHost(host: h, groups: ordered, schema: schema))
         }
+        let secrets = TemplateEngine.evaluate(inventory, schema: schema, hosts: hosts, sink: sink ?? DiagnosticSink(), vault: vault)
         let pg = Resolver.gather(hosts, by: "pg_cluster").map { Resolver.pgCluster(name: $0.name, members: $0.members, hosts: hosts) }
-        return ResolvedInventory(
+        let resolved = ResolvedInventory(
             inventory: inventory, schema: schema, hosts: hosts, pgClusters: pg,
             redisClusters: Resolver.gather(hosts, by: "redis_cluster"),
             minioClusters: Resolver.gather(hosts, by: "minio_cluster"))
+        resolved.vaultPlaintexts.add(secrets)
+        return resolved
     }
+}
+
+/// A set of secret texts filled once by the front end.
+public final class SecretSet: @unchecked Sendable {
+    public private(set) var values: Set<String> = []
+    func add(_ more: Set<String>) { values.formUnion(more) }
 }
 
 // MARK: - Derived per-host identity facts

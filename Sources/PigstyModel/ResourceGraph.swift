@@ -177,7 +177,7 @@ public struct ResourceGraph: Sendable {
     }
 
     /// The inventory's secret values (passwords), for masking them in diffs.
-    public var secretValues: Set<String> { SecretRedactor.secretValues(resolved.inventory) }
+    public var secretValues: Set<String> { SecretRedactor.secretValues(resolved.inventory).union(resolved.vaultPlaintexts.values) }
 
     /// Every group name, in the inventory's order (for `-l` patterns).
     public var groupNames: [String] { resolved.inventory.groupOrder }

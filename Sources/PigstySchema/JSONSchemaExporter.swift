@@ -14,8 +14,8 @@ public enum JSONSchemaExporter {
 
         var properties: [String: JSON] = [:]
         for p in schema.parameters where properties[p.name] == nil {
-            var s = valueSchema(type(p.type, p.items, p.entries, nil), values: p.valueNodes, min: p.min, max: p.max,
-                                pattern: p.pattern, nullable: p.acceptsNull)
+            var s = templatable(valueSchema(type(p.type, p.items, p.entries, nil), values: p.valueNodes, min: p.min, max: p.max,
+                                            pattern: p.pattern, nullable: p.acceptsNull))
             var description = p.description
             description += " (level \(p.levelText)"
             if p.required {
@@ -36,8 +36,8 @@ public enum JSONSchemaExporter {
         for name in schema.recordNames {
             guard let r = schema.records[name] else { continue }
             func fieldSchema(_ f: FieldSpec, nullable: Bool) -> [String: JSON] {
-                let s = valueSchema(type(f.type, f.items, f.entries, f.record), values: f.valueNodes, min: f.min,
-                                    max: f.max, pattern: f.pattern, nullable: nullable)
+                let s = templatable(valueSchema(type(f.type, f.items, f.entries, f.record), values: f.valueNodes, min: f.min,
+                                                max: f.max, pattern: f.pattern, nullable: nullable))
                 let d = f.isSecret ? nil : f.defaultValue.map(json)
                 return annotate(s, description: f.description, default: d)
             }
@@ -96,6 +96,12 @@ public enum JSONSchemaExporter {
         ]
         if !propertyNames.isEmpty { vars["propertyNames"] = .object(propertyNames) }
         definitions["vars"] = .object(vars)
+        definitions["template"] = .object([
+            "type": .string("string"),
+            "description": .string("A Jinja template ('{{ … }}') or an Ansible Vault value: pigstyc evaluates it "
+                                   + "and checks the result."),
+            "pattern": .string(#"\{\{|^\$ANSIBLE_VAULT;"#),
+        ])
         definitions["group"] = .object([
             "type": .array([.string("object"), .string("null")]),
             "description": .string("An Ansible inventory group: hosts, vars and child groups."),
@@ -134,6 +140,14 @@ public enum JSONSchemaExporter {
     }
 
     // MARK: - Pieces
+
+    /// A value that may also be written as a template (or a vault value): typed schemas get a
+    /// template alternative; a plain string schema already accepts one.
+    private static func templatable(_ s: [String: JSON]) -> [String: JSON] {
+        if s.isEmpty { return s }
+        if case .string("string")? = s["type"], s["pattern"] == nil, s["format"] == nil, s["enum"] == nil { return s }
+        return ["anyOf": .array([.object(s), ref("template")])]
+    }
 
     private static func ref(_ name: String) -> JSON { .object(["$ref": .string("#/definitions/\(name)")]) }
 

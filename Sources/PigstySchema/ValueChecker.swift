@@ -103,10 +103,11 @@ public struct ValueChecker {
     // MARK: - Entry points
 
     /// Checks the value of a parameter; `path` is where it is in the inventory (for the diagnostic).
-    public func check(_ node: YAMLNode, parameter: ParameterSpec, path: String) {
+    /// `secret` masks the value in messages even when the parameter is not a password.
+    public func check(_ node: YAMLNode, parameter: ParameterSpec, path: String, secret: Bool = false) {
         let type = resolve(parameter.type, items: parameter.items, entries: parameter.entries, record: nil)
         let c = Constraints(values: parameter.values, valueNodes: parameter.valueNodes, min: parameter.min,
-                            max: parameter.max, pattern: parameter.pattern, secret: parameter.isSecret,
+                            max: parameter.max, pattern: parameter.pattern, secret: parameter.isSecret || secret,
                             allowsEmpty: parameter.allowsEmpty)
         check(node, type: type, constraints: c, acceptsNull: parameter.acceptsNull,
               at: .root(label: parameter.name, path: path))

@@ -68,17 +68,19 @@ struct JSONSchemaExporterTests {
         let vars = try #require((root["definitions"] as? [String: Any])?["vars"] as? [String: Any])
         let properties = try #require(vars["properties"] as? [String: Any])
         let port = try #require(properties["pg_port"] as? [String: Any])
-        #expect(port["type"] as? String == "integer")
-        #expect(port["maximum"] as? Int == 65535)
+        #expect(typed(port)["type"] as? String == "integer")
+        #expect(typed(port)["maximum"] as? Int == 65535)
+        // A typed value may also be a template (or a vault value): the alternative is the template.
+        #expect(((port["anyOf"] as? [Any])?.last as? [String: Any])?["$ref"] as? String == "#/definitions/template")
         let users = try #require(properties["pg_users"] as? [String: Any])
-        #expect(users["type"] as? String == "array")
-        #expect(((users["items"] as? [String: Any])?["$ref"] as? String) == "#/definitions/record_pg_user")
+        #expect(typed(users)["type"] as? String == "array")
+        #expect(((typed(users)["items"] as? [String: Any])?["$ref"] as? String) == "#/definitions/record_pg_user")
         for p in Schema.pigsty.parameters where p.isSecret {
             let property = properties[p.name] as? [String: Any]
             #expect(property?["default"] == nil, "\(p.name) default exported")
         }
         if let cluster = Schema.pigsty.parameter("pg_cluster"), cluster.required {
-            let types = (properties["pg_cluster"] as? [String: Any])?["type"] as? [String]
+            let types = typed(properties["pg_cluster"] as? [String: Any] ?? [:])["type"] as? [String]
             #expect(types?.contains("null") == true)
         }
         let user = try #require((root["definitions"] as? [String: Any])?["record_pg_user"] as? [String: Any])
@@ -120,13 +122,18 @@ struct JSONSchemaExporterTests {
         #expect((grant["anyOf"] as? [Any])?.count == 2)
         let props = try #require((defs["vars"] as? [String: Any])?["properties"] as? [String: Any])
         let conf = try #require(props["t_conf"] as? [String: Any])
-        #expect(conf["enum"] as? [String] == ["oltp.yml", "olap.yml", "crit.yml", "tiny.yml"])
+        #expect(typed(conf)["enum"] as? [String] == ["oltp.yml", "olap.yml", "crit.yml", "tiny.yml"])
         #expect(conf["default"] as? String == "oltp.yml")
         #expect((conf["description"] as? String) == "A template. (level C, default \"oltp.yml\")")
         let nullable = try #require(props["t_nullable"] as? [String: Any])
-        #expect(nullable["type"] as? [String] == ["string", "number", "null"])
+        #expect(typed(nullable)["type"] as? [String] == ["string", "number", "null"])
         #expect(props["t_password"].flatMap { ($0 as? [String: Any])?["default"] } == nil)
         #expect(JSON.validNumber("1e-05") && JSON.validNumber("-0.5") && !JSON.validNumber("01") && !JSON.validNumber("1."))
         #expect(JSON.quoted("a\"b\\c\n\u{01}") == #""a\"b\\c\n\u0001""#)
     }
+}
+
+/// The typed alternative of a property that also accepts a template (`anyOf: [typed, template]`).
+private func typed(_ property: [String: Any]) -> [String: Any] {
+    (property["anyOf"] as? [Any])?.first as? [String: Any] ?? property
 }

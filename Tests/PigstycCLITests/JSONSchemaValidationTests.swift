@@ -46,6 +46,28 @@ struct JSONSchemaValidationTests {
         #expect(results[typo]?.0 == 1)
         #expect(results[typo]?.1 == "all/children/pg-meta/vars")
     }
+
+    /// Templates where typed values are expected (Pigsty's conf/demo/minio.yml writes
+    /// `repo_packages: "{{ … | list }}"`) are accepted; a plain string is not.
+    @Test func acceptsTemplatesWhereTypedValuesAreExpected() throws {
+        let dir = try CLITests.temp("""
+        all:
+          children:
+            pg-meta:
+              hosts: { 10.10.10.10: { pg_seq: 1, pg_role: primary, pg_weight: "{{ 50 + 50 }}" } }
+              vars: { pg_cluster: pg-meta, pg_port: "{{ 5432 + 1 }}" }
+          vars:
+            admin_ip: 10.10.10.10
+            repo_packages: "{{ repo_packages_default | reject('equalto', 'pgsql-utility') | list }}"
+        """)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = try CLITests.temp("all: { vars: { admin_ip: 10.10.10.10, repo_packages: not-a-list } }")
+        defer { try? FileManager.default.removeItem(at: bad) }
+        let good = dir.appendingPathComponent("pigsty.yml").path, wrong = bad.appendingPathComponent("pigsty.yml").path
+        let results = try validate([good, wrong])
+        #expect(results[good]?.0 == 0, "\(results[good]?.1 ?? "")")
+        #expect(results[wrong]?.0 == 1)
+    }
 }
 
 extension Process {

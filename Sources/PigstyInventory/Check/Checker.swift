@@ -5,8 +5,13 @@ import PigstyYAML
 public struct CheckOptions: Sendable {
     /// Unknown parameters are errors instead of warnings.
     public var strict: Bool
+    /// The password for `!vault` values; without it they are errors (`PGS0313`).
+    public var vault: VaultSecret?
 
-    public init(strict: Bool = false) { self.strict = strict }
+    public init(strict: Bool = false, vault: VaultSecret? = nil) {
+        self.strict = strict
+        self.vault = vault
+    }
 }
 
 /// check: runs every rule family over a resolved inventory and reports into the sink.

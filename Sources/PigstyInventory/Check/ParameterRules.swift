@@ -27,7 +27,11 @@ struct ParameterRules: InventoryRule {
                               suggestion: suggestion.map { "did you mean '\($0)'?" })
                 continue
             }
-            if !Self.isTemplated(b.value) { checker.check(b.value, parameter: spec, path: c.path(of: b)) }
+            if b.value.tag == "!vault" || Self.isTemplated(b.value) {
+                checkEvaluated(b, spec, checker, c)
+            } else {
+                checker.check(b.value, parameter: spec, path: c.path(of: b))
+            }
             checkLevel(b, spec, c)
         }
     }
@@ -49,6 +53,18 @@ struct ParameterRules: InventoryRule {
                           "'\(b.name)' identifies a single instance; in all.vars it gives \(takers.count) hosts the same value",
                           at: range, path: c.path(of: b),
                           notes: [DiagnosticNote("set '\(b.name)' in each host's own variables")])
+        }
+    }
+
+    /// A template or vault value: checked as evaluated on each host it applies to (each distinct
+    /// result once). One left as written (it reads run-time variables) is not checked.
+    private func checkEvaluated(_ b: VarBinding, _ spec: ParameterSpec, _ checker: ValueChecker, _ c: RuleContext) {
+        var seen = Set<String>()
+        for h in c.resolved.hosts {
+            guard let raw = h.rawBinding(b.name), raw.value === b.value,
+                  let e = h.binding(b.name), e.value !== b.value else { continue }
+            guard seen.insert(e.value.flowText(limit: 400)).inserted else { continue }
+            checker.check(e.value, parameter: spec, path: c.path(of: b), secret: e.fromVault)
         }
     }
 

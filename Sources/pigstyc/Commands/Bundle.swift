@@ -31,11 +31,12 @@ struct BundleCommand: ParsableCommand {
                                discussion: "Writes SHA256SUMS.sig, each bundle's apply.list.sig and bundle.pub.",
                                valueName: "FILE"))
     var signKey: String?
+    @OptionGroup var vault: VaultOptions
 
     func run() throws {
         let sink = DiagnosticSink()
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
-        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, format: .text, sink: sink)
+        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, vault: try vault.secret(), format: .text, sink: sink)
         let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
         let writer = TreeWriter(tree: tree)
         let dir = URL(fileURLWithPath: output)

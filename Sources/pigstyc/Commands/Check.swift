@@ -17,10 +17,12 @@ struct Check: ParsableCommand {
     @Option(help: "Output format: text, json, junit or checkstyle.")
     var format: DiagnosticFormat = .text
 
+    @OptionGroup var vault: VaultOptions
+
     func run() throws {
         let sink = DiagnosticSink()
         let file = try Inputs.load(inventory: inventory, facts: nil, sink: sink, format: format).file
-        let resolved = Frontend.check(file, sink: sink, options: CheckOptions(strict: strict))
+        let resolved = Frontend.check(file, sink: sink, options: CheckOptions(strict: strict, vault: try vault.secret()))
         let output = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory])
         print(output, terminator: "")
         // The process ends here: skip tearing down the inventory's object graph.

@@ -28,12 +28,14 @@ struct Compile: ParsableCommand {
     @Flag(help: "Print the wall time of each stage to standard error.")
     var timings = false
 
+    @OptionGroup var vault: VaultOptions
+
     func run() throws {
         let sink = DiagnosticSink()
         let clock = timings ? StageClock() : nil
         defer { if let clock { printError(clock.report) } }
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: format)
-        guard let (graph, tree) = Compiler.build(inputs.file, facts: inputs.facts, sink: sink, options: CheckOptions(strict: strict),
+        guard let (graph, tree) = Compiler.build(inputs.file, facts: inputs.facts, sink: sink, options: CheckOptions(strict: strict, vault: try vault.secret()),
                                                  clock: clock) else {
             report(sink)
             throw ExitCode(1)

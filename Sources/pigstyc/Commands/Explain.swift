@@ -21,13 +21,15 @@ struct Explain: ParsableCommand {
     @Argument(help: "The inventory file (default: ./pigsty.yml when it exists).")
     var inventory: String?
 
+    @OptionGroup var vault: VaultOptions
+
     func run() throws {
         let path = inventory ?? (FileManager.default.fileExists(atPath: "pigsty.yml") ? "pigsty.yml" : nil)
         let report: Explanation
         if let path {
             let sink = DiagnosticSink()
             let file = try Inputs.load(inventory: path, facts: nil, sink: sink, format: .text).file
-            guard let resolved = Frontend.load(file, sink: sink), !sink.hasErrors else {
+            guard let resolved = Frontend.load(file, sink: sink, vault: try vault.secret()), !sink.hasErrors else {
                 print(DiagnosticRenderer(format: .text, sources: sink.sources).render(sink.sorted, inputs: [path]), terminator: "")
                 throw Status.errors
             }

@@ -18,10 +18,12 @@ struct Graph: ParsableCommand {
     @Option(help: "Node facts file (as for compile).")
     var facts: String?
 
+    @OptionGroup var vault: VaultOptions
+
     func run() throws {
         let sink = DiagnosticSink()
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
-        guard let resolved = Frontend.check(inputs.file, sink: sink), !sink.hasErrors else {
+        guard let resolved = Frontend.check(inputs.file, sink: sink, options: CheckOptions(vault: try vault.secret())), !sink.hasErrors else {
             printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(sink.sorted, inputs: [inventory]))
             throw Status.errors
         }

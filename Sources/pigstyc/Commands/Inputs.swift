@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PigstyCompiler
 import PigstyDiagnostics
 import PigstyInventory
@@ -28,12 +29,31 @@ struct Inputs {
     }
 }
 
+/// `--vault-password-file` (else `ANSIBLE_VAULT_PASSWORD_FILE`): the password for `!vault` values.
+struct VaultOptions: ParsableArguments {
+    @Option(name: .customLong("vault-password-file"),
+            help: "A file holding the Ansible Vault password for !vault values (default: $ANSIBLE_VAULT_PASSWORD_FILE).")
+    var vaultPasswordFile: String?
+
+    /// The password, read now; an unreadable or empty file exits 66.
+    func secret() throws -> VaultSecret? {
+        let env = ProcessInfo.processInfo.environment["ANSIBLE_VAULT_PASSWORD_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let path = vaultPasswordFile ?? env else { return nil }
+        do {
+            return try VaultSecret.read(file: path)
+        } catch let e as InputError {
+            printError("pigstyc: error: \(e)")
+            throw Status.noInput
+        }
+    }
+}
+
 extension Inputs {
     /// check, lower and emit (for `plan`, `bundle`, `ship`). Diagnostics go to standard error;
     /// errors exit 1.
-    func build(inventory: String, strict: Bool, format: DiagnosticFormat, sink: DiagnosticSink) throws
+    func build(inventory: String, strict: Bool, vault: VaultSecret?, format: DiagnosticFormat, sink: DiagnosticSink) throws
         -> (graph: ResourceGraph, tree: FileTree) {
-        let built = Compiler.build(file, facts: facts, sink: sink, options: CheckOptions(strict: strict))
+        let built = Compiler.build(file, facts: facts, sink: sink, options: CheckOptions(strict: strict, vault: vault))
         if !sink.diagnostics.isEmpty {
             printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory]))
         }
@@ -55,11 +75,11 @@ extension Inputs {
 
     /// load, check, lower, emit and plan (for `plan` and `ship`): diagnostics go to standard
     /// error; errors and dependency cycles exit 1.
-    static func planned(inventory: String, facts: String?, strict: Bool) throws
+    static func planned(inventory: String, facts: String?, strict: Bool, vault: VaultSecret?) throws
         -> (graph: ResourceGraph, tree: FileTree, plan: ApplyPlan) {
         let sink = DiagnosticSink()
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
-        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, format: .text, sink: sink)
+        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, vault: vault, format: .text, sink: sink)
         let planSink = DiagnosticSink()
         for f in sink.sources.values { planSink.register(f) }
         guard let plan = ApplyPlan.make(graph, tree: tree, sink: planSink) else {

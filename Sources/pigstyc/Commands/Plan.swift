@@ -26,8 +26,10 @@ struct Plan: ParsableCommand {
     @Flag(help: "Treat unknown parameters as errors.")
     var strict = false
 
+    @OptionGroup var vault: VaultOptions
+
     func run() throws {
-        let (graph, _, full) = try Inputs.planned(inventory: inventory, facts: facts, strict: strict)
+        let (graph, _, full) = try Inputs.planned(inventory: inventory, facts: facts, strict: strict, vault: try vault.secret())
         let nodes = try Inputs.select(limit, graph: graph, among: graph.nodes.map(\.ip))
         let plan = full.limited(to: nodes)
         switch format {

@@ -44,8 +44,10 @@ struct Ship: ParsableCommand {
         guard !ssh.split(whereSeparator: \.isWhitespace).isEmpty else { throw ValidationError("--ssh is empty") }
     }
 
+    @OptionGroup var vault: VaultOptions
+
     func run() throws {
-        let (graph, tree, full) = try Inputs.planned(inventory: inventory, facts: facts, strict: strict)
+        let (graph, tree, full) = try Inputs.planned(inventory: inventory, facts: facts, strict: strict, vault: try vault.secret())
         let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
         let writer = TreeWriter(tree: tree)
         var bundles: [String: [UInt8]] = [:], steps: [String: Set<ApplyStep>] = [:], targets: [String: Shipper.Target] = [:]
