@@ -185,6 +185,13 @@ struct MetricsBackendTests {
         #expect(groups.last?["labels"]?["vip"]?.value == .string("10.10.10.9"))
         let ping = try Self.yaml(t, "/infra/targets/ping/10.10.10.14.yml")
         #expect(ping.sequence?.first?["labels"]?["cls"]?.value == .string(cls))
+        // A line break in a value written into a comment starts another comment line, not a node.
+        let host = "rds.example.com\n- injected: 1"
+        let rds = try emit(Self.inventory.replacingOccurrences(of: "pg_host: rds.example.com", with: "pg_host: \(Quoting.yamlDouble(host))"),
+                           [MetricsBackend()], checked: false).tree
+        let abc = try Self.yaml(rds, "/infra/targets/pgrds/pg-abc.yml")
+        #expect(abc.sequence?.count == 1)
+        #expect(abc.sequence?.first?["labels"]?["ip"]?.value == .string(host))
     }
 
     @Test func envFilesAndTheirSwitches() throws {
