@@ -276,25 +276,24 @@ struct AlertRulesBackend: Backend {
 
     // MARK: - rendering
 
-    /// A YAML single-quoted scalar (only `'` needs escaping); expressions and templates stay readable.
-    static func quoted(_ s: String) -> String {
-        Quoting.yamlSingle(s.replacingOccurrences(of: "\n", with: " "))
-    }
-
     static func render(_ module: Module) -> String {
-        var out = "groups:\n  - name: \(module.name)-alert\n    rules:\n"
+        var rules: [PYItem] = []
+        rules.reserveCapacity(module.rules.count * 2)
+        let category = PYEntry.pair("category", .str(module.name))
         for r in module.rules {
-            out += "\n      - alert: \(r.alert)\n"
-            out += "        expr: \(quoted(r.expr))\n"
-            if let d = r.duration { out += "        for: \(d)\n" }
-            out += "        labels:\n"
-            out += "          severity: \(r.severity.rawValue)\n"
-            out += "          level: '\(r.severity.level)'\n"
-            out += "          category: \(module.name)\n"
-            out += "        annotations:\n"
-            out += "          summary: \(quoted(r.summary))\n"
-            out += "          description: \(quoted(r.description))\n"
+            var entries: [PYEntry] = [.pair("alert", .str(r.alert)), .pair("expr", .single(r.expr))]
+            if let d = r.duration { entries.append(.pair("for", .str(d))) }
+            entries.append(.pair("labels", .block([
+                .pair("severity", .str(r.severity.rawValue)), .pair("level", .single(String(r.severity.level))), category,
+            ])))
+            entries.append(.pair("annotations", .block([
+                .pair("summary", .single(r.summary)), .pair("description", .single(r.description)),
+            ])))
+            rules.append(.blank)
+            rules.append(.node(.block(entries)))
         }
-        return out
+        return PYAML.document(.block([
+            .pair("groups", .items([.node(.block([.pair("name", .str("\(module.name)-alert")), .pair("rules", .items(rules))]))])),
+        ]))
     }
 }

@@ -90,20 +90,15 @@ struct GrafanaBackend: Backend {
 
     // MARK: - dashboards
 
-    static let dashboards = """
-
-    apiVersion: 1
-    providers:
-      - name: Pigsty
-        orgId: 1
-        type: file
-        updateIntervalSeconds: 8
-        allowUiUpdates: true
-        options:
-          path: /etc/dashboards/
-          foldersFromFilesStructure: true
-
-    """
+    static let dashboards = PYAML.document(.block([
+        .blank,
+        .pair("apiVersion", .raw("1")),
+        .pair("providers", .items([.node(.block([
+            .pair("name", .str("Pigsty")), .pair("orgId", .raw("1")), .pair("type", .str("file")),
+            .pair("updateIntervalSeconds", .raw("8")), .pair("allowUiUpdates", .raw("true")),
+            .pair("options", .block([.pair("path", .str("/etc/dashboards/")), .pair("foldersFromFilesStructure", .raw("true"))])),
+        ]))])),
+    ]))
 
     // MARK: - datasources (typed in `GrafanaDatasource`, lowered in PigstyModel)
 
@@ -111,52 +106,49 @@ struct GrafanaBackend: Backend {
     typealias Field = GrafanaField
     typealias Datasource = GrafanaDatasource
 
-    static func scalar(_ v: Value) -> String {
+    static func node(_ v: Value) -> PYNode {
         switch v {
-        case .string(let s): return Quoting.yamlDouble(s)
-        case .int(let i): return String(i)
-        case .bool(let b): return b ? "true" : "false"
-        case .map(let fields): return fields.isEmpty ? "{}" : ""
+        case .string(let s): return .quoted(s)
+        case .int(let i): return .raw(String(i))
+        case .bool(let b): return .raw(b ? "true" : "false")
+        case .map(let fields): return .block(fields.map { .pair($0.key, node($0.value)) })
         }
-    }
-
-    private static func fields(_ fields: [Field], indent: String) -> String {
-        var out = ""
-        for f in fields {
-            if case .map(let inner) = f.value, !inner.isEmpty {
-                out += "\(indent)\(f.key):\n" + Self.fields(inner, indent: indent + "  ")
-            } else {
-                out += "\(indent)\(f.key): \(scalar(f.value))\n"
-            }
-        }
-        return out
     }
 
     static func render(_ list: [Datasource]) -> String {
         renderHead + renderEntries(list)
     }
 
-    /// The provisioning file up to its first datasource.
-    static let renderHead = "\napiVersion: 1\n\n# Pigsty's fixed datasources are recreated on every start\ndeleteDatasources:\n"
-        + GrafanaDatasources.fixedNames.map { "  - { name: \($0), orgId: 1 }\n" }.joined() + "\ndatasources:\n"
+    /// The provisioning file up to its first datasource (`datasources:`, its items following).
+    static let renderHead = PYAML.render([
+        .blank,
+        .pair("apiVersion", .raw("1")),
+        .blank,
+        .comment("Pigsty's fixed datasources are recreated on every start"),
+        .pair("deleteDatasources", .items(GrafanaDatasources.fixedNames.map {
+            .node(.flowMap([PYFlowPair("name", .str($0)), PYFlowPair("orgId", .raw("1"))], padded: true))
+        })),
+        .blank,
+        .pair("datasources", .raw("")),
+    ])
 
-    /// Datasources as entries of the `datasources` list.
+    /// Datasources as items of the `datasources` list, each after a blank line.
     static func renderEntries(_ list: [Datasource]) -> String {
-        var out = ""
+        var items: [PYItem] = []
+        items.reserveCapacity(list.count * 2)
         for ds in list {
-            var f: [Field] = [Field("name", .string(ds.name)), Field("uid", .string(ds.uid)), Field("type", .string(ds.type)),
-                              Field("orgId", .int(1))]
-            if ds.url != nil { f.append(Field("access", .string("proxy"))) }
-            if let url = ds.url { f.append(Field("url", .string(url))) }
-            if let user = ds.user { f.append(Field("user", .string(user))) }
-            if let db = ds.database { f.append(Field("database", .string(db))) }
-            f.append(Field("isDefault", .bool(ds.isDefault)))
-            f.append(Field("editable", .bool(true)))
-            if !ds.jsonData.isEmpty { f.append(Field("jsonData", .map(ds.jsonData))) }
-            if !ds.secureJsonData.isEmpty { f.append(Field("secureJsonData", .map(ds.secureJsonData))) }
-            let body = fields(f, indent: "    ")
-            out += "\n  - " + body.dropFirst(4)
+            var f: [PYEntry] = [.pair("name", .quoted(ds.name)), .pair("uid", .quoted(ds.uid)), .pair("type", .quoted(ds.type)),
+                                .pair("orgId", .raw("1"))]
+            if let url = ds.url { f.append(.pair("access", .quoted("proxy"))); f.append(.pair("url", .quoted(url))) }
+            if let user = ds.user { f.append(.pair("user", .quoted(user))) }
+            if let db = ds.database { f.append(.pair("database", .quoted(db))) }
+            f.append(.pair("isDefault", .raw(ds.isDefault ? "true" : "false")))
+            f.append(.pair("editable", .raw("true")))
+            if !ds.jsonData.isEmpty { f.append(.pair("jsonData", node(.map(ds.jsonData)))) }
+            if !ds.secureJsonData.isEmpty { f.append(.pair("secureJsonData", node(.map(ds.secureJsonData)))) }
+            items.append(.blank)
+            items.append(.node(.block(f)))
         }
-        return out
+        return PYAML.renderItems(items, indent: 2)
     }
 }

@@ -85,130 +85,107 @@ struct MetricsBackend: Backend {
         return w.text
     }
 
-    /// A scalar inside a flow collection (`{ … }`, `[ … ]`): plain when YAML reads it back as the
-    /// same string and it holds no flow indicator, else quoted.
-    static func flow(_ s: String) -> String {
-        if PYAML.isPlainSafe(s), !s.utf8.contains(where: { $0 == 0x2C || $0 == 0x5B || $0 == 0x5D || $0 == 0x7B || $0 == 0x7D }) {
-            return s
-        }
-        return s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) ? Quoting.yamlDouble(s) : Quoting.yamlSingle(s)
+    // MARK: prometheus.yml
+
+    /// `- files: [ /infra/targets/<job>/*.yml ]`.
+    static func fileSD(_ job: String) -> PYNode {
+        .items([.node(.block([.pair("files", .flowList([.str("/infra/targets/\(job)/*.yml")], padded: true))]))])
     }
 
-    /// A block scalar (a mapping value on its own line).
-    static func block(_ s: String) -> String { PYAML.scalar(s) }
+    /// `tls_config` with the infra node's certificate, values aligned.
+    static let pki: PYEntry = .pair("tls_config", .block([
+        .styled("ca_file", .str("/etc/pki/ca.crt"), .aligned(11)),
+        .styled("cert_file", .str("/etc/pki/infra.crt"), .aligned(11)),
+        .styled("key_file", .str("/etc/pki/infra.key"), .aligned(11)),
+    ]))
 
-    // MARK: prometheus.yml
+    /// `- source_labels: [label]` with the rest of a relabel rule.
+    static func relabel(_ source: String?, _ rest: [PYEntry], padded: Bool = false) -> PYItem {
+        .node(.block((source.map { [PYEntry.pair("source_labels", .flowList([.str($0)], padded: padded))] } ?? []) + rest))
+    }
 
     func prometheus(_ infra: InfraMonitor, graph: ResourceGraph) -> String {
         let vm = infra.victoria
-        let path = Self.block(vm.exporterMetricsPath)
-        let minioTLS = vm.minioTLS
-        let pki = """
-              tls_config:
-                ca_file:   /etc/pki/ca.crt
-                cert_file: /etc/pki/infra.crt
-                key_file:  /etc/pki/infra.key
-
-          """
-        func job(_ name: String, _ metricsPath: String, _ extra: String = "") -> String {
-            """
-
-              - job_name: \(name)
-                metrics_path: \(metricsPath)
-                file_sd_configs:
-                  - files: [ /infra/targets/\(name)/*.yml ]
-
-            """ + extra
+        let path = PYNode.str(vm.exporterMetricsPath)
+        func job(_ name: String, _ metricsPath: PYNode, _ extra: [PYEntry] = []) -> [PYItem] {
+            [.blank, .node(.block([.pair("job_name", .str(name)), .pair("metrics_path", metricsPath),
+                                   .pair("file_sd_configs", Self.fileSD(name))] + extra))]
         }
-        var out = Header.hash("VictoriaMetrics scrape configuration", node: infra.ip)
-        out += """
-        # every job reads its targets from /infra/targets/<job>/*.yml, which the modules register
-        ---
-        global:
-          scrape_interval: \(Self.block(vm.scrapeInterval))
-          scrape_timeout:  \(Self.block(vm.scrapeTimeout))
-
-        scrape_configs:
-
-          # ICMP probes through the local blackbox exporter; targets are bare addresses
-          - job_name: ping
-            metrics_path: /probe
-            params: {module: [icmp]}
-            file_sd_configs:
-              - files: [ /infra/targets/ping/*.yml ]
-            relabel_configs:
-              - source_labels: [__address__]
-                target_label: __param_target
-              - source_labels: [__param_target]
-                target_label: instance
-              - target_label: __address__
-                replacement: 127.0.0.1:9115
-
-        """
-        out += job("infra", "/metrics")
-        out += job("node", path)
-        out += job("docker", "/metrics", """
-                relabel_configs:            # docker daemon metrics belong to the node job
-                  - source_labels: [job]
-                    target_label: job
-                    replacement: 'node'
-
-            """)
-        out += job("etcd", "/metrics", "    scheme: https\n" + pki)
-        out += job("minio", "/minio/metrics/v3", """
-                scheme: \(minioTLS ? "https" : "http")
-                metric_relabel_configs:     # no per-bucket series
-                  - source_labels: [ bucket ]
-                    regex: '.+'
-                    action: drop
-
-            """ + (minioTLS ? pki : ""))
-        out += job("pgsql", path)
+        var jobs: [PYItem] = [
+            .blank,
+            .comment("ICMP probes through the local blackbox exporter; targets are bare addresses"),
+            .node(.block([
+                .pair("job_name", .str("ping")), .pair("metrics_path", .str("/probe")),
+                .pair("params", .flowMap([PYFlowPair("module", .flowList([.str("icmp")], padded: false))], padded: false)),
+                .pair("file_sd_configs", Self.fileSD("ping")),
+                .pair("relabel_configs", .items([
+                    Self.relabel("__address__", [.pair("target_label", .str("__param_target"))]),
+                    Self.relabel("__param_target", [.pair("target_label", .str("instance"))]),
+                    Self.relabel(nil, [.pair("target_label", .str("__address__")), .pair("replacement", .str("127.0.0.1:9115"))]),
+                ])),
+            ])),
+        ]
+        jobs += job("infra", .str("/metrics"))
+        jobs += job("node", path)
+        jobs += job("docker", .str("/metrics"), [
+            .styled("relabel_configs", .items([
+                Self.relabel("job", [.pair("target_label", .str("job")), .pair("replacement", .single("node"))]),
+            ]), .comment("docker daemon metrics belong to the node job", at: 28)),
+        ])
+        jobs += job("etcd", .str("/metrics"), [.pair("scheme", .str("https")), Self.pki])
+        jobs += job("minio", .str("/minio/metrics/v3"), [
+            .pair("scheme", .str(vm.minioTLS ? "https" : "http")),
+            .styled("metric_relabel_configs", .items([
+                Self.relabel("bucket", [.pair("regex", .single(".+")), .pair("action", .str("drop"))], padded: true),
+            ]), .comment("no per-bucket series", at: 28)),
+        ] + (vm.minioTLS ? [Self.pki] : []))
+        jobs += job("pgsql", path)
         if vm.patroniSSL {
-            out += """
-
-              # patroni's REST API over TLS; its targets carry job=pgsql
-              - job_name: pgsql-patroni
-                honor_labels: true
-                metrics_path: /metrics
-                scheme: https
-                tls_config:
-                  ca_file: /etc/pki/ca.crt
-                file_sd_configs:
-                  - files: [ /infra/targets/patroni/*.yml ]
-
-            """
+            jobs += [
+                .blank,
+                .comment("patroni's REST API over TLS; its targets carry job=pgsql"),
+                .node(.block([
+                    .pair("job_name", .str("pgsql-patroni")), .pair("honor_labels", .raw("true")),
+                    .pair("metrics_path", .str("/metrics")), .pair("scheme", .str("https")),
+                    .pair("tls_config", .block([.pair("ca_file", .str("/etc/pki/ca.crt"))])),
+                    .pair("file_sd_configs", Self.fileSD("patroni")),
+                ])),
+            ]
         }
-        out += job("pgrds", path)
-        out += """
-
-          # redis_exporter multi-target scrape: targets are redis://ip:port
-          - job_name: redis
-            metrics_path: /scrape
-            file_sd_configs:
-              - files: [ /infra/targets/redis/*.yml ]
-            relabel_configs:
-              - source_labels: [__address__]
-                target_label: __param_target
-              - source_labels: [__param_target]
-                regex: ^redis://(.*):(\\d+)$
-                replacement: $1:$2
-                target_label: instance
-              - source_labels: [__param_target]
-                regex: ^redis://(.*):(\\d+)$
-                replacement: $1
-                target_label: ip
-              - source_labels: [__param_target]
-                regex: ^redis://(.*):\\d+$
-                replacement: \(Self.block("$1:" + vm.redisExporterPort))
-                target_label: __address__
-
-        """
-        out += job("mysql", path)
-        out += job("kafka", path)
-        out += job("juice", "/metrics")
-        out += "...\n"
-        return out
+        jobs += job("pgrds", path)
+        let redisAddress = #"^redis://(.*):(\d+)$"#
+        jobs += [
+            .blank,
+            .comment("redis_exporter multi-target scrape: targets are redis://ip:port"),
+            .node(.block([
+                .pair("job_name", .str("redis")), .pair("metrics_path", .str("/scrape")),
+                .pair("file_sd_configs", Self.fileSD("redis")),
+                .pair("relabel_configs", .items([
+                    Self.relabel("__address__", [.pair("target_label", .str("__param_target"))]),
+                    Self.relabel("__param_target", [.pair("regex", .str(redisAddress)), .pair("replacement", .str("$1:$2")),
+                                                    .pair("target_label", .str("instance"))]),
+                    Self.relabel("__param_target", [.pair("regex", .str(redisAddress)), .pair("replacement", .str("$1")),
+                                                    .pair("target_label", .str("ip"))]),
+                    Self.relabel("__param_target", [.pair("regex", .str(#"^redis://(.*):\d+$"#)),
+                                                    .pair("replacement", .str("$1:" + vm.redisExporterPort)),
+                                                    .pair("target_label", .str("__address__"))]),
+                ])),
+            ])),
+        ]
+        jobs += job("mysql", path)
+        jobs += job("kafka", path)
+        jobs += job("juice", .str("/metrics"))
+        let doc = PYNode.block([
+            .pair("global", .block([
+                .styled("scrape_interval", .str(vm.scrapeInterval), .aligned(17)),
+                .styled("scrape_timeout", .str(vm.scrapeTimeout), .aligned(17)),
+            ])),
+            .blank,
+            .pair("scrape_configs", .items(jobs)),
+        ])
+        return Header.hash("VictoriaMetrics scrape configuration", node: infra.ip)
+            + PYAML.document(doc, preamble: ["every job reads its targets from /infra/targets/<job>/*.yml, which the modules register"],
+                             start: true, end: true)
     }
 
     // MARK: agent.yml
@@ -230,83 +207,118 @@ struct MetricsBackend: Backend {
             ("mysql", [("mysql_exporter_up", #"up{job="mysql"}"#)]),
             ("kafka", [("kafka_up", #"up{job="kafka",role=~".+"}"#), ("kafka_exporter_up", #"up{job="kafka",role=""}"#)]),
         ]
-        var out = Header.hash("agent recording rules", node: infra.ip)
-        out += "# <agent>_up: the scrape status of each exporter, selected by its port or job\n---\ngroups:\n  - name: agent-rules\n    rules:\n"
-        for (module, rules) in groups {
-            out += "      # \(module)\n"
-            for (record, expr) in rules {
-                out += "      - record: \(record)\n        expr: \(Quoting.yamlSingle(expr))\n"
+        var rules: [PYItem] = []
+        for (module, records) in groups {
+            rules.append(.comment(module))
+            for (record, expr) in records {
+                rules.append(.node(.block([.pair("record", .str(record)), .pair("expr", .single(expr))])))
             }
         }
-        out += "...\n"
-        return out
+        let doc = PYNode.block([
+            .pair("groups", .items([.node(.block([.pair("name", .str("agent-rules")), .pair("rules", .items(rules))]))])),
+        ])
+        return Header.hash("agent recording rules", node: infra.ip)
+            + PYAML.document(doc, preamble: ["<agent>_up: the scrape status of each exporter, selected by its port or job"],
+                             start: true, end: true)
     }
 
     // MARK: targets
 
+    /// `{ ip: …, ins: …, cls: … }` pairs of a node, spaced as Pigsty writes them.
+    static func nodeLabels(_ l: NodeTargetLabels) -> [PYFlowPair] {
+        [PYFlowPair("ip", .str(l.ip), spaced: true), PYFlowPair("ins", .str(l.ins), spaced: true), PYFlowPair("cls", .str(l.cls))]
+    }
+
+    static func pgLabels(_ l: PgTargetLabels) -> [PYFlowPair] {
+        [PYFlowPair("cls", .str(l.cls)), PYFlowPair("ins", .str(l.ins)), PYFlowPair("ip", .str(l.ip))]
+    }
+
+    /// `- labels: { … }` and its `targets`.
+    static func group(_ labels: [PYFlowPair], _ targets: PYNode) -> PYItem {
+        .node(.block([.pair("labels", .flowMap(labels, padded: true)), .pair("targets", targets)]))
+    }
+
+    /// `[ address ]`.
+    static func one(_ address: String) -> PYNode { .flowList([.str(address)], padded: true) }
+
     /// A target file's body (after its header).
     static func render(_ t: ScrapeTargets) -> String {
-        let f = flow
-        func node(_ l: NodeTargetLabels) -> String { "ip: \(f(l.ip)) , ins: \(f(l.ins)) , cls: \(f(l.cls))" }
-        func pg(_ l: PgTargetLabels) -> String { "cls: \(f(l.cls)), ins: \(f(l.ins)), ip: \(f(l.ip))" }
-        func pgHead(_ l: PgTargetLabels) -> String { "# \(l.ins) [\(l.role)] @ \(l.ip)\n" }
         switch t {
         case let .infra(ip, seq, services):
-            guard !services.isEmpty else { return "--- []\n" }
-            var out = "---\n"
+            guard !services.isEmpty else { return PYAML.document(.flowList([], padded: false), start: true) }
+            var items: [PYItem] = []
+            items.reserveCapacity(services.count * 3)
             for s in services {
-                out += "# \(s.name) @ \(ip)\n- labels: { ip: \(f(ip)), ins: \(f("\(s.name)-\(seq)")), cls: \(f(s.name)) }\n"
-                    + "  targets: [ \(f("\(ip):\(s.port)")) ]\n\n"
+                items.append(.comment("\(s.name) @ \(ip)"))
+                items.append(group([PYFlowPair("ip", .str(ip)), PYFlowPair("ins", .str("\(s.name)-\(seq)")), PYFlowPair("cls", .str(s.name))],
+                                   one("\(ip):\(s.port)")))
+                items.append(.blank)
             }
-            return out + "...\n"
+            return PYAML.document(.items(items), start: true, end: true)
         case let .node(labels, addresses, keepalived):
-            var body = "# \(labels.ip): node_exporter, haproxy, vector\n- labels: { \(node(labels)) }\n"
-            body += addresses.isEmpty ? "  targets: []\n" : "  targets:\n" + addresses.map { "    - \(block($0))\n" }.joined()
+            var items: [PYItem] = [.comment("\(labels.ip): node_exporter, haproxy, vector"),
+                                   group(nodeLabels(labels), .items(addresses.map { .node(.str($0)) }))]
             if let k = keepalived {
-                body += "# keepalived_exporter\n- labels: { \(node(labels)), vip: \(f(k.vip)) }\n  targets: [ \(f(k.address)) ]\n"
+                items.append(.comment("keepalived_exporter"))
+                items.append(group(nodeLabels(labels) + [PYFlowPair("vip", .str(k.vip))], one(k.address)))
             }
-            return body
+            return PYAML.document(.items(items))
         case let .ping(labels):
-            return "# \(labels.ip)\n- labels: { \(node(labels)) }\n  targets: [ \(f(labels.ip)) ]\n"
+            return PYAML.document(.items([.comment(labels.ip), group(nodeLabels(labels), one(labels.ip))]))
         case let .nodeVIP(labels, vip):
-            return "# \(vip)@\(labels.ip)\n- labels: { \(node(labels)), vip: \(f(vip)) , job: node-vip }\n  targets: [ \(f(vip)) ]\n"
+            return PYAML.document(.items([
+                .comment("\(vip)@\(labels.ip)"),
+                group(nodeLabels(labels) + [PYFlowPair("vip", .str(vip), spaced: true), PYFlowPair("job", .str("node-vip"))], one(vip)),
+            ]))
         case let .etcd(ip, ins, cls, address):
-            return "# \(ins) @ \(ip)\n- labels: { ip: \(f(ip)) , ins: \(f(ins)) , cls: \(f(cls)) }\n"
-                + "  targets: [ \(f(address)) ]\n"
+            return PYAML.document(.items([
+                .comment("\(ins) @ \(ip)"),
+                group([PYFlowPair("ip", .str(ip), spaced: true), PYFlowPair("ins", .str(ins), spaced: true), PYFlowPair("cls", .str(cls))],
+                      one(address)),
+            ]))
         case let .minio(ip, ins, cls, address, flavor):
-            let q = Quoting.yamlDouble
-            return """
-                # \(ins) @ \(ip)
-                - targets: [ \(q(address)) ]
-                  labels:
-                    ip: \(q(ip))
-                    ins: \(q(ins))
-                    cls: \(q(cls))
-                    instance: \(q(address))
-                    flavor: \(q(flavor))
-
-                """
+            return PYAML.document(.items([
+                .comment("\(ins) @ \(ip)"),
+                .node(.block([
+                    .pair("targets", .flowList([.quoted(address)], padded: true)),
+                    .pair("labels", .block([.pair("ip", .quoted(ip)), .pair("ins", .quoted(ins)), .pair("cls", .quoted(cls)),
+                                            .pair("instance", .quoted(address)), .pair("flavor", .quoted(flavor))])),
+                ])),
+            ]))
         case let .pgsql(labels, addresses):
-            return pgHead(labels) + "- labels: { \(pg(labels)) }\n  targets:\n\n" + addresses.map { "    - \(block($0))\n" }.joined()
+            return PYAML.document(.items([
+                .comment("\(labels.ins) [\(labels.role)] @ \(labels.ip)"),
+                group(pgLabels(labels), .items([.blank] + addresses.map { .node(.str($0)) })),
+            ]))
         case let .patroni(labels, address):
-            return pgHead(labels) + "- labels: { job: pgsql, \(pg(labels)) }\n  targets: [ \(f(address)) ]\n"
+            return PYAML.document(.items([
+                .comment("\(labels.ins) [\(labels.role)] @ \(labels.ip)"),
+                group([PYFlowPair("job", .str("pgsql"))] + pgLabels(labels), one(address)),
+            ]))
         case let .pgVIP(labels, vip):
-            return "# \(vip)@\(labels.ip)\n- labels: { \(pg(labels)), vip: \(f(vip)), job: pgsql-vip }\n  targets: [ \(f(vip)) ]\n"
+            return PYAML.document(.items([
+                .comment("\(vip)@\(labels.ip)"),
+                group(pgLabels(labels) + [PYFlowPair("vip", .str(vip)), PYFlowPair("job", .str("pgsql-vip"))], one(vip)),
+            ]))
         case let .redis(cls, prefix, ip, ports):
-            var body = "# \(prefix) @ \(ip)\n\n"
+            var items: [PYItem] = [.comment("\(prefix) @ \(ip)"), .blank]
+            items.reserveCapacity(2 + ports.count * 2)
             for port in ports {
-                body += "- labels: { cls: \(f(cls)), ins: \(f("\(prefix)-\(port)")), instance: \(f("\(ip):\(port)")) }\n"
-                    + "  targets: [ \(f("redis://\(ip):\(port)")) ]\n\n"
+                items.append(group([PYFlowPair("cls", .str(cls)), PYFlowPair("ins", .str("\(prefix)-\(port)")),
+                                    PYFlowPair("instance", .str("\(ip):\(port)"))],
+                                   one("redis://\(ip):\(port)")))
+                items.append(.blank)
             }
-            return body
+            return PYAML.document(.items(items))
         case let .pgrds(cls, infraIP, entries):
-            var body = "# PGRDS: remote postgres instances of \(cls), scraped through local exporters\n\n"
+            var items: [PYItem] = [.comment("PGRDS: remote postgres instances of \(cls), scraped through local exporters"), .blank]
             for e in entries {
-                body += "# \(cls)-\(e.seq) @ \(e.host):\(e.pgPort)\n"
-                body += "- labels: { cls: \(f(cls)), ins: \(f("\(cls)-\(e.seq)")), ip: \(f(e.host)) }\n"
-                    + "  targets: [ \(f("\(infraIP):\(e.exporterPort)")) ]\n\n"
+                items.append(.comment("\(cls)-\(e.seq) @ \(e.host):\(e.pgPort)"))
+                items.append(group([PYFlowPair("cls", .str(cls)), PYFlowPair("ins", .str("\(cls)-\(e.seq)")), PYFlowPair("ip", .str(e.host))],
+                                   one("\(infraIP):\(e.exporterPort)")))
+                items.append(.blank)
             }
-            return body
+            return PYAML.document(.items(items))
         }
     }
 }

@@ -150,6 +150,9 @@ struct AlertRulesBackendTests {
     @Test func clusterNamesAreEscapedInRegularExpressions() {
         #expect(AlertRulesBackend.alternation(["pg.a", "b"]) == #"pg\\.a|b"#)
         #expect(AlertRulesBackend.number(0.5) == "0.5" && AlertRulesBackend.number(1) == "1")
-        #expect(AlertRulesBackend.quoted("it's") == "'it''s'")
+        let text = AlertRulesBackend.render(.init(name: "x", rules: [
+            .init(alert: "A", expr: "it's", duration: nil, severity: .info, summary: "a\nb", description: "d: e"),
+        ]))
+        #expect(text.contains("expr: 'it''s'\n") && text.contains(#"summary: "a\nb""#) && text.contains("description: 'd: e'\n"))
     }
 }

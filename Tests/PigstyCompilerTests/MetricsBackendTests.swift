@@ -169,6 +169,31 @@ struct MetricsBackendTests {
         #expect(!paths.contains { $0.hasPrefix("/infra/targets/ping/") && $0.contains("---10.10.10.14") })
     }
 
+    /// Labels from the inventory are scalars of the flow mapping, whatever they hold (unchecked
+    /// input): flow indicators, `: `, ` #` and line breaks do not change the document's structure.
+    @Test func hostileLabelsStayScalarsOfTheFlowMapping() throws {
+        let cls = "s3, {x}: [y] #z\nw'\""
+        let text = Self.inventory.replacingOccurrences(of: "node_cluster: s3", with: "node_cluster: \(Quoting.yamlDouble(cls))")
+        let t = try emit(text, [MetricsBackend()], checked: false).tree
+        let node = try Self.yaml(t, "/infra/targets/node/10.10.10.14.yml")
+        let groups = try #require(node.sequence)
+        #expect(groups.count == 2)
+        for g in groups {
+            #expect(g["labels"]?["cls"]?.value == .string(cls))
+            #expect(g["labels"]?["ip"]?.value == .string("10.10.10.14"))
+        }
+        #expect(groups.last?["labels"]?["vip"]?.value == .string("10.10.10.9"))
+        let ping = try Self.yaml(t, "/infra/targets/ping/10.10.10.14.yml")
+        #expect(ping.sequence?.first?["labels"]?["cls"]?.value == .string(cls))
+        // A line break in a value written into a comment starts another comment line, not a node.
+        let host = "rds.example.com\n- injected: 1"
+        let rds = try emit(Self.inventory.replacingOccurrences(of: "pg_host: rds.example.com", with: "pg_host: \(Quoting.yamlDouble(host))"),
+                           [MetricsBackend()], checked: false).tree
+        let abc = try Self.yaml(rds, "/infra/targets/pgrds/pg-abc.yml")
+        #expect(abc.sequence?.count == 1)
+        #expect(abc.sequence?.first?["labels"]?["ip"]?.value == .string(host))
+    }
+
     @Test func envFilesAndTheirSwitches() throws {
         let t = try Self.tree(Self.inventory)
         #expect(try Self.content(t, "/etc/default/vmetrics").hasSuffix("VMETRICS_OPTS='-storageDataPath=/infra/metrics -httpListenAddr=:8428 -promscrape.config=/infra/prometheus.yml -retentionPeriod=15d -promscrape.fileSDCheckInterval=5s'\n"))

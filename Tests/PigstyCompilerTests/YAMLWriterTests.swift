@@ -152,3 +152,155 @@ struct YAMLWriterTests {
         """)
     }
 }
+
+/// Flow collections, sequences with comments, pair layouts and whole documents.
+struct YAMLWriterFlowTests {
+    typealias W = YAMLWriterTests
+
+    /// `k<i>: [ s, "s", 's', { s: s , x: s } ]` for every hostile string, padded or not.
+    static func flowDocument(_ strings: [String]) -> String {
+        PYAML.document(.block(strings.enumerated().map { i, s in
+            .pair("k\(i)", .flowList([.str(s), .quoted(s), .single(s),
+                                      .flowMap([PYFlowPair(s, .str(s), spaced: true), PYFlowPair("x", .single(s))], padded: i % 2 == 0),
+                                      .flowList([.str(s)], padded: i % 2 == 1)], padded: i % 2 == 0))
+        }), start: true, end: true)
+    }
+
+    /// The value each `k<i>` should read back as.
+    static func expected(_ s: String) -> [Any] { [s, s, s, [s: s, "x": s], [s]] }
+
+    @Test func flowCollectionsRoundTripHostileStringsThroughPigstyYAML() throws {
+        let strings = W.hostile
+        let text = Self.flowDocument(strings)
+        let sink = DiagnosticSink()
+        let root = try #require(YAML.parse(text, into: sink), "\(sink.diagnostics.map(\.message))\n\(text)")
+        for (i, s) in strings.enumerated() {
+            let items = try #require(root["k\(i)"]?.sequence, "k\(i)")
+            #expect(items.count == 5)
+            #expect(items.prefix(3).map(\.value) == [.string(s), .string(s), .string(s)], "\(s)")
+            let m = try #require(items[3].mapping, "map \(s)")
+            #expect(m.map(\.key.value) == [.string(s), .string("x")], "keys \(s)")
+            #expect(m.map(\.value.value) == [.string(s), .string(s)], "values \(s)")
+            #expect(items[4].sequence?.map(\.value) == [.string(s)], "inner \(s)")
+        }
+    }
+
+    @Test func flowCollectionsRoundTripHostileStringsThroughPyYAML() throws {
+        let strings = W.hostile
+        let text = Self.flowDocument(strings)
+        var want: [String: Any] = [:]
+        for (i, s) in strings.enumerated() { want["k\(i)"] = Self.expected(s) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yamlflow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let doc = dir.appendingPathComponent("doc.yml"), json = dir.appendingPathComponent("want.json")
+        try text.write(to: doc, atomically: false, encoding: .utf8)
+        try JSONSerialization.data(withJSONObject: want).write(to: json)
+        let script = """
+        import json, sys, yaml
+        d = yaml.safe_load(open(sys.argv[1], encoding='utf-8'))
+        w = json.load(open(sys.argv[2], encoding='utf-8'))
+        bad = [k for k in w if d.get(k) != w[k]]
+        sys.stdout.write(json.dumps([(k, d.get(k), w[k]) for k in bad]))
+        """
+        let r = try runTool("/usr/bin/unshare", ["-n", "/usr/bin/python3", "-c", script, doc.path, json.path])
+        #expect(r.status == 0, "\(r.output)\n\(text)")
+        #expect(r.output == "[]", "\(r.output)")
+    }
+
+    @Test func singleRoundTripsHostileStrings() throws {
+        let text = W.document(W.hostile) { .single($0) }
+        #expect(try W.readBack(text, count: W.hostile.count) == W.hostile.map { $0 })
+        #expect(try W.pyRead(text, count: W.hostile.count) == W.hostile.map { $0 })
+        #expect(PYAML.singleQuoted("plain") == "'plain'" && PYAML.singleQuoted("it's") == "'it''s'")
+        #expect(PYAML.singleQuoted("a\nb") == #""a\nb""#)
+    }
+
+    @Test func flowScalarsQuoteFlowIndicators() {
+        #expect(PYAML.flowScalar("10.10.10.10:9100") == "10.10.10.10:9100")
+        #expect(PYAML.flowScalar("redis://10.10.10.10:6379") == "redis://10.10.10.10:6379")
+        for s in ["a,b", "a]", "a[b", "{a", "a}"] { #expect(PYAML.flowScalar(s) == "'\(s)'", "\(s)") }
+        #expect(PYAML.flowScalar("a,\tb") == #""a,\tb""#)
+        #expect(PYAML.scalar("a,b") == "a,b")
+    }
+
+    @Test func flowLayouts() {
+        let text = PYAML.render([
+            .pair("a", .flowMap([PYFlowPair("ip", .str("1.2.3.4"), spaced: true), PYFlowPair("cls", .str("x,y")),
+                                 PYFlowPair("n", .raw("1"))], padded: true)),
+            .pair("b", .flowMap([PYFlowPair("module", .flowList([.str("icmp")], padded: false))], padded: false)),
+            .pair("c", .flowList([], padded: true)),
+            .pair("d", .flowMap([], padded: true)),
+            .pair("e", .flowList([.quoted("q"), .single("s"), .map([("k", .str("v"))]), .list([.str("[")])], padded: true)),
+        ])
+        #expect(text == """
+        a: { ip: 1.2.3.4 , cls: 'x,y', n: 1 }
+        b: {module: [icmp]}
+        c: []
+        d: {}
+        e: [ "q", 's', {k: v}, ['['] ]
+
+        """)
+    }
+
+    @Test func sequencesWithCommentsAndStyledPairs() {
+        let text = PYAML.document(.block([
+            .pair("global", .block([.styled("interval", .str("10s"), .aligned(10)), .styled("timeout", .str("8s"), .aligned(10))])),
+            .blank,
+            .pair("jobs", .items([
+                .blank,
+                .comment("first\njob"),
+                .node(.block([
+                    .pair("name", .str("a")),
+                    .styled("rules", .items([.node(.block([.pair("x", .str("y"))]))]), .comment("why\nnot", at: 20)),
+                    .styled("scheme", .str("https"), .comment("tls", at: 20)),
+                ])),
+                .blank,
+                .node(.items([.node(.str("n"))])),
+                .node(.flowList([.str("f")], padded: true)),
+            ])),
+            .pair("empty", .items([.comment("none yet")])),
+            .pair("spaced", .items([.blank, .node(.str("1.2.3.4:5"))])),
+        ]), preamble: ["about\nthis"], start: true, end: true)
+        #expect(text == """
+        # about
+        # this
+        ---
+        global:
+          interval: 10s
+          timeout:  8s
+
+        jobs:
+
+          # first
+          # job
+          - name: a
+            rules:              # why not
+              - x: y
+            scheme: https       # tls
+
+          -
+            - n
+          - [ f ]
+        empty: []
+          # none yet
+        spaced:
+
+          - 1.2.3.4:5
+        ...
+
+        """)
+        let sink = DiagnosticSink()
+        let root = YAML.parse(text, into: sink)
+        #expect(root?["spaced"]?.sequence?.map(\.value) == [.string("1.2.3.4:5")])
+        #expect(root?["jobs"]?.sequence?.count == 3)
+    }
+
+    @Test func documentRoots() {
+        #expect(PYAML.document(.flowList([], padded: false), start: true) == "--- []\n")
+        #expect(PYAML.document(.items([.comment("c"), .node(.block([.pair("a", .str("b"))]))])) == "# c\n- a: b\n")
+        #expect(PYAML.document(.str("yes"), start: true, end: true) == "--- 'yes'\n...\n")
+        #expect(PYAML.renderItems([.blank, .node(.block([.pair("a", .quoted("b")), .pair("c", .raw("1"))]))], indent: 2)
+                == "\n  - a: \"b\"\n    c: 1\n")
+    }
+}
