@@ -130,8 +130,9 @@ struct CLIEdgeTests {
         let bundled = try String(contentsOf: CLITests.root.appendingPathComponent("pigsty.yml"), encoding: .utf8)
         let dir = try CLITests.temp(bundled, name: "old.yml")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let changed = bundled.replacingOccurrences(of: "pg_version: 18", with: "pg_version: 17")
-            + "    patroni_password: Very.Secret.Patroni\n"
+        // A new Patroni password: a file change Patroni reloads (a pg_version change would be a major
+        // upgrade, which QuorumTests cover).
+        let changed = bundled + "    patroni_password: Very.Secret.Patroni\n"
         try changed.write(to: dir.appendingPathComponent("new.yml"), atomically: true, encoding: .utf8)
         let r = try CLITests.run(["diff", "--format", "json", "old.yml", "new.yml"], cwd: dir)
         #expect(r.status == 2, "\(r.stderr)")
@@ -144,7 +145,6 @@ struct CLIEdgeTests {
         #expect(files.first?["path"] as? String == "/pg/conf/pg-meta-1.yml")
         #expect(files.first?["change"] as? String == "changed")
         let diff = try #require(files.first?["diff"] as? String)
-        #expect(diff.contains("-  version: '18'\n+  version: '17'\n"))
         #expect(diff.contains("+    password: ********\n"))
         let units = try #require(nodes.first?["units"] as? [[String: String]])
         #expect(units == [["unit": "patroni", "action": "reload"]])
