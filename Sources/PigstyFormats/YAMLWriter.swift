@@ -4,7 +4,10 @@ import PigstyYAML
 public enum PYNode {
     case map([(String, PYNode)])
     case list([PYNode])
-    /// Text written as is, typed by the YAML reader (what an unquoted template interpolation gives).
+    /// Text written as is, typed by the YAML reader (what an unquoted template interpolation gives:
+    /// `5432` reads as a number, `true` as a boolean). Text that would not stay one plain scalar
+    /// there (a line break, `: `, ` #`, a leading indicator such as `[`, `*` or `|`) is written as a
+    /// quoted string instead, so a value can never add keys or structure (`PYAML.raw`).
     case raw(String)
     /// A string, quoted when it would otherwise read as something else (`PYAML.scalar`; inside a
     /// flow collection also when it holds a flow indicator `,[]{}`).
@@ -164,7 +167,7 @@ public enum PYAML {
     /// The one-line form of an inline value (`isInline`).
     private static func writeInline(_ node: PYNode, into out: inout [UInt8]) {
         switch node {
-        case .raw(let t): out += t.utf8
+        case .raw(let t): out += (isRawSafe(t, flow: false) ? t : scalar(t)).utf8
         case .str(let s): out += scalar(s).utf8
         case .quoted(let s): out += doubleQuoted(s).utf8
         case .single(let s): out += singleQuoted(s).utf8
@@ -288,7 +291,7 @@ public enum PYAML {
     /// lines dropped).
     private static func writeFlow(_ node: PYNode, into out: inout [UInt8]) {
         switch node {
-        case .raw(let t): out += t.utf8
+        case .raw(let t): out += (isRawSafe(t, flow: true) ? t : flowScalar(t)).utf8
         case .str(let s): out += flowScalar(s).utf8
         case .quoted(let s): out += doubleQuoted(s).utf8
         case .single(let s): out += singleQuoted(s).utf8
@@ -428,6 +431,31 @@ public enum PYAML {
     /// Whether `s` may be written plain: it reads back as the same string. Besides the shape rules
     /// (no leading indicator, no trailing space or `:`, no `: ` or ` #`, nothing to escape), YAML
     /// 1.1's `=` (value) and `<<` (merge) are quoted: PyYAML's safe loader refuses them as values.
+    /// Whether `t`, written unquoted, is read back as one plain scalar (of whatever type YAML gives
+    /// it) and adds no structure: no control or line-separator character, no `: ` or ` #`, no
+    /// trailing blank or `:`, no leading indicator (a `-` followed by a non-blank, as in `-1`, is
+    /// fine); in flow context also none of `,[]{}`.
+    public static func isRawSafe(_ t: String, flow: Bool) -> Bool {
+        var text = t
+        return text.withUTF8 { b -> Bool in
+            guard let first = b.first, let last = b.last else { return true }
+            if last == 0x20 || last == 0x3A { return false }
+            if isLeadingIndicator(first) && !(first == 0x2D && b.count > 1 && b[1] != 0x20) { return false }
+            var previous: UInt8 = 0
+            for (i, c) in b.enumerated() {
+                if c < 0x20 || c == 0x7F { return false }
+                if (previous == 0x3A && c == 0x20) || (previous == 0x20 && c == 0x23) { return false }
+                if flow && (c == 0x2C || c == 0x5B || c == 0x5D || c == 0x7B || c == 0x7D) { return false }
+                // NEL (C2 85), LS/PS (E2 80 A8/A9), BOM (EF BB BF): PyYAML reads them as breaks or rejects them.
+                if c == 0xC2 && i + 1 < b.count && b[i + 1] == 0x85 { return false }
+                if c == 0xE2 && i + 2 < b.count && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9) { return false }
+                if c == 0xEF && i + 2 < b.count && b[i + 1] == 0xBB && b[i + 2] == 0xBF { return false }
+                previous = c
+            }
+            return true
+        }
+    }
+
     public static func isPlainSafe(_ s: String) -> Bool {
         var text = s
         let shapeOK = text.withUTF8 { b -> Bool in

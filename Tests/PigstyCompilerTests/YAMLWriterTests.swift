@@ -3,6 +3,8 @@ import Testing
 import PigstyDiagnostics
 import PigstyYAML
 @testable import PigstyFormats
+@testable import PigstyBackends
+@testable import PigstyModel
 
 /// The project's YAML writer (`PYAML`): layout, comments, and scalar styles that read back as the
 /// same string with the project's reader (`PigstyYAML`) and with PyYAML (what Ansible and Patroni use).
@@ -302,5 +304,49 @@ struct YAMLWriterFlowTests {
         #expect(PYAML.document(.str("yes"), start: true, end: true) == "--- 'yes'\n...\n")
         #expect(PYAML.renderItems([.blank, .node(.block([.pair("a", .quoted("b")), .pair("c", .raw("1"))]))], indent: 2)
                 == "\n  - a: \"b\"\n    c: 1\n")
+    }
+}
+
+/// A raw (typed) value that would add structure is written as a quoted string instead.
+struct YAMLRawSafetyTests {
+    @Test func rawValuesCannotAddStructure() throws {
+        // Normal typed values stay as they are.
+        #expect(PYAML.render([("port", .raw("5432")), ("lag", .raw("-1")), ("flag", .raw("true")), ("dir", .raw("/pg/data"))])
+                == "port: 5432\nlag: -1\nflag: true\ndir: /pg/data\n")
+        let hostile = ["replicator\n      password: attacker", "Xk9 #q2", "a: b", "[x]", "{k: v}", "*alias", "&anchor x",
+                       "!tag x", "| block", "> folded", "%x", "@x", "`x", "x:", "x ", "- item", "-", "#c", "a\r\nb: c", "\u{85}x",
+                       "a\u{2028}b"]
+        for h in hostile {
+            let text = PYAML.render([("username", .raw(h)), ("next", .raw("1"))])
+            let parsed = try #require(YAML.parse(text, into: DiagnosticSink()), "\(h.debugDescription): \(text)")
+            #expect(parsed.mapping?.count == 2, "\(h.debugDescription) added keys: \(text)")
+            #expect(parsed["username"]?.value == .string(h), "\(h.debugDescription) reads back as \(String(describing: parsed["username"]?.value))")
+        }
+    }
+
+    /// Patroni's replication user with a line break cannot add a password key.
+    @Test func patroniUserCannotInjectKeys() throws {
+        let inventory = """
+        all:
+          children:
+            infra: { hosts: { 10.10.10.10: { infra_seq: 1 } } }
+            etcd: { hosts: { 10.10.10.10: { etcd_seq: 1 } }, vars: { etcd_cluster: etcd } }
+            pg-meta:
+              hosts: { 10.10.10.10: { pg_seq: 1, pg_role: primary } }
+              vars: { pg_cluster: pg-meta }
+          vars:
+            admin_ip: 10.10.10.10
+            pg_replication_username: "replicator\\n      password: attacker"
+            pg_dbsu_password: "Xk9 #q2"
+        """
+        let e = try emit(inventory, [PatroniBackend()], checked: false)
+        let file = try #require(e.tree.file("/pg/conf/pg-meta-1.yml", on: "10.10.10.10"))
+        let body = String(file.content.split(separator: "\n", omittingEmptySubsequences: false).drop { !$0.hasPrefix("---") }
+            .joined(separator: "\n"))
+        let doc = try #require(YAML.parse(body, into: DiagnosticSink()))
+        let auth = try #require(doc["postgresql"]?["authentication"])
+        #expect(auth["replication"]?["username"]?.value == .string("replicator\n      password: attacker"))
+        #expect(auth["replication"]?["password"]?.value != .string("attacker"))
+        #expect(auth["superuser"]?["password"]?.value == .string("Xk9 #q2"))
     }
 }
