@@ -380,40 +380,10 @@ public enum PYAML {
     /// A YAML double-quoted scalar that reads back as exactly `s` (YAML 1.1 and 1.2 readers alike):
     /// `"` and `\` escaped, `\n`, `\r`, `\t`, other C0/C1 controls and DEL as `\xHH`, the Unicode line
     /// and paragraph separators and non-characters as `\uHHHH`. Other text is written as is (UTF-8).
-    public static func doubleQuoted(_ s: String) -> String {
-        if !s.unicodeScalars.contains(where: { $0 == "\"" || $0 == "\\" || needsEscape($0) }) {
-            return "\"" + s + "\""
-        }
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if needsEscape(u) {
-                    let wide = u.value > 0xFF
-                    let hex = String(u.value, radix: 16, uppercase: true)
-                    let width = wide ? 4 : 2
-                    out += (wide ? "\\u" : "\\x") + String(repeating: "0", count: max(0, width - hex.count)) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func doubleQuoted(_ s: String) -> String { Quoting.yamlDouble(s) }
 
-    /// Characters that must be escaped inside a scalar: C0 controls (tab included), DEL, C1 controls
-    /// (NEL is a line break in YAML 1.1; the rest are not printable), U+2028/U+2029 (line breaks in
-    /// YAML 1.1), the BOM and U+FFFE/U+FFFF (not printable).
-    static func needsEscape(_ u: Unicode.Scalar) -> Bool {
-        let v = u.value
-        return v < 0x20 || (v >= 0x7F && v <= 0x9F) || v == 0x2028 || v == 0x2029 || v == 0xFEFF
-            || v == 0xFFFE || v == 0xFFFF
-    }
+    /// Characters that must be escaped inside a scalar (`Quoting.yamlNeedsEscape`).
+    static func needsEscape(_ u: Unicode.Scalar) -> Bool { Quoting.yamlNeedsEscape(u) }
 
     /// Whether a byte may not start a plain scalar: `-?:,[]{}#&*!|>'"%@`` ` and space.
     private static func isLeadingIndicator(_ c: UInt8) -> Bool {

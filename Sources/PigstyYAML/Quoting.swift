@@ -48,9 +48,13 @@ public enum Quoting {
         return out + "\""
     }
 
-    /// A YAML double-quoted scalar: quotes and backslashes escaped, `\n`, `\r`, `\t`, and other
-    /// control characters as `\xHH`.
+    /// A YAML double-quoted scalar (the one double-quoting rule of every YAML file pigstyc writes):
+    /// quotes and backslashes escaped, `\n`, `\r`, `\t`, other control characters (C0, DEL, C1),
+    /// line and paragraph separators, the BOM and non-characters as `\xHH`/`\uHHHH`.
     public static func yamlDouble(_ s: String) -> String {
+        if !s.unicodeScalars.contains(where: { $0 == "\"" || $0 == "\\" || yamlNeedsEscape($0) }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -60,15 +64,26 @@ public enum Quoting {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 || u.value == 0x7F {
+                if yamlNeedsEscape(u) {
+                    let wide = u.value > 0xFF
                     let hex = String(u.value, radix: 16, uppercase: true)
-                    out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+                    let width = wide ? 4 : 2
+                    out += (wide ? "\\u" : "\\x") + String(repeating: "0", count: max(0, width - hex.count)) + hex
                 } else {
                     out.unicodeScalars.append(u)
                 }
             }
         }
         return out + "\""
+    }
+
+    /// Characters that must be escaped inside a scalar: C0 controls (tab included), DEL, C1 controls
+    /// (NEL is a line break in YAML 1.1; the rest are not printable), U+2028/U+2029 (line breaks in
+    /// YAML 1.1), the BOM and U+FFFE/U+FFFF (not printable).
+    public static func yamlNeedsEscape(_ u: Unicode.Scalar) -> Bool {
+        let v = u.value
+        return v < 0x20 || (v >= 0x7F && v <= 0x9F) || v == 0x2028 || v == 0x2029 || v == 0xFEFF
+            || v == 0xFFFE || v == 0xFFFF
     }
 
     /// No control character, quote or backslash, and no byte that may start U+2028/U+2029.
