@@ -140,7 +140,7 @@ while IFS= read -r line || [[ -n $line ]]; do
   case ${f[0]-} in
     quiet | fixed)
       # Rules follow their file's record (version 2 only).
-      ((version == 2)) && [[ ${#f[@]} -eq 3 && ${f[2]} =~ $re_key && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] ||
+      [[ $version == 2 && ${#f[@]} -eq 3 && ${f[2]} =~ $re_key && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] ||
         bad_list "$n"
       if [[ ${f[0]} == quiet ]]; then Q_keys[${f[1]}]+=" ${f[2]}"; else X_keys[${f[1]}]+=" ${f[2]}"; fi
       continue
@@ -616,7 +616,8 @@ done
 # A fixed key (pg_version) whose value the installed file and the new one disagree on: a change
 # no apply performs (a major upgrade).
 for i in "${!F_path[@]}"; do
-  selected "${F_step[i]}" && [[ -n ${X_keys[${F_path[i]}]+x} ]] || continue
+  [[ -n ${X_keys[${F_path[i]}]+x} ]] || continue
+  selected "${F_step[i]}" || continue
   dest=$(target "${F_path[i]}")
   [[ -f $dest && ! -L $dest ]] || continue
   read -r -a keys <<<"${X_keys[${F_path[i]}]}"
