@@ -7,8 +7,11 @@ import PigstyDiagnostics
 /// directories, files with checksums, modes and units) and `apply.sh` (the same static script for
 /// every node; it holds no inventory value).
 public enum ApplyBundle {
-    /// The apply.list format version (first line).
-    public static let formatVersion = 1
+    /// The apply.list format version (first line): 2 when the list carries change rules
+    /// (`quiet`/`fixed` records), 1 otherwise (such a list is what version 1 always was).
+    public static let formatVersion = 2
+    /// The version of a list without change rules.
+    public static let plainFormatVersion = 1
 
     /// Directories whose mode matters when apply.sh has to create them; their owner and group
     /// are those of the first file they hold. Other directories are created root:root 0755.
@@ -88,17 +91,20 @@ public enum ApplyBundle {
 
     /// `apply.list`: tab-separated records, one per line, never an empty field.
     ///
-    ///     pigstyc-apply  1
+    ///     pigstyc-apply  1 (2 when the list has quiet or fixed records)
     ///     node   <ip>
     ///     group  <step>  <name>
     ///     user   <step>  <name>
     ///     dir    <step>  <owner>  <group>  <mode>  <path>
     ///     file   <step>  <sha256>  <owner>  <group>  <mode>  <units: action:unit,… or ->  <path>
+    ///     quiet  <path>  <key>   (after its file: a change limited to `key` lines needs no unit effect)
+    ///     fixed  <path>  <key>   (after its file: a change of `key`'s value is refused)
     /// `digests` may give the files' sha256, in the order of `files`, when the caller has them already.
     public static func list(node: String, files: [GeneratedFile], digests: [String]? = nil) -> String {
         let classes = files.map(\.apply)
         let order = order(files, classes)
-        var out = "pigstyc-apply\t\(formatVersion)\nnode\t\(node)\n"
+        let ruled = classes.contains { $0.rule.map { !$0.quietKeys.isEmpty || !$0.fixedKeys.isEmpty } ?? false }
+        var out = "pigstyc-apply\t\(ruled ? formatVersion : plainFormatVersion)\nnode\t\(node)\n"
         out.reserveCapacity(files.count * 160 + 64)
         // Few distinct accounts per node: a list beats hashing every file's owner and group.
         var seenGroups = ["root"], seenUsers = ["root"], seenDirs = Set<String>()
@@ -148,6 +154,10 @@ public enum ApplyBundle {
                 out += "\t"
                 out += f.path
                 out += "\n"
+                if ruled, let rule = classes[i].rule {
+                    for key in rule.quietKeys { out += "quiet\t\(f.path)\t\(key)\n" }
+                    for key in rule.fixedKeys { out += "fixed\t\(f.path)\t\(key)\n" }
+                }
             }
             start = end
         }

@@ -100,6 +100,7 @@ re_mode='^0[0-7]{3}$'
 re_sha='^[0-9a-f]{64}$'
 re_units='^(-|((reload|restart):[A-Za-z0-9_.@:-]+)(,(reload|restart):[A-Za-z0-9_.@:-]+)*)$'
 re_ip='^[0-9]{1,3}([.][0-9]{1,3}){3}$'
+re_key='^[A-Za-z_][A-Za-z0-9_.-]*$'
 valid_path() { [[ $1 =~ $re_path && $1 != *"/../"* && $1 != *"/.." && $1 != *"/./"* && $1 != *"//"* ]]; }
 bad_list() { die 3 "apply.list line $1 is malformed; nothing was changed"; }
 
@@ -117,15 +118,28 @@ node=""
 G_step=() G_name=() U_step=() U_name=()
 D_step=() D_owner=() D_group=() D_mode=() D_path=()
 F_step=() F_sha=() F_owner=() F_group=() F_mode=() F_units=() F_path=()
+# Change rules by path (space-separated keys): quiet keys, a change limited to whose lines needs
+# none of the file's unit effects; fixed keys, whose value must not change.
+declare -A Q_keys=() X_keys=()
+version=1
 n=0
 while IFS= read -r line || [[ -n $line ]]; do
   n=$((n + 1))
   IFS=$'\t' read -r -a f <<<"$line"
   if ((n == 1)); then
-    [[ ${#f[@]} -eq 2 && ${f[0]} == pigstyc-apply && ${f[1]} == 1 ]] || die 3 "apply.list is not a version 1 pigstyc list"
+    [[ ${#f[@]} -eq 2 && ${f[0]} == pigstyc-apply && ${f[1]} =~ ^[12]$ ]] ||
+      die 3 "apply.list is not a version 1 or 2 pigstyc list"
+    version=${f[1]}
     continue
   fi
   case ${f[0]-} in
+    quiet | fixed)
+      # Rules follow their file's record (version 2 only).
+      [[ $version == 2 && ${#f[@]} -eq 3 && ${f[2]} =~ $re_key && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] ||
+        bad_list "$n"
+      if [[ ${f[0]} == quiet ]]; then Q_keys[${f[1]}]+=" ${f[2]}"; else X_keys[${f[1]}]+=" ${f[2]}"; fi
+      continue
+      ;;
     node)
       [[ ${#f[@]} -eq 2 && ${f[1]} =~ $re_ip ]] || bad_list "$n"
       node=${f[1]}
@@ -294,6 +308,45 @@ file_state() { # src dest mode owner group
     echo meta && return 0
   fi
   echo same
+}
+# A line `key: value` / `key = value` (blanks before the key allowed): sets kv_key and kv_value.
+key_line() { # line
+  local t rest
+  t=${1#"${1%%[![:blank:]]*}"}
+  [[ $t =~ ^[A-Za-z_] ]] || return 1
+  kv_key=${t%%[!A-Za-z0-9_.-]*}
+  rest=${t#"$kv_key"}
+  rest=${rest#"${rest%%[! ]*}"}
+  [[ ${rest:0:1} == : || ${rest:0:1} == = ]] || return 1
+  rest=${rest:1}
+  kv_value=${rest#"${rest%%[! ]*}"}
+}
+# The file without the lines of these keys.
+without_keys() { # file "keys" (space-separated)
+  local line kv_key kv_value
+  while IFS= read -r line || [[ -n $line ]]; do
+    if key_line "$line" && [[ " $2 " == *" $kv_key "* ]]; then continue; fi
+    printf '%s\n' "$line"
+  done <"$1"
+}
+# The value of the first line of the key (quotes removed); status 1 when there is none.
+value_of() { # file key
+  local line kv_key kv_value
+  while IFS= read -r line || [[ -n $line ]]; do
+    if key_line "$line" && [[ $kv_key == "$2" ]]; then
+      if [[ ${#kv_value} -ge 2 && ( ${kv_value:0:1} == "'" || ${kv_value:0:1} == '"' ) && ${kv_value: -1} == "${kv_value:0:1}" ]]; then
+        kv_value=${kv_value:1:${#kv_value}-2}
+      fi
+      printf '%s' "$kv_value"
+      return 0
+    fi
+  done <"$1"
+  return 1
+}
+# Whether an installed file and the new one differ only in the lines of its quiet keys.
+only_quiet_change() { # src dest "keys"
+  [[ -f $2 && ! -L $2 ]] || return 1
+  cmp -s -- <(without_keys "$1" "$3") <(without_keys "$2" "$3")
 }
 sha_of() { # path: its sha256, or nothing when it is not a regular file
   local sum
@@ -555,6 +608,22 @@ done
 for p in "${gone[@]}"; do
   if selected "${gone_step[$p]}"; then check_dir_of "$p"; fi
 done
+# A fixed key (pg_version) whose value the installed file and the new one disagree on: a change
+# no apply performs (a major upgrade).
+for i in "${!F_path[@]}"; do
+  [[ -n ${X_keys[${F_path[i]}]+x} ]] || continue
+  selected "${F_step[i]}" || continue
+  dest=$(target "${F_path[i]}")
+  [[ -f $dest && ! -L $dest ]] || continue
+  read -r -a keys <<<"${X_keys[${F_path[i]}]}"
+  for k in "${keys[@]}"; do
+    old=$(value_of "$dest" "$k") || continue
+    new=$(value_of "$here/files${F_path[i]}" "$k") || continue
+    if [[ $old != "$new" ]]; then
+      refuse "$k of ${F_path[i]} changes $old → $new: a major upgrade, which apply does not perform; upgrade the node first (or keep $k at $old in the inventory)"
+    fi
+  done
+done
 ((bad == 0)) || die 1 "nothing was changed"
 
 # ---- apply --------------------------------------------------------------------------------
@@ -590,10 +659,14 @@ for step in "${all_steps[@]}"; do
       continue
     fi
     changed=$((changed + 1))
+    quiet=0
+    if [[ $how == content && -n ${Q_keys[$path]+x} ]] && only_quiet_change "$src" "$dest" "${Q_keys[$path]}"; then
+      quiet=1
+    fi
     if ((dry)); then
       case $how in
         new) log "would install $path (${F_mode[i]} ${F_owner[i]}:${F_group[i]})" ;;
-        content) log "would update $path" ;;
+        content) if ((quiet)); then log "would update $path (only settings read at bootstrap changed: no restart)"; else log "would update $path"; fi ;;
         meta) log "would set mode/owner of $path to ${F_mode[i]} ${F_owner[i]}:${F_group[i]}" ;;
       esac
     else
@@ -603,9 +676,15 @@ for step in "${all_steps[@]}"; do
       install_file "$src" "$path" "${F_mode[i]}" "${F_owner[i]}" "${F_group[i]}"
       R_step[$path]=$step R_sha[$path]=${F_sha[i]} R_units[$path]=${F_units[i]}
       record_changed=1
-      if [[ $how == meta ]]; then log "set mode/owner of $path"; else log "installed $path"; fi
+      if [[ $how == meta ]]; then
+        log "set mode/owner of $path"
+      elif ((quiet)); then
+        log "installed $path (only settings read at bootstrap changed: no restart)"
+      else
+        log "installed $path"
+      fi
     fi
-    [[ $how == meta ]] || queue_units "${F_units[i]}"
+    [[ $how == meta ]] || ((quiet)) || queue_units "${F_units[i]}"
   done
   # What an earlier run installed and this bundle no longer has: removed if it still holds
   # what was installed; a file changed since is left in place (and no longer recorded).
