@@ -126,7 +126,7 @@ public enum ApplyBundle {
             }
             var previous = ""
             for i in mine {
-                let dir = parent(files[i].path)
+                let dir = FilePaths.parent(files[i].path)
                 // Files come by path within a step, so a directory usually repeats the previous one.
                 guard dir != "/", dir != previous else { continue }
                 previous = dir
@@ -164,7 +164,6 @@ public enum ApplyBundle {
         return out
     }
 
-    static func parent(_ path: String) -> String { FilePaths.parent(path) }
 
     /// What every node's directory holds besides its files and manifest: `apply.list` and `apply.sh`.
     public static func nodeFiles(node: String, files: [GeneratedFile], digests: [String]) -> [(name: String, content: String, mode: Int)] {

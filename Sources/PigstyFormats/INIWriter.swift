@@ -55,10 +55,5 @@ public struct INIWriter: Sendable {
     }
 
     /// Left-justified to `width` code points, as Python's `%-Ns` (longer text is kept whole).
-    public static func pad(_ s: String, _ width: Int) -> String {
-        var n = 0
-        for b in s.utf8 where b & 0xC0 != 0x80 { n += 1 }
-        guard n < width else { return s }
-        return s + String(repeating: " ", count: width - n)
-    }
+    public static func pad(_ s: String, _ width: Int) -> String { LineWriter.pad(s, width) }
 }

@@ -137,18 +137,6 @@ public enum Jinja {
         let blanks: Set<Character> = [" ", "\t", "\n", "\r"]
         return String(s.drop { blanks.contains($0) }.reversed().drop { blanks.contains($0) }.reversed())
     }
-
-    /// `"%-Ns" | format(x)`: left-justified to `width` code points.
-    public static func pad(_ s: String, _ width: Int) -> String {
-        // Code points are the UTF-8 bytes that do not continue a sequence.
-        var n = 0
-        for b in s.utf8 where b & 0xC0 != 0x80 { n += 1 }
-        guard n < width else { return s }
-        var out = s
-        out.reserveCapacity(s.utf8.count + width - n)
-        for _ in n..<width { out.append(" ") }
-        return out
-    }
 }
 
 /// How Ansible finds where to connect: each setting and its variable names in Ansible's lookup

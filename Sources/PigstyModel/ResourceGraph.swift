@@ -240,15 +240,6 @@ public struct ResourceGraph: Sendable {
         clock?.record("(core)", of: "lower", seconds: StageClock.now - coreStart)
         return g
     }
-
-    /// Lowers every domain model now (side by side), for callers that want the whole graph up front.
-    public func lowerAll() {
-        let all: [@Sendable (ResourceGraph) -> Void] = [
-            { _ = $0.access }, { _ = $0.monitoring }, { _ = $0.pgsql }, { _ = $0.portal },
-            { _ = $0.dns }, { _ = $0.vip }, { _ = $0.redis }, { _ = $0.etcd },
-        ]
-        _ = concurrentMap(all.count) { all[$0](self) }
-    }
 }
 
 /// The domain models of one graph, each computed once on first use (shared by every copy of the graph).

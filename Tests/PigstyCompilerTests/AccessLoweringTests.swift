@@ -114,7 +114,7 @@ struct AccessLoweringTests {
         w.line("x\r\ny\u{0}z")
         w.blank()
         #expect(w.text == "# a\\nb\n  x\\r\\ny\\0z\n\n")
-        #expect(LineWriter.pad("é", 3) == Jinja.pad("é", 3))
+        #expect(LineWriter.pad("é", 3) == "é  ")
         #expect(LineWriter.pad("e\u{301}", 3) == "e\u{301} ")
         #expect(LineWriter.pad("toolong", 3) == "toolong")
     }

@@ -101,11 +101,11 @@ struct HBABackendTests {
 
     /// Columns are padded as Python's `%-Ns` pads: by code points (a combining accent counts).
     @Test func paddingCountsCodePointsAsPython() {
-        #expect(Jinja.pad("all", 6) == "all   ")
-        #expect(Jinja.pad("é", 3) == "é  ")                 // one code point, two bytes
-        #expect(Jinja.pad("e\u{301}", 3) == "e\u{301} ")     // two code points, one character
-        #expect(Jinja.pad("🐘", 2) == "🐘 ")
-        #expect(Jinja.pad("toolong", 3) == "toolong")
+        #expect(LineWriter.pad("all", 6) == "all   ")
+        #expect(LineWriter.pad("é", 3) == "é  ")                 // one code point, two bytes
+        #expect(LineWriter.pad("e\u{301}", 3) == "e\u{301} ")     // two code points, one character
+        #expect(LineWriter.pad("🐘", 2) == "🐘 ")
+        #expect(LineWriter.pad("toolong", 3) == "toolong")
     }
 
     @Test func orderedRulesAreSortedStablyAndUnorderedOnesFollow() throws {
