@@ -10,6 +10,8 @@ public struct GeneratedFile: Sendable, Equatable {
     public var mode: Int
     /// The resource that produced it, e.g. `pg_hba:pg-meta-1`.
     public var producer: String
+    /// Whether the content is the whole file or a managed block inside the node's own file.
+    public var placement: FilePlacement
     /// Its apply step and what a change to it does to units (reload, restart, nothing), declared
     /// by the back end that creates it; `plan`, `diff` and `apply.list` read it.
     public var apply: ApplyClass
@@ -19,8 +21,10 @@ public struct GeneratedFile: Sendable, Equatable {
     public var secrets: [String]
 
     public init(path: String, content: String, owner: String = "root", group: String = "root",
-                mode: Int = 0o644, producer: String, apply: ApplyClass, secrets: [String] = []) {
+                mode: Int = 0o644, producer: String, apply: ApplyClass, secrets: [String] = [],
+                placement: FilePlacement = .whole) {
         self.secrets = secrets
+        self.placement = placement
         self.path = path
         self.content = content
         self.owner = owner
@@ -45,6 +49,12 @@ public struct FileTree: Sendable {
     public private(set) var nodes: [String: [String: GeneratedFile]] = [:]
     /// Files added twice with different content: a back-end bug or a real conflict.
     public private(set) var conflicts: [(node: String, path: String, producers: [String])] = []
+    /// Directories, links, users and groups per node (`NodeObjects.swift`).
+    public internal(set) var objects: [String: NodeObjects] = [:]
+
+    mutating func recordConflict(_ node: String, _ path: String, _ producers: [String]) {
+        conflicts.append((node, path, producers))
+    }
 
     public init() {}
 
@@ -72,6 +82,7 @@ public struct FileTree: Sendable {
         for node in other.nodeNames {
             if let theirs = other.nodes[node] { merge(theirs, on: node) }
         }
+        for (node, theirs) in other.objects { mergeObjects(theirs, on: node) }
     }
 
     /// Adds one node's files of another tree.
@@ -96,6 +107,7 @@ public struct FileTree: Sendable {
         var out = FileTree()
         out.nodes.reserveCapacity(names.count)
         for t in trees { out.conflicts += t.conflicts }
+        for t in trees { for (node, theirs) in t.objects { out.mergeObjects(theirs, on: node) } }
         for one in perNode {
             for (name, files) in one.nodes { out.nodes[name] = files }
             out.conflicts += one.conflicts
