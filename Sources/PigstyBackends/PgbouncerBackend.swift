@@ -33,7 +33,7 @@ struct PgbouncerBackend: Backend {
     }
 
     static func ini(_ c: PgbouncerConfig) -> String {
-        var w = INIWriter(keyWidth: keyWidth)
+        var w = INIWriter(keyWidth: keyWidth, capacity: 2048)
         w.blank()
         w.section("users")
         w.include("/etc/pgbouncer/useropts.txt")

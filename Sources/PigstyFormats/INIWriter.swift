@@ -1,3 +1,4 @@
+import PigstyYAML
 /// Writes INI-style configuration text (pgbouncer's `pgbouncer.ini`, `database.txt`,
 /// `useropts.txt`): `[section]` headers, `key = value` lines with the key left-justified to a
 /// width, `# comments`, `%include` directives and blank lines.
@@ -13,9 +14,10 @@ public struct INIWriter: Sendable {
     public let keyWidth: Int
     public private(set) var text: String
 
-    public init(keyWidth: Int = 0, text: String = "") {
+    public init(keyWidth: Int = 0, text: String = "", capacity: Int = 0) {
         self.keyWidth = keyWidth
         self.text = text
+        if capacity > 0 { self.text.reserveCapacity(capacity) }
     }
 
     public mutating func blank() { text += "\n" }
@@ -31,7 +33,15 @@ public struct INIWriter: Sendable {
 
     /// `key = value`, the key padded to `keyWidth`.
     public mutating func set(_ key: String, _ value: String) {
-        line(Self.pad(Self.escape(key), keyWidth) + " = " + Self.escape(value))
+        let k = Self.escape(key)
+        text += k
+        // Pad to `keyWidth` code points (the UTF-8 bytes that do not continue a sequence).
+        var n = 0
+        for b in k.utf8 where b & 0xC0 != 0x80 { n += 1 }
+        if n < keyWidth { for _ in n..<keyWidth { text.append(" ") } }
+        text += " = "
+        text += Self.escape(value)
+        text.append("\n")
     }
 
     private mutating func line(_ s: String) {
@@ -41,7 +51,7 @@ public struct INIWriter: Sendable {
 
     /// CR and LF as `\r` and `\n`; every other character as it is.
     public static func escape(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return s }
+        guard ByteSearch.anyByte(s, { $0 == 0x0A || $0 == 0x0D }) else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count + 2)
         for u in s.unicodeScalars {

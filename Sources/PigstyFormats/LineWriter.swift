@@ -1,3 +1,4 @@
+import PigstyYAML
 /// A writer for line-oriented configuration formats (pg_hba.conf, pgb_hba.conf, haproxy.cfg, nginx
 /// (NginxSyntax.swift: directives, blocks, argument quoting), dnsmasq.conf and hosts records,
 /// environment files, shell scripts with `Shell` quoting): lines, indentation, padded columns,
@@ -27,14 +28,20 @@ public struct LineWriter: Sendable {
 
     /// One line: the indent, the text (line breaks escaped), a newline.
     public mutating func line(_ s: String) {
-        text += indent
+        if !indent.isEmpty { text += indent }
         if Self.breaksLine(s) { text += Self.escaped(s) } else { text += s }
-        text += "\n"
+        text.append("\n")
     }
 
     /// A comment line: the indent, `marker`, a space, the text.
     public mutating func comment(_ s: String, marker: String = "#") {
-        line(s.isEmpty ? marker : marker + " " + s)
+        if !indent.isEmpty { text += indent }
+        text += marker
+        if !s.isEmpty {
+            text.append(" ")
+            if Self.breaksLine(s) { text += Self.escaped(s) } else { text += s }
+        }
+        text.append("\n")
     }
 
     /// An empty line (no indent).
@@ -48,7 +55,7 @@ public struct LineWriter: Sendable {
 
     /// Whether `s` holds a byte that would break a line: LF, CR or NUL.
     public static func breaksLine(_ s: String) -> Bool {
-        s.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
+        ByteSearch.anyByte(s) { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
     }
 
     /// `s` with LF, CR and NUL written as `\n`, `\r`, `\0`.
@@ -137,8 +144,11 @@ public enum Dnsmasq {
     /// whitespace, `#` (a comment after whitespace), `"`, `\` and `,` (a list separator, hidden
     /// inside quotes), and for an empty value.
     public static func value(_ s: String) -> String {
-        let special = s.isEmpty || s.unicodeScalars.contains {
-            $0.value < 0x21 || $0.value == 0x7F || "#\"\\,".unicodeScalars.contains($0)
+        let special = s.isEmpty || ByteSearch.anyByte(s) { b in
+            switch b {
+            case 0..<0x21, 0x7F, 0x23, 0x22, 0x5C, 0x2C: return true
+            default: return false
+            }
         }
         guard special else { return s }
         var out = "\""

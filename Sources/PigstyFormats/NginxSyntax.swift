@@ -1,3 +1,5 @@
+import PigstyYAML
+
 /// nginx configuration syntax: directives `name arg…;` and blocks `name arg… { … }` written
 /// through a `LineWriter`, every argument quoted when nginx would otherwise read it differently.
 ///
@@ -11,10 +13,14 @@
 public enum Nginx {
     /// Whether `s` must be quoted to be read back as one argument holding exactly `s`.
     public static func needsQuotes(_ s: String) -> Bool {
-        guard let first = s.unicodeScalars.first else { return true }
-        if first == "#" || first == "}" { return true }
-        return s.unicodeScalars.contains {
-            $0.value < 0x20 || $0.value == 0x7F || " ;{}\"'\\".unicodeScalars.contains($0)
+        guard let first = s.utf8.first else { return true }
+        if first == UInt8(ascii: "#") || first == UInt8(ascii: "}") { return true }
+        // Every byte that matters is ASCII, so the UTF-8 bytes are checked directly.
+        return ByteSearch.anyByte(s) { b in
+            switch b {
+            case 0..<0x20, 0x7F, 0x20, 0x3B, 0x7B, 0x7D, 0x22, 0x27, 0x5C: return true
+            default: return false
+            }
         }
     }
 

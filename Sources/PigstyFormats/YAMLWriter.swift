@@ -428,6 +428,7 @@ public enum PYAML {
 
     public static func isPlainSafe(_ s: String) -> Bool {
         var text = s
+        var nonASCII = false
         let shapeOK = text.withUTF8 { b -> Bool in
             guard let first = b.first, let last = b.last else { return false }
             if isLeadingIndicator(first) || last == 0x20 || last == 0x3A { return false }
@@ -435,13 +436,16 @@ public enum PYAML {
             var previous: UInt8 = 0
             for c in b {
                 if c < 0x20 || c == 0x7F { return false }
+                if c >= 0x80 { nonASCII = true }
                 if (previous == 0x3A && c == 0x20) || (previous == 0x20 && c == 0x23) { return false }
                 previous = c
             }
             return true
         }
         guard shapeOK, s != "=", s != "<<" else { return false }
-        if s.utf8.contains(where: { $0 >= 0x80 }), s.unicodeScalars.contains(where: needsEscape) { return false }
-        return ScalarResolver.resolvePlain(s) == .string(s)
+        if nonASCII, s.unicodeScalars.contains(where: needsEscape) { return false }
+        // resolvePlain returns `.string` only with the text itself.
+        if case .string = ScalarResolver.resolvePlain(s) { return true }
+        return false
     }
 }

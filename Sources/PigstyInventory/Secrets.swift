@@ -75,7 +75,7 @@ public enum SecretRedactor {
     /// `scheme://user:PASSWORD@host` → `scheme://user:********@host`, for every URL in `text`
     /// (`grafana_pgurl`, exporter URLs).
     public static func maskingURLPasswords(_ text: String) -> String {
-        guard text.contains("://") else { return text }
+        guard ByteSearch.contains(text, "://") else { return text }
         var out = ""
         var rest = text[...]
         while let scheme = rest.range(of: "://") {
@@ -116,8 +116,15 @@ public enum SecretRedactor {
         func hide(_ node: YAMLNode) {
             if !node.isNull { found(node) }
         }
+        var knownVariables: [String: Bool] = [:]
+        func isSecretVariable(_ name: String) -> Bool {
+            if let v = knownVariables[name] { return v }
+            let v = schema.parameter(name)?.isSecret == true || isSecret(name) || schema.isSecretVariable(name)
+            knownVariables[name] = v
+            return v
+        }
         func visit(_ b: VarBinding) {
-            if schema.parameter(b.name)?.isSecret == true || isSecret(b.name) || schema.isSecretVariable(b.name) {
+            if isSecretVariable(b.name) {
                 hide(b.value)
             } else if Schema.passwordDicts.contains(b.name), let pairs = b.value.mapping {
                 pairs.forEach { hide($0.value) }

@@ -76,7 +76,7 @@ public struct PgVIP: Sendable, Equatable {
     /// The mask after `/`, nil without one or when it is not a number.
     public let mask: Int?
     /// Whether the text has the `<ip>/<mask>` shape.
-    public var hasMask: Bool { text.contains("/") }
+    public var hasMask: Bool { text.utf8.contains(UInt8(ascii: "/")) }
 
     init(enabled: Bool, text: String) {
         self.enabled = enabled

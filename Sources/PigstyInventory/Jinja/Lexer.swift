@@ -27,7 +27,15 @@ enum TemplatePart {
 enum TemplateLexer {
     /// Whether a string holds Jinja markup at all.
     static func isTemplate(_ s: String) -> Bool {
-        s.contains("{{") || s.contains("{%") || s.contains("{#")
+        var copy = s
+        return copy.withUTF8 { b in
+            guard b.count >= 2 else { return false }
+            for i in 0..<(b.count - 1) where b[i] == 0x7B {
+                let c = b[i + 1]
+                if c == 0x7B || c == 0x25 || c == 0x23 { return true }
+            }
+            return false
+        }
     }
 
     /// Splits a template into literal text and expression sources; comments are dropped.

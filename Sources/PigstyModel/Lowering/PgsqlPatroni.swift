@@ -375,15 +375,15 @@ public struct PatroniConfig: Sendable {
         q("pg_wait_sampling.profile_pid", "false")
         q("pg_wait_sampling.profile_queries", "all")
         r("pg_wait_sampling.history_size", "100000")
-        if libs.contains("timescaledb") {
+        if ByteSearch.contains(libs, "timescaledb") {
             q("timescaledb.telemetry_level", "off")
             r("timescaledb.max_background_workers", "\(t.workerProcessesBase)")
         }
-        if libs.contains("pgsodium") {
+        if ByteSearch.contains(libs, "pgsodium") {
             r("pgsodium.getkey_script", "/pg/bin/pgsodium_getkey")
             r("pgsodium.enable_event_trigger", "off")
         }
-        if !crit && libs.contains("pg_duckdb") { r("duckdb.allow_community_extensions", "true") }
+        if !crit && ByteSearch.contains(libs, "pg_duckdb") { r("duckdb.allow_community_extensions", "true") }
         if mode == "polar" { q("polar_resource_manager.enable_resource_manager", "off") }
         if let params = h.value("pg_parameters"), let pairs = params.mapping,
            let cron = pairs.first(where: { $0.key.keyName == "cron.database_name" }) {

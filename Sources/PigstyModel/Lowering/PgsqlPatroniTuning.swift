@@ -56,7 +56,7 @@ public struct PatroniTuning: Equatable, Sendable {
             case .tiny: maxConnections = 250
             }
         }
-        let citus = libs.contains("citus"), timescale = libs.contains("timescaledb")
+        let citus = ByteSearch.contains(libs, "citus"), timescale = ByteSearch.contains(libs, "timescaledb")
         maxPreparedTransactions = citus ? maxConnections : 0
         if template == .olap {
             maxLocksPerTransaction = (citus || timescale) ? 4 * maxConnections : 2 * maxConnections
