@@ -62,6 +62,8 @@ struct RuleContext {
     /// Members of the `infra` and `etcd` groups (children included).
     let infraHosts: Set<String>
     let etcdHosts: Set<String>
+    /// Listener lists shared by hosts alike (`listeners(of:)`), across rule families.
+    let listenerMemo = NodePorts.Memo()
 
     init(resolved: ResolvedInventory, sink: DiagnosticSink, options: CheckOptions) {
         self.resolved = resolved

@@ -90,7 +90,13 @@ struct ConflictRules: InventoryRule {
 
 extension RuleContext {
     /// What listens on `h` (the `NodePorts` table).
+    /// What listens on the host's node (`NodePorts`); hosts that share their groups and set no
+    /// port of their own share one computed list.
     func listeners(of h: ResolvedHost) -> [NodePorts.Listener] {
-        NodePorts.listeners(of: h, infra: infraHosts.contains(h.name), etcd: etcdHosts.contains(h.name))
+        let infra = infraHosts.contains(h.name), etcd = etcdHosts.contains(h.name)
+        guard let key = NodePorts.sharedKey(h, infra: infra, etcd: etcd) else {
+            return NodePorts.listeners(of: h, infra: infra, etcd: etcd)
+        }
+        return listenerMemo.value(key) { NodePorts.listeners(of: h, infra: infra, etcd: etcd) }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PigstyYAML
 
 /// The one table of what listens on a node: each enabled service's port, read from the parameter
@@ -68,6 +69,47 @@ struct NodePorts {
 
     /// Everything that listens on `h`, in table order (node, pgsql, etcd, minio, redis, infra, docker).
     /// `infra` and `etcd`: whether the host is a member of those groups.
+    /// Every variable `listeners` reads.
+    static let names: Set<String> = {
+        var s: Set<String> = ["pg_cluster", "minio_cluster", "minio_seq", "redis_cluster", "docker_enabled", "redis_instances"]
+        for e in node + pgsql + etcd + minio + redis + infra + docker {
+            s.insert(e.parameter)
+            for sw in e.switches { s.insert(sw.0) }
+        }
+        return s
+    }()
+
+    /// For a host that sets none of `names` itself (and has no evaluated template among them),
+    /// its listeners depend only on its groups and the two flags: this key; nil otherwise.
+    struct SharedKey: Hashable {
+        let groups: [ObjectIdentifier]
+        let infra: Bool
+        let etcd: Bool
+    }
+
+    /// Listener lists by `SharedKey`, filled by whichever rule asks first (rules run side by side).
+    final class Memo: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lists: [SharedKey: [Listener]] = [:]
+
+        func value(_ key: SharedKey, _ make: () -> [Listener]) -> [Listener] {
+            lock.lock()
+            if let known = lists[key] { lock.unlock(); return known }
+            lock.unlock()
+            let made = make()
+            lock.lock()
+            lists[key] = made
+            lock.unlock()
+            return made
+        }
+    }
+
+    static func sharedKey(_ h: ResolvedHost, infra: Bool, etcd: Bool) -> SharedKey? {
+        for name in h.host.vars.order where names.contains(name) { return nil }
+        for name in h.evaluated.keys where names.contains(name) { return nil }
+        return SharedKey(groups: h.groups.map { ObjectIdentifier($0) }, infra: infra, etcd: etcd)
+    }
+
     static func listeners(of h: ResolvedHost, infra: Bool, etcd isEtcd: Bool) -> [Listener] {
         var entries = node
         if h.string("pg_cluster") != nil { entries += pgsql }
