@@ -305,3 +305,34 @@ struct ApplyScriptStateTests {
         #expect(again.output.hasSuffix("\(Self.node): 3 files changed\n"), "\(again.output)")
     }
 }
+
+/// A unit file installed, changed or removed makes apply.sh reload systemd's unit files before any
+/// unit of that step restarts; other files, and a second run, do not.
+struct ApplyScriptDaemonReloadTests {
+    typealias S = ApplyScriptStateTests
+
+    @Test func unitFilesTriggerOneDaemonReloadPerStep() throws {
+        let work = try ApplyScriptTests.temp()
+        defer { try? S.fm.removeItem(at: work) }
+        let root = work.appendingPathComponent("root")
+        try S.fm.createDirectory(at: root, withIntermediateDirectories: true)
+        let unit = ("/etc/systemd/system/x.service", "[Service]\nExecStart=/bin/true\n", ApplyStep.node)
+        let conf = ("/etc/x.conf", "a\n", ApplyStep.node)
+        let first = try ApplyScriptTests.apply(try S.write(S.tree([unit, conf]), work.appendingPathComponent("a")),
+                                               S.node, ["--root", root.path, "--force"])
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.components(separatedBy: "would daemon-reload").count == 2, "\(first.output)")
+        // Only the non-unit file changed: no daemon-reload.
+        let second = try ApplyScriptTests.apply(try S.write(S.tree([unit, (conf.0, "b\n", conf.2)]), work.appendingPathComponent("b")),
+                                                S.node, ["--root", root.path, "--force"])
+        #expect(second.status == 0 && !second.output.contains("daemon-reload"), "\(second.output)")
+        // The unit is no longer in the bundle: removing it reloads too.
+        let third = try ApplyScriptTests.apply(try S.write(S.tree([(conf.0, "b\n", conf.2)]), work.appendingPathComponent("c")),
+                                               S.node, ["--root", root.path, "--force"])
+        #expect(third.status == 0 && third.output.contains("would daemon-reload"), "\(third.output)")
+        #expect(!S.fm.fileExists(atPath: root.path + unit.0))
+        let dry = try ApplyScriptTests.apply(try S.write(S.tree([unit]), work.appendingPathComponent("d")),
+                                             S.node, ["--root", root.path, "--force", "--dry-run"])
+        #expect(dry.output.contains("would reload systemd's unit files (daemon-reload)"), "\(dry.output)")
+    }
+}

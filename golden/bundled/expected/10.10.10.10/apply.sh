@@ -478,6 +478,9 @@ finish() {
 trap finish EXIT
 
 declare -A pending=()
+# A unit file installed or removed in this step: systemd rereads its units before any unit acts.
+daemon_reload=0
+unit_file() { [[ $1 == /etc/systemd/system/* ]] && daemon_reload=1; return 0; }
 queue_units() {
   local item unit items
   [[ $1 == - ]] && return 0
@@ -489,6 +492,19 @@ queue_units() {
 }
 run_units() {
   local unit action units
+  if ((daemon_reload)); then
+    if ((dry)); then
+      log "would reload systemd's unit files (daemon-reload)"
+    elif ((under_root)); then
+      log "would daemon-reload (--root: systemctl is not called)"
+    elif ((restart == 0)); then
+      log "not calling daemon-reload (--no-restart)"
+    else
+      log "daemon-reload (unit files changed)"
+      systemctl daemon-reload
+    fi
+    daemon_reload=0
+  fi
   ((${#pending[@]})) || return 0
   mapfile -t units < <(printf '%s\n' "${!pending[@]}" | sort)
   for unit in "${units[@]}"; do
@@ -684,6 +700,7 @@ for step in "${all_steps[@]}"; do
         log "installed $path"
       fi
     fi
+    [[ $how == meta ]] || unit_file "$path"
     [[ $how == meta ]] || ((quiet)) || queue_units "${F_units[i]}"
   done
   # What an earlier run installed and this bundle no longer has: removed if it still holds
@@ -709,6 +726,7 @@ for step in "${all_steps[@]}"; do
       continue
     fi
     removed=$((removed + 1))
+    unit_file "$path"
     queue_units "${R_units[$path]}"
     if ((dry)); then
       log "would remove $path (no longer in the bundle)"
