@@ -94,7 +94,7 @@ extension RuleContext {
     /// port of their own share one computed list.
     func listeners(of h: ResolvedHost) -> [NodePorts.Listener] {
         let infra = infraHosts.contains(h.name), etcd = etcdHosts.contains(h.name)
-        guard let key = NodePorts.sharedKey(h, infra: infra, etcd: etcd) else {
+        guard let key = NodePorts.sharedKey(h, infra: infra, etcd: etcd, memo: listenerMemo) else {
             return NodePorts.listeners(of: h, infra: infra, etcd: etcd)
         }
         return listenerMemo.value(key) { NodePorts.listeners(of: h, infra: infra, etcd: etcd) }

@@ -79,18 +79,39 @@ struct NodePorts {
         return s
     }()
 
-    /// For a host that sets none of `names` itself (and has no evaluated template among them),
-    /// its listeners depend only on its groups and the two flags: this key; nil otherwise.
+    /// Variables `listeners` reads only for whether they are set (a cluster's name).
+    static let presenceNames: Set<String> = ["pg_cluster", "minio_cluster", "redis_cluster"]
+    /// Variables whose values `listeners` reads.
+    static let valueNames = names.subtracting(presenceNames)
+
+    /// For a host that sets none of `valueNames` itself (and has no evaluated template among
+    /// them), its listeners depend only on the groups that set any of them, on which of
+    /// `presenceNames` it has, and on the two flags: this key; nil otherwise.
     struct SharedKey: Hashable {
         let groups: [ObjectIdentifier]
         let infra: Bool
         let etcd: Bool
+        let present: [Bool]
     }
 
     /// Listener lists by `SharedKey`, filled by whichever rule asks first (rules run side by side).
     final class Memo: @unchecked Sendable {
         private let lock = NSLock()
         private var lists: [SharedKey: [Listener]] = [:]
+        private var setters: [ObjectIdentifier: Bool] = [:]
+
+        /// Whether a group's vars set any of `valueNames` (remembered per group).
+        func setsValues(_ g: Group) -> Bool {
+            let id = ObjectIdentifier(g)
+            lock.lock()
+            if let known = setters[id] { lock.unlock(); return known }
+            lock.unlock()
+            let sets = g.vars.order.contains { valueNames.contains($0) }
+            lock.lock()
+            setters[id] = sets
+            lock.unlock()
+            return sets
+        }
 
         func value(_ key: SharedKey, _ make: () -> [Listener]) -> [Listener] {
             lock.lock()
@@ -104,10 +125,13 @@ struct NodePorts {
         }
     }
 
-    static func sharedKey(_ h: ResolvedHost, infra: Bool, etcd: Bool) -> SharedKey? {
-        for name in h.host.vars.order where names.contains(name) { return nil }
-        for name in h.evaluated.keys where names.contains(name) { return nil }
-        return SharedKey(groups: h.groups.map { ObjectIdentifier($0) }, infra: infra, etcd: etcd)
+    static func sharedKey(_ h: ResolvedHost, infra: Bool, etcd: Bool, memo: Memo) -> SharedKey? {
+        for name in h.host.vars.order where valueNames.contains(name) { return nil }
+        for name in h.evaluated.keys where valueNames.contains(name) { return nil }
+        let groups = h.groups.filter { memo.setsValues($0) }
+        return SharedKey(groups: groups.map { ObjectIdentifier($0) }, infra: infra, etcd: etcd,
+                         present: [h.string("pg_cluster") != nil, h.string("minio_cluster") != nil,
+                                   h.string("redis_cluster") != nil])
     }
 
     static func listeners(of h: ResolvedHost, infra: Bool, etcd isEtcd: Bool) -> [Listener] {

@@ -41,14 +41,31 @@ final class TemplateEngine {
     static func evaluate(_ inventory: Inventory, schema: Schema, hosts: [ResolvedHost], sink: DiagnosticSink,
                          vault: VaultSecret?) -> Set<String> {
         let engine = TemplateEngine(inventory: inventory, schema: schema, hosts: hosts, sink: sink, vault: vault)
+        // Only names that hold markup somewhere can need evaluation: each group's are found once
+        // (groups are shared by many hosts), then each host looks up just those.
+        var groupNames: [ObjectIdentifier: [String]] = [:]
         for h in hosts {
+            var names = Set(engine.templated(h.host.vars))
+            for g in h.groups {
+                let id = ObjectIdentifier(g)
+                if let known = groupNames[id] { names.formUnion(known); continue }
+                let found = engine.templated(g.vars)
+                groupNames[id] = found
+                names.formUnion(found)
+            }
+            guard !names.isEmpty else { continue }
             let scope = engine.scope(h.index)
-            for name in h.inventoryVariableNames {
+            for name in names.sorted() {
                 guard let b = h.rawBinding(name), engine.needsWork(b.value) else { continue }
                 _ = try? scope.variable(name)
             }
         }
         return engine.secrets
+    }
+
+    /// The names in a table whose value holds markup or a vault secret.
+    func templated(_ table: VarTable) -> [String] {
+        table.order.filter { table.bindings[$0].map { needsWork($0.value) } ?? false }
     }
 
     func scope(_ index: Int) -> HostScope {
@@ -60,12 +77,18 @@ final class TemplateEngine {
 
     /// Whether a value holds markup or a vault secret anywhere (remembered per node).
     func needsWork(_ node: YAMLNode) -> Bool {
+        // A scalar is cheaper to scan than to look up; collections are remembered.
+        if case .scalar(let s) = node.content {
+            if node.tag == "!vault" { return true }
+            if node.tag == "!unsafe" { return false }
+            if case .string(let t) = s.value { return TemplateLexer.isTemplate(t) }
+            return false
+        }
         let id = ObjectIdentifier(node)
         if let m = markup[id] { return m }
         let m: Bool
         switch node.content {
-        case .scalar(let s):
-            if node.tag == "!vault" { m = true } else if node.tag == "!unsafe" { m = false } else if case .string(let t) = s.value { m = TemplateLexer.isTemplate(t) } else { m = false }
+        case .scalar: m = false
         case .sequence(let items): m = items.contains { needsWork($0) }
         case .mapping(let pairs): m = pairs.contains { needsWork($0.value) }
         }
