@@ -25,9 +25,15 @@ public enum ApplyBundle {
     /// tab-free line; owners and groups must be plain account names). Returns false when any.
     @discardableResult
     public static func validate(_ tree: FileTree, sink: DiagnosticSink) -> Bool {
-        // The common case, every file fine, is decided without ordering anything.
-        guard tree.nodes.values.contains(where: { $0.values.contains { !problems($0).isEmpty } }) else { return true }
         var ok = true
+        for node in tree.objects.keys.sorted() {
+            for (what, problems) in objectProblems(tree.objects(on: node)) {
+                ok = false
+                sink.report(.unbundleable, "\(printable(what)) on \(node) cannot be bundled: \(problems.joined(separator: "; "))", at: nil)
+            }
+        }
+        // The common case, every file fine, is decided without ordering anything.
+        guard tree.nodes.values.contains(where: { $0.values.contains { !problems($0).isEmpty } }) else { return ok }
         for node in tree.nodeNames {
             for f in tree.files(on: node) {
                 let problems = problems(f)
@@ -49,7 +55,48 @@ public enum ApplyBundle {
         if !isAccountName(f.owner) { problems.append("owner '\(printable(f.owner))' is not an account name") }
         if !isAccountName(f.group) { problems.append("group '\(printable(f.group))' is not an account name") }
         if !(0...0o7777).contains(f.mode) { problems.append("mode \(f.mode) is out of range") }
+        if f.placement == .managedBlock {
+            if !f.content.isEmpty && !f.content.hasSuffix("\n") { problems.append("its managed block does not end with a line break") }
+            if f.content.split(separator: "\n", omittingEmptySubsequences: false)
+                .contains(where: { $0 == FilePlacement.blockBegin || $0 == FilePlacement.blockEnd }) {
+                problems.append("its managed block holds a block marker line")
+            }
+        }
         return problems
+    }
+
+    /// What cannot be carried in apply.list among a node's objects, by the object.
+    static func objectProblems(_ o: NodeObjects) -> [(String, [String])] {
+        var out: [(String, [String])] = []
+        func path(_ p: String, _ label: String) -> [String] {
+            p.hasPrefix("/") && !p.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) ? [] : ["\(label) '\(printable(p))' is not an absolute path without control characters"]
+        }
+        func name(_ n: String, _ label: String) -> [String] {
+            isAccountName(n) ? [] : ["\(label) '\(printable(n))' is not an account name"]
+        }
+        func id(_ n: Int?) -> [String] { n.map { (0...999_999_999).contains($0) ? [] : ["id \($0) is out of range"] } ?? [] }
+        for g in o.sortedGroups {
+            let p = name(g.name, "group") + id(g.gid)
+            if !p.isEmpty { out.append(("group \(g.name)", p)) }
+        }
+        for u in o.sortedUsers {
+            let p = name(u.name, "user") + id(u.uid) + name(u.group, "group") + u.groups.flatMap { name($0, "group") }
+                + path(u.home, "home") + path(u.shell, "shell")
+            if !p.isEmpty { out.append(("user \(u.name)", p)) }
+        }
+        for d in o.sortedDirectories {
+            var p = path(d.path, "path") + name(d.owner, "owner") + name(d.group, "group")
+            if !(0...0o7777).contains(d.mode) { p.append("mode \(d.mode) is out of range") }
+            if !p.isEmpty { out.append((d.path, p)) }
+        }
+        for l in o.sortedLinks {
+            var p = path(l.path, "path") + name(l.owner, "owner") + name(l.group, "group")
+            if l.target.isEmpty || l.target.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                p.append("link target '\(printable(l.target))' is empty or holds a control character")
+            }
+            if !p.isEmpty { out.append((l.path, p)) }
+        }
+        return out
     }
 
     /// `[A-Za-z_][A-Za-z0-9_.-]*` with an optional trailing `$`, at most 32 characters (useradd's rule).
@@ -89,40 +136,70 @@ public enum ApplyBundle {
         Array(Set(files.map(\.apply.step))).sorted()
     }
 
+    /// The apply.list version of a bundle with node objects (users and groups with their ids,
+    /// declared directories, links) or managed blocks.
+    public static let objectsFormatVersion = 3
+
     /// `apply.list`: tab-separated records, one per line, never an empty field.
     ///
-    ///     pigstyc-apply  1 (2 when the list has quiet or fixed records)
+    ///     pigstyc-apply  1 (2 when the list has quiet or fixed records, 3 with objects or blocks)
     ///     node   <ip>
-    ///     group  <step>  <name>
-    ///     user   <step>  <name>
+    ///     group  <step>  <name>   (a file's group: created as a system group when missing)
+    ///     group  <step>  <name>  <gid|->  system|user
+    ///     user   <step>  <name>   (a file's owner: created as a system user when missing)
+    ///     user   <step>  <name>  <uid|->  <group>  <groups,…|->  <home>  <shell>  system|user
     ///     dir    <step>  <owner>  <group>  <mode>  <path>
+    ///     link   <step>  <owner>  <group>  <target>  <path>
     ///     file   <step>  <sha256>  <owner>  <group>  <mode>  <units: action:unit,… or ->  <path>
     ///     quiet  <path>  <key>   (after its file: a change limited to `key` lines needs no unit effect)
     ///     fixed  <path>  <key>   (after its file: a change of `key`'s value is refused)
+    ///     block  <path>          (after its file: the file is the node's; its content is a managed block)
     /// `digests` may give the files' sha256, in the order of `files`, when the caller has them already.
-    public static func list(node: String, files: [GeneratedFile], digests: [String]? = nil) -> String {
+    public static func list(node: String, files: [GeneratedFile], digests: [String]? = nil,
+                            objects: NodeObjects = NodeObjects()) -> String {
         let classes = files.map(\.apply)
         let order = order(files, classes)
         let ruled = classes.contains { $0.rule.map { !$0.quietKeys.isEmpty || !$0.fixedKeys.isEmpty } ?? false }
-        var out = "pigstyc-apply\t\(ruled ? formatVersion : plainFormatVersion)\nnode\t\(node)\n"
-        out.reserveCapacity(files.count * 160 + 64)
+        let blocks = files.contains { $0.placement == .managedBlock }
+        let version = !objects.isEmpty || blocks ? objectsFormatVersion : ruled ? formatVersion : plainFormatVersion
+        var out = "pigstyc-apply\t\(version)\nnode\t\(node)\n"
+        out.reserveCapacity(files.count * 160 + objects.count * 80 + 64)
+        // Declared objects by step, each kind sorted by name or path.
+        var groupsBy: [ApplyStep: [NodeGroup]] = [:], usersBy: [ApplyStep: [NodeUser]] = [:]
+        var dirsBy: [ApplyStep: [NodeDirectory]] = [:], linksBy: [ApplyStep: [NodeLink]] = [:]
+        for g in objects.sortedGroups { groupsBy[g.step, default: []].append(g) }
+        for u in objects.sortedUsers { usersBy[u.step, default: []].append(u) }
+        for d in objects.sortedDirectories { dirsBy[d.step, default: []].append(d) }
+        for l in objects.sortedLinks { linksBy[l.step, default: []].append(l) }
         // Few distinct accounts per node: a list beats hashing every file's owner and group.
-        var seenGroups = ["root"], seenUsers = ["root"], seenDirs = Set<String>()
+        var seenGroups = ["root"] + objects.groups.keys.sorted(), seenUsers = ["root"] + objects.users.keys.sorted()
+        var seenDirs = Set(objects.directories.keys)
         var start = 0
-        while start < order.count {
-            // One step's files: order[start..<end].
-            let step = classes[order[start]].step
+        for step in ApplyStep.allCases {
+            // This step's files: order[start..<end].
             var end = start
             while end < order.count && classes[order[end]].step == step { end += 1 }
             let mine = order[start..<end]
+            start = end
             let stepName = step.rawValue
+            for g in groupsBy[step] ?? [] {
+                out += "group\t\(stepName)\t\(g.name)\t\(g.gid.map(String.init) ?? "-")\t\(g.system ? "system" : "user")\n"
+            }
             for i in mine where !seenGroups.contains(files[i].group) {
                 seenGroups.append(files[i].group)
                 out += "group\t\(stepName)\t\(files[i].group)\n"
             }
+            for u in usersBy[step] ?? [] {
+                out += "user\t\(stepName)\t\(u.name)\t\(u.uid.map(String.init) ?? "-")\t\(u.group)\t"
+                out += u.groups.isEmpty ? "-" : u.groups.joined(separator: ",")
+                out += "\t\(u.home)\t\(u.shell)\t\(u.system ? "system" : "user")\n"
+            }
             for i in mine where !seenUsers.contains(files[i].owner) {
                 seenUsers.append(files[i].owner)
                 out += "user\t\(stepName)\t\(files[i].owner)\n"
+            }
+            for d in dirsBy[step] ?? [] {
+                out += "dir\t\(stepName)\t\(d.owner)\t\(d.group)\t\(GeneratedFile.modeText(d.mode))\t\(d.path)\n"
             }
             var previous = ""
             for i in mine {
@@ -136,6 +213,9 @@ public enum ApplyBundle {
                 } else {
                     out += "dir\t\(stepName)\troot\troot\t0755\t\(dir)\n"
                 }
+            }
+            for l in linksBy[step] ?? [] {
+                out += "link\t\(stepName)\t\(l.owner)\t\(l.group)\t\(l.target)\t\(l.path)\n"
             }
             for i in mine {
                 let f = files[i]
@@ -158,16 +238,17 @@ public enum ApplyBundle {
                     for key in rule.quietKeys { out += "quiet\t\(f.path)\t\(key)\n" }
                     for key in rule.fixedKeys { out += "fixed\t\(f.path)\t\(key)\n" }
                 }
+                if f.placement == .managedBlock { out += "block\t\(f.path)\n" }
             }
-            start = end
         }
         return out
     }
 
 
     /// What every node's directory holds besides its files and manifest: `apply.list` and `apply.sh`.
-    public static func nodeFiles(node: String, files: [GeneratedFile], digests: [String]) -> [(name: String, content: String, mode: Int)] {
-        [("apply.list", list(node: node, files: files, digests: digests), 0o644), ("apply.sh", script, 0o755)]
+    public static func nodeFiles(node: String, files: [GeneratedFile], digests: [String],
+                                 objects: NodeObjects = NodeObjects()) -> [(name: String, content: String, mode: Int)] {
+        [("apply.list", list(node: node, files: files, digests: digests, objects: objects), 0o644), ("apply.sh", script, 0o755)]
     }
 
     /// The apply script: identical for every node and inventory.
@@ -176,5 +257,9 @@ public enum ApplyBundle {
 
 extension TreeWriter {
     /// A writer that adds each node's apply bundle (`apply.list`, `apply.sh`).
-    public init(tree: FileTree) { self.init(tree: tree, additions: ApplyBundle.nodeFiles) }
+    public init(tree: FileTree) {
+        self.init(tree: tree) { node, files, digests in
+            ApplyBundle.nodeFiles(node: node, files: files, digests: digests, objects: tree.objects(on: node))
+        }
+    }
 }

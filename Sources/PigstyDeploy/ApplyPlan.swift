@@ -42,6 +42,13 @@ public struct ApplyPlan: Sendable {
         for node in tree.nodeNames {
             for f in tree.files(on: node) { withStep[f.apply.step, default: []].insert(node) }
         }
+        // Directories, links, users and groups run in their steps too.
+        for (node, o) in tree.objects {
+            for d in o.directories.values { withStep[d.step, default: []].insert(node) }
+            for l in o.links.values { withStep[l.step, default: []].insert(node) }
+            for g in o.groups.values { withStep[g.step, default: []].insert(node) }
+            for u in o.users.values { withStep[u.step, default: []].insert(node) }
+        }
         func has(_ s: ApplyStep) -> Set<String> { withStep[s] ?? [] }
 
         let all = Set(graph.nodes.map(\.ip)).union(tree.nodeNames)

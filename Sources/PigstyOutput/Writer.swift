@@ -32,8 +32,37 @@ public struct TreeWriter {
     /// One node's manifest: every file with its sha256, size, owner, group, mode and producer,
     /// as pretty JSON with sorted keys (written by hand: it is on the hot path of large trees).
     /// `digests` are the files' sha256, in the order of `files`.
-    static func manifest(node: String, files: [GeneratedFile], digests: [String]) -> String {
-        var out = "{\n  \"files\" : ["
+    static func manifest(node: String, files: [GeneratedFile], digests: [String],
+                         objects: NodeObjects = NodeObjects()) -> String {
+        var out = "{\n"
+        // Node objects, each kind only when the node has some (keys stay sorted).
+        func entries<T>(_ key: String, _ items: [T], _ fields: (T) -> [(String, String)]) {
+            guard !items.isEmpty else { return }
+            out += "  \"\(key)\" : ["
+            for (i, item) in items.enumerated() {
+                out += i == 0 ? "\n    {" : ",\n    {"
+                for (j, (k, v)) in fields(item).enumerated() {
+                    out += j == 0 ? "\n      " : ",\n      "
+                    Quoting.appendJSON(k, to: &out)
+                    out += " : "
+                    out += v
+                }
+                out += "\n    }"
+            }
+            out += "\n  ],\n"
+        }
+        func j(_ s: String) -> String { Quoting.json(s) }
+        // User accounts ("accounts": the node's name stays the manifest's last key).
+        entries("accounts", objects.sortedUsers) { u in
+            [("comment", j(u.comment)), ("group", j(u.group)), ("groups", "[" + u.groups.map(j).joined(separator: ", ") + "]"),
+             ("home", j(u.home)), ("name", j(u.name)), ("producer", j(u.producer)), ("shell", j(u.shell)),
+             ("step", j(u.step.rawValue)), ("system", u.system ? "true" : "false"), ("uid", u.uid.map(String.init) ?? "null")]
+        }
+        entries("directories", objects.sortedDirectories) { d in
+            [("group", j(d.group)), ("mode", j(GeneratedFile.modeText(d.mode))), ("owner", j(d.owner)),
+             ("path", j(d.path)), ("producer", j(d.producer)), ("step", j(d.step.rawValue))]
+        }
+        out += "  \"files\" : ["
         out.reserveCapacity(files.count * 320 + 64)
         for (i, f) in files.enumerated() {
             out += i == 0 ? "\n    {\n      \"group\" : " : ",\n    {\n      \"group\" : "
@@ -44,6 +73,7 @@ public struct TreeWriter {
             Quoting.appendJSON(f.owner, to: &out)
             out += ",\n      \"path\" : "
             Quoting.appendJSON(f.path, to: &out)
+            if f.placement == .managedBlock { out += ",\n      \"placement\" : \"managed-block\"" }
             out += ",\n      \"producer\" : "
             Quoting.appendJSON(f.producer, to: &out)
             out += ",\n      \"sha256\" : \""
@@ -53,6 +83,14 @@ public struct TreeWriter {
             out += "\n    }"
         }
         out += files.isEmpty ? "\n\n  ],\n" : "\n  ],\n"
+        entries("groups", objects.sortedGroups) { g in
+            [("gid", g.gid.map(String.init) ?? "null"), ("name", j(g.name)), ("producer", j(g.producer)),
+             ("step", j(g.step.rawValue)), ("system", g.system ? "true" : "false")]
+        }
+        entries("links", objects.sortedLinks) { l in
+            [("group", j(l.group)), ("owner", j(l.owner)), ("path", j(l.path)), ("producer", j(l.producer)),
+             ("step", j(l.step.rawValue)), ("target", j(l.target))]
+        }
         out += "  \"node\" : "
         out += Quoting.json(node)
         out += "\n}\n"
@@ -67,7 +105,8 @@ public struct TreeWriter {
         out.reserveCapacity(files.count + 3)
         let prefix = node + "/files"
         for f in files { out.append((prefix + f.path, f.content, f.mode)) }
-        out.append((node + "/manifest.json", Self.manifest(node: node, files: files, digests: digests), 0o644))
+        out.append((node + "/manifest.json", Self.manifest(node: node, files: files, digests: digests,
+                                                           objects: tree.objects(on: node)), 0o644))
         for extra in additions(node, files, digests) { out.append((node + "/" + extra.name, extra.content, extra.mode)) }
         return out
     }

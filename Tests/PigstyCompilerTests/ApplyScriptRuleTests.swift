@@ -124,7 +124,9 @@ struct ApplyScriptRuleTests {
         let root = work.appendingPathComponent("root")
         try Self.fm.createDirectory(at: root, withIntermediateDirectories: true)
         for (bad, says) in [
-            (good.replacingOccurrences(of: "pigstyc-apply\t2", with: "pigstyc-apply\t3"), "not a version 1 or 2"),
+            (good.replacingOccurrences(of: "pigstyc-apply\t2", with: "pigstyc-apply\t4"), "not a version 1, 2 or 3"),
+            // Objects and blocks belong to version 3 lists.
+            (good.replacingOccurrences(of: "pigstyc-apply\t2", with: "pigstyc-apply\t2\nlink\tetcd\troot\troot\t/x\t/etc/l"), "malformed"),
             // Rule records belong to version 2 lists, after their file.
             (good.replacingOccurrences(of: "pigstyc-apply\t2", with: "pigstyc-apply\t1"), "malformed"),
             (good.replacingOccurrences(of: "quiet\t/etc/etcd/etcd.conf\t", with: "quiet\t/etc/other.conf\t"), "malformed"),

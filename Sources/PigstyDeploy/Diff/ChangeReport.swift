@@ -23,9 +23,13 @@ public struct ChangeReport {
     public func render(withContent: Bool) -> String {
         if diff.isEmpty { return "No changes.\n" }
         var out = ""
-        var fileCount = 0
+        var fileCount = 0, objectCount = 0
         for node in diff.nodes {
             out += "== \(node.node)\n"
+            for change in node.objects {
+                objectCount += 1
+                out += "   \(change.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(mask.apply(change.what))\n"
+            }
             for change in node.files {
                 fileCount += 1
                 let attributes = change.attributeChanges
@@ -48,7 +52,9 @@ public struct ChangeReport {
                 }
             }
         }
-        out += "\(diff.nodes.count) node\(diff.nodes.count == 1 ? "" : "s"), \(fileCount) file\(fileCount == 1 ? "" : "s") changed.\n"
+        out += "\(diff.nodes.count) node\(diff.nodes.count == 1 ? "" : "s"), \(fileCount) file\(fileCount == 1 ? "" : "s")"
+        if objectCount > 0 { out += ", \(objectCount) object\(objectCount == 1 ? "" : "s")" }
+        out += " changed.\n"
         return out
     }
 
@@ -82,7 +88,11 @@ public struct ChangeReport {
             let units = UnitEffect.merged(node.files.flatMap { ChangeEffect.of($0).effects }).map {
                 ["unit": $0.unit, "action": $0.action.rawValue]
             }
-            nodes.append(["node": node.node, "files": files, "units": units])
+            var entry: [String: Any] = ["node": node.node, "files": files, "units": units]
+            if !node.objects.isEmpty {
+                entry["objects"] = node.objects.map { ["change": $0.kind.rawValue, "object": mask.apply($0.what)] }
+            }
+            nodes.append(entry)
         }
         let object: [String: Any] = ["changed": !diff.isEmpty, "nodes": nodes,
                                      "summary": ["nodes": diff.nodes.count, "files": fileCount]]

@@ -30,9 +30,35 @@ public struct TreeDiff: Sendable {
         }
     }
 
+    /// A directory, link, user or group added, removed or changed (`what` describes it as it
+    /// will be, or as it was when removed).
+    public struct ObjectChange: Sendable {
+        public let kind: Kind
+        public let key: String
+        public let what: String
+    }
+
     public struct NodeChange: Sendable {
         public let node: String
         public let files: [FileChange]
+        public var objects: [ObjectChange] = []
+    }
+
+    /// Each object of a node by a stable key, with its description.
+    static func described(_ o: NodeObjects) -> [String: String] {
+        var out: [String: String] = [:]
+        for g in o.groups.values { out["group " + g.name] = "group \(g.name)" + (g.gid.map { " (gid \($0))" } ?? "") }
+        for u in o.users.values {
+            var parts = u.uid.map { ["uid \($0)"] } ?? []
+            parts += ["group \(u.group)"] + (u.groups.isEmpty ? [] : ["groups \(u.groups.joined(separator: ","))"])
+            parts += ["home \(u.home)", "shell \(u.shell)"]
+            out["user " + u.name] = "user \(u.name) (\(parts.joined(separator: ", ")))"
+        }
+        for d in o.directories.values {
+            out["directory " + d.path] = "directory \(d.path) (\(d.owner):\(d.group) \(GeneratedFile.modeText(d.mode)))"
+        }
+        for l in o.links.values { out["link " + l.path] = "link \(l.path) -> \(l.target)" }
+        return out
     }
 
     /// Nodes with at least one change, in node order (nodes of either tree).
@@ -42,7 +68,7 @@ public struct TreeDiff: Sendable {
 
     public init(old: FileTree, new: FileTree) {
         var out: [NodeChange] = []
-        for node in AddressOrder.sorted(Set(old.nodes.keys).union(new.nodes.keys)) {
+        for node in AddressOrder.sorted(Set(old.nodes.keys).union(new.nodes.keys).union(old.objects.keys).union(new.objects.keys)) {
             let a = old.nodes[node] ?? [:], b = new.nodes[node] ?? [:]
             let paths = Set(a.keys).union(b.keys).sorted()
             var changes: [FileChange] = []
@@ -55,7 +81,17 @@ public struct TreeDiff: Sendable {
                 default: break
                 }
             }
-            if !changes.isEmpty { out.append(NodeChange(node: node, files: changes)) }
+            let oa = Self.described(old.objects(on: node)), ob = Self.described(new.objects(on: node))
+            var objects: [ObjectChange] = []
+            for key in Set(oa.keys).union(ob.keys).sorted() {
+                switch (oa[key], ob[key]) {
+                case (nil, let n?): objects.append(ObjectChange(kind: .added, key: key, what: n))
+                case (let o?, nil): objects.append(ObjectChange(kind: .removed, key: key, what: o))
+                case (let o?, let n?) where o != n: objects.append(ObjectChange(kind: .changed, key: key, what: n))
+                default: break
+                }
+            }
+            if !changes.isEmpty || !objects.isEmpty { out.append(NodeChange(node: node, files: changes, objects: objects)) }
         }
         nodes = out
     }

@@ -10,9 +10,9 @@ usage() {
   cat <<'EOF'
 usage: apply.sh [--dry-run] [--root DIR] [--only STEP[,STEP...]] [--no-restart] [--force] [--rollback]
 
-Installs the files of this bundle on the node it was compiled for, step by step: directories
-(and the system users and groups the files belong to), then files, then a reload or restart of
-the units whose files changed. Every file is checked against its sha256 before anything changes;
+Installs the files of this bundle on the node it was compiled for, step by step: users and
+groups, directories and symbolic links, then files (and managed blocks in the node's own files),
+then a reload or restart of the units whose files changed. Every file is checked against its sha256 before anything changes;
 when /etc/pigstyc/bundle.pub is installed, apply.list must carry a valid signature by its key.
 
   --dry-run       print what would change; change nothing
@@ -101,6 +101,12 @@ re_sha='^[0-9a-f]{64}$'
 re_units='^(-|((reload|restart):[A-Za-z0-9_.@:-]+)(,(reload|restart):[A-Za-z0-9_.@:-]+)*)$'
 re_ip='^[0-9]{1,3}([.][0-9]{1,3}){3}$'
 re_key='^[A-Za-z_][A-Za-z0-9_.-]*$'
+re_id='^(-|[0-9]{1,9})$'
+re_names='^(-|[A-Za-z_][A-Za-z0-9_.-]*(,[A-Za-z_][A-Za-z0-9_.-]*)*)$'
+re_kind='^(system|user)$'
+re_target='^[^[:cntrl:]]+$'
+block_begin='# BEGIN pigstyc managed block'
+block_end='# END pigstyc managed block'
 valid_path() { [[ $1 =~ $re_path && $1 != *"/../"* && $1 != *"/.." && $1 != *"/./"* && $1 != *"//"* ]]; }
 bad_list() { die 3 "apply.list line $1 is malformed; nothing was changed"; }
 
@@ -115,29 +121,38 @@ if [[ -e $pubkey ]]; then
     die 3 "the bundle's signature does not verify against $pubkey; nothing was changed"
 fi
 node=""
-G_step=() G_name=() U_step=() U_name=()
+G_step=() G_name=() G_gid=() G_kind=()
+U_step=() U_name=() U_uid=() U_group=() U_groups=() U_home=() U_shell=() U_kind=()
 D_step=() D_owner=() D_group=() D_mode=() D_path=()
+L_step=() L_owner=() L_group=() L_target=() L_path=()
 F_step=() F_sha=() F_owner=() F_group=() F_mode=() F_units=() F_path=()
 # Change rules by path (space-separated keys): quiet keys, a change limited to whose lines needs
 # none of the file's unit effects; fixed keys, whose value must not change.
 declare -A Q_keys=() X_keys=()
+# Files that are the node's, holding one managed block of the bundle's (version 3).
+declare -A B_block=()
 version=1
 n=0
 while IFS= read -r line || [[ -n $line ]]; do
   n=$((n + 1))
   IFS=$'\t' read -r -a f <<<"$line"
   if ((n == 1)); then
-    [[ ${#f[@]} -eq 2 && ${f[0]} == pigstyc-apply && ${f[1]} =~ ^[12]$ ]] ||
-      die 3 "apply.list is not a version 1 or 2 pigstyc list"
+    [[ ${#f[@]} -eq 2 && ${f[0]} == pigstyc-apply && ${f[1]} =~ ^[123]$ ]] ||
+      die 3 "apply.list is not a version 1, 2 or 3 pigstyc list"
     version=${f[1]}
     continue
   fi
   case ${f[0]-} in
     quiet | fixed)
       # Rules follow their file's record (version 2 only).
-      [[ $version == 2 && ${#f[@]} -eq 3 && ${f[2]} =~ $re_key && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] ||
+      [[ $version != 1 && ${#f[@]} -eq 3 && ${f[2]} =~ $re_key && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] ||
         bad_list "$n"
       if [[ ${f[0]} == quiet ]]; then Q_keys[${f[1]}]+=" ${f[2]}"; else X_keys[${f[1]}]+=" ${f[2]}"; fi
+      continue
+      ;;
+    block)
+      [[ $version == 3 && ${#f[@]} -eq 2 && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] || bad_list "$n"
+      B_block[${f[1]}]=1
       continue
       ;;
     node)
@@ -145,7 +160,22 @@ while IFS= read -r line || [[ -n $line ]]; do
       node=${f[1]}
       continue
       ;;
-    group | user) [[ ${#f[@]} -eq 3 && ${f[2]} =~ $re_name ]] || bad_list "$n" ;;
+    group)
+      [[ ${f[2]-} =~ $re_name ]] || bad_list "$n"
+      [[ ${#f[@]} -eq 3 || ( $version == 3 && ${#f[@]} -eq 5 && ${f[3]} =~ $re_id && ${f[4]} =~ $re_kind ) ]] || bad_list "$n"
+      ;;
+    user)
+      [[ ${f[2]-} =~ $re_name ]] || bad_list "$n"
+      if ((${#f[@]} != 3)); then
+        [[ $version == 3 && ${#f[@]} -eq 9 && ${f[3]} =~ $re_id && ${f[4]} =~ $re_name && ${f[5]} =~ $re_names && ${f[8]} =~ $re_kind ]] ||
+          bad_list "$n"
+        if ! valid_path "${f[6]}" || ! valid_path "${f[7]}"; then bad_list "$n"; fi
+      fi
+      ;;
+    link)
+      [[ $version == 3 && ${#f[@]} -eq 6 && ${f[2]} =~ $re_name && ${f[3]} =~ $re_name && ${f[4]} =~ $re_target ]] || bad_list "$n"
+      valid_path "${f[5]}" || bad_list "$n"
+      ;;
     dir)
       [[ ${#f[@]} -eq 6 && ${f[2]} =~ $re_name && ${f[3]} =~ $re_name && ${f[4]} =~ $re_mode ]] || bad_list "$n"
       valid_path "${f[5]}" || bad_list "$n"
@@ -158,8 +188,12 @@ while IFS= read -r line || [[ -n $line ]]; do
   esac
   [[ " $steps_known " == *" ${f[1]} "* ]] || bad_list "$n"
   case ${f[0]} in
-    group) G_step+=("${f[1]}") G_name+=("${f[2]}") ;;
-    user) U_step+=("${f[1]}") U_name+=("${f[2]}") ;;
+    group) G_step+=("${f[1]}") G_name+=("${f[2]}") G_gid+=("${f[3]-}") G_kind+=("${f[4]-}") ;;
+    user)
+      U_step+=("${f[1]}") U_name+=("${f[2]}") U_uid+=("${f[3]-}") U_group+=("${f[4]-}") U_groups+=("${f[5]-}")
+      U_home+=("${f[6]-}") U_shell+=("${f[7]-}") U_kind+=("${f[8]-}")
+      ;;
+    link) L_step+=("${f[1]}") L_owner+=("${f[2]}") L_group+=("${f[3]}") L_target+=("${f[4]}") L_path+=("${f[5]}") ;;
     dir) D_step+=("${f[1]}") D_owner+=("${f[2]}") D_group+=("${f[3]}") D_mode+=("${f[4]}") D_path+=("${f[5]}") ;;
     file) F_step+=("${f[1]}") F_sha+=("${f[2]}") F_owner+=("${f[3]}") F_group+=("${f[4]}") F_mode+=("${f[5]}") F_units+=("${f[6]}") F_path+=("${f[7]}") ;;
   esac
@@ -253,31 +287,75 @@ make_dirs() { # path [mode of the last component if created]
   done
 }
 
-ensure_group() {
-  getent group "$1" >/dev/null 2>&1 && return 0
+# A group or user the node lacks is created (as a system account when a file's owner needs it,
+# with the id, home and shell the bundle declares otherwise); an existing one is not changed,
+# except that a declared user joins the supplementary groups it lacks.
+ensure_group() { # name [gid|- system|user]
+  local gid=${2:--} kind=${3:-system} have args=()
+  if have=$(getent group "$1" 2>/dev/null); then
+    have=$(cut -d: -f3 <<<"$have")
+    if [[ $gid != - && $have != "$gid" ]]; then log "note: group $1 has gid $have, the bundle wants $gid; left as it is"; fi
+    return 0
+  fi
   # A dry run says what the same run without --dry-run would do.
   if ((under_root || is_root == 0)); then
     log "note: group $1 does not exist (not created under --root or without root)"
-  elif ((dry)); then
-    log "would create system group $1"
+    return 0
+  fi
+  [[ $kind == system ]] && args+=(--system)
+  [[ $gid != - ]] && args+=(--gid "$gid")
+  if ((dry)); then
+    log "would create $kind group $1${args[*]:+ (${args[*]})}"
   else
-    groupadd --system "$1"
-    log "created system group $1"
+    groupadd "${args[@]}" -- "$1"
+    log "created $kind group $1"
   fi
 }
-ensure_user() {
-  getent passwd "$1" >/dev/null 2>&1 && return 0
+ensure_user() { # name [uid|- group groups|- home shell system|user]
+  local uid=${2:--} group=${3-} groups=${4:--} home=${5-} shell=${6-} kind=${7:-system} have g missing=() args=()
+  if have=$(getent passwd "$1" 2>/dev/null); then
+    have=$(cut -d: -f3 <<<"$have")
+    if [[ $uid != - && $have != "$uid" ]]; then log "note: user $1 has uid $have, the bundle wants $uid; left as it is"; fi
+    if [[ $groups != - ]]; then
+      IFS=, read -r -a gs <<<"$groups"
+      for g in "${gs[@]}"; do
+        id -nG -- "$1" 2>/dev/null | tr ' ' '\n' | grep -qxF -- "$g" || missing+=("$g")
+      done
+      if ((${#missing[@]})); then
+        if ((under_root || is_root == 0)); then
+          log "note: user $1 is not in ${missing[*]} (not changed under --root or without root)"
+        elif ((dry)); then
+          log "would add user $1 to ${missing[*]}"
+        else
+          local joined
+          joined=$(IFS=,; printf '%s' "${missing[*]}")
+          usermod --append --groups "$joined" -- "$1"
+          log "added user $1 to ${missing[*]}"
+        fi
+      fi
+    fi
+    return 0
+  fi
   if ((under_root || is_root == 0)); then
     log "note: user $1 does not exist (not created under --root or without root)"
-  elif ((dry)); then
-    log "would create system user $1"
+    return 0
+  fi
+  if [[ -z $group ]]; then
+    # A file's owner: a system account without a login or a home.
+    args=(--system --no-create-home --shell /usr/sbin/nologin)
+    if getent group "$1" >/dev/null 2>&1; then args+=(--gid "$1"); else args+=(--user-group); fi
   else
-    if getent group "$1" >/dev/null 2>&1; then
-      useradd --system --no-create-home --shell /usr/sbin/nologin --gid "$1" "$1"
-    else
-      useradd --system --no-create-home --shell /usr/sbin/nologin --user-group "$1"
-    fi
-    log "created system user $1"
+    [[ $kind == system ]] && args+=(--system)
+    [[ $uid != - ]] && args+=(--uid "$uid")
+    args+=(--gid "$group" --home-dir "$home" --shell "$shell")
+    [[ $groups != - ]] && args+=(--groups "$groups")
+    if [[ -e $home ]]; then args+=(--no-create-home); else args+=(--create-home); fi
+  fi
+  if ((dry)); then
+    log "would create $kind user $1"
+  else
+    useradd "${args[@]}" -- "$1"
+    log "created $kind user $1"
   fi
 }
 ensure_dir() { # owner group mode path
@@ -348,6 +426,61 @@ only_quiet_change() { # src dest "keys"
   [[ -f $2 && ! -L $2 ]] || return 1
   cmp -s -- <(without_keys "$1" "$3") <(without_keys "$2" "$3")
 }
+# The node's file (if any) with the managed block replaced, or appended when it has none.
+merge_block() { # block dest out
+  local line inside=0 put=0
+  {
+    if [[ -f $2 && ! -L $2 ]]; then
+      while IFS= read -r line || [[ -n $line ]]; do
+        if ((inside)); then
+          [[ $line == "$block_end" ]] && inside=0
+          continue
+        fi
+        if [[ $line == "$block_begin" ]]; then
+          inside=1
+          if ((put == 0)); then
+            printf '%s\n' "$block_begin"
+            cat -- "$1"
+            printf '%s\n' "$block_end"
+          fi
+          put=1
+          continue
+        fi
+        printf '%s\n' "$line"
+      done <"$2"
+    fi
+    if ((put == 0)); then
+      printf '%s\n' "$block_begin"
+      cat -- "$1"
+      printf '%s\n' "$block_end"
+    fi
+  } >"$3"
+}
+# The node's file without the managed block.
+strip_block() { # dest out
+  local line inside=0
+  while IFS= read -r line || [[ -n $line ]]; do
+    if ((inside)); then
+      [[ $line == "$block_end" ]] && inside=0
+      continue
+    fi
+    if [[ $line == "$block_begin" ]]; then
+      inside=1
+      continue
+    fi
+    printf '%s\n' "$line"
+  done <"$1" >"$2"
+}
+# The mode, owner and group of an existing file (mode as four octal digits).
+meta_of() { # path: sets have_mode have_owner have_group
+  read -r have_mode have_owner have_group < <(stat -c '%a %U %G' -- "$1")
+  have_mode=$(printf '%04o' "$((8#$have_mode))")
+}
+# A private scratch directory outside the state (a dry run writes nothing under the root).
+scratch=""
+open_scratch() {
+  if [[ -z $scratch ]]; then scratch=$(mktemp -d); fi
+}
 sha_of() { # path: its sha256, or nothing when it is not a regular file
   local sum
   [[ -f $1 && ! -L $1 ]] || return 0
@@ -357,7 +490,8 @@ sha_of() { # path: its sha256, or nothing when it is not a regular file
 
 # ---- state: what the runs installed, and what --rollback restores ------------------------
 # <root>/var/lib/pigstyc (0700):
-#   installed          the files pigstyc installed: file <step> <sha256> <units> <path>
+#   installed          what pigstyc installed: file|block <step> <sha256> <units> <path>
+#                      (block: a managed block in a file of the node's), link <step> <target> - <path>
 #   rollback/          the set of the last successful run: list (present|absent <path>),
 #                      files/<path> (the versions it replaced), installed (the record before it)
 #   rollback.pending/  the same for runs that failed since; a run continues it, and it becomes
@@ -367,21 +501,25 @@ state="$prefix/var/lib/pigstyc"
 record="$state/installed"
 pend="$state/rollback.pending"
 confined /var/lib/pigstyc
-declare -A R_step=() R_sha=() R_units=()
+declare -A R_step=() R_sha=() R_units=() R_kind=()
 if [[ -f $record ]]; then
   n=0
   while IFS= read -r line || [[ -n $line ]]; do
     n=$((n + 1))
     IFS=$'\t' read -r -a f <<<"$line"
     if ((n == 1)); then
-      [[ ${#f[@]} -eq 2 && ${f[0]} == pigstyc-installed && ${f[1]} == 1 ]] || die 1 "$record is not a version 1 record"
+      [[ ${#f[@]} -eq 2 && ${f[0]} == pigstyc-installed && ${f[1]} =~ ^[12]$ ]] || die 1 "$record is not a version 1 or 2 record"
       continue
     fi
-    if ! [[ ${#f[@]} -eq 5 && ${f[0]} == file && " $steps_known " == *" ${f[1]} "* && ${f[2]} =~ $re_sha && ${f[3]} =~ $re_units ]] ||
-      ! valid_path "${f[4]}"; then
+    if ! [[ ${#f[@]} -eq 5 && " $steps_known " == *" ${f[1]} "* ]] || ! valid_path "${f[4]}"; then
       die 1 "$record line $n is malformed"
     fi
-    R_step[${f[4]}]=${f[1]} R_sha[${f[4]}]=${f[2]} R_units[${f[4]}]=${f[3]}
+    case ${f[0]} in
+      file | block) [[ ${f[2]} =~ $re_sha && ${f[3]} =~ $re_units ]] || die 1 "$record line $n is malformed" ;;
+      link) [[ ${f[2]} =~ $re_target && ${f[3]} == - ]] || die 1 "$record line $n is malformed" ;;
+      *) die 1 "$record line $n is malformed" ;;
+    esac
+    R_kind[${f[4]}]=${f[0]} R_step[${f[4]}]=${f[1]} R_sha[${f[4]}]=${f[2]} R_units[${f[4]}]=${f[3]}
   done <"$record"
 fi
 record_changed=0
@@ -458,10 +596,12 @@ write_record() {
   ((record_changed)) || return 0
   open_state
   new="$state/installed.new"
+  local v=1
+  for p in "${!R_kind[@]}"; do [[ ${R_kind[$p]} == file ]] || v=2; done
   {
-    printf 'pigstyc-installed\t1\n'
+    printf 'pigstyc-installed\t%s\n' "$v"
     for p in "${!R_step[@]}"; do
-      printf 'file\t%s\t%s\t%s\t%s\n' "${R_step[$p]}" "${R_sha[$p]}" "${R_units[$p]}" "$p"
+      printf '%s\t%s\t%s\t%s\t%s\n' "${R_kind[$p]:-file}" "${R_step[$p]}" "${R_sha[$p]}" "${R_units[$p]}" "$p"
     done | LC_ALL=C sort -t $'\t' -k5
   } >"$new"
   mv -f -T -- "$new" "$record"
@@ -473,6 +613,7 @@ finish() {
   trap - ERR
   if [[ -n $leftover ]]; then rm -f -- "$leftover" || true; fi
   if [[ -n $stage ]]; then rm -rf -- "$stage" || true; fi
+  if [[ -n $scratch ]]; then rm -rf -- "$scratch" || true; fi
   write_record || true
 }
 trap finish EXIT
@@ -537,7 +678,7 @@ if ((rollback)); then
   declare -A units_of=()
   if [[ -f $set/installed ]]; then
     while IFS=$'\t' read -r kind _ _ units path; do
-      if [[ $kind == file ]]; then units_of[$path]=$units; fi
+      if [[ $kind == file || $kind == block ]]; then units_of[$path]=$units; fi
     done <"$set/installed"
   fi
   for i in "${!F_path[@]}"; do units_of[${F_path[i]}]=${F_units[i]}; done
@@ -591,6 +732,7 @@ fi
 # ---- check before changing anything ---------------------------------------------------------
 declare -A listed=()
 for i in "${!F_path[@]}"; do listed[${F_path[i]}]=1; done
+for i in "${!L_path[@]}"; do listed[${L_path[i]}]=1; done
 # Recorded files the bundle no longer has, by path.
 mapfile -t gone < <(for p in "${!R_step[@]}"; do [[ -n ${listed[$p]+x} ]] || printf '%s\n' "$p"; done | LC_ALL=C sort)
 declare -A gone_step=()
@@ -621,6 +763,34 @@ for i in "${!F_path[@]}"; do
   dest=$(target "${F_path[i]}")
   if [[ -d $dest && ! -L $dest ]]; then refuse "${F_path[i]} is a directory; a file is to be installed there"; fi
 done
+for i in "${!L_path[@]}"; do
+  selected "${L_step[i]}" || continue
+  check_dir_of "${L_path[i]}"
+  dest=$(target "${L_path[i]}")
+  if [[ -L $dest ]]; then
+    have=$(readlink -- "$dest")
+    if [[ $have != "${L_target[i]}" && ${R_kind[${L_path[i]}]-} != link ]]; then
+      refuse "${L_path[i]} is a symbolic link to $have that pigstyc did not make; the bundle links it to ${L_target[i]}"
+    fi
+  elif [[ -e $dest ]]; then
+    refuse "${L_path[i]} exists and is not a symbolic link; the bundle links it to ${L_target[i]}"
+  fi
+done
+for i in "${!F_path[@]}"; do
+  [[ -n ${B_block[${F_path[i]}]+x} ]] || continue
+  selected "${F_step[i]}" || continue
+  dest=$(target "${F_path[i]}")
+  [[ -e $dest || -L $dest ]] || continue
+  if [[ -L $dest || ! -f $dest ]]; then
+    refuse "${F_path[i]} is not a regular file; a managed block is to be written into it"
+    continue
+  fi
+  begins=$(grep -cxF -- "$block_begin" "$dest" || true)
+  ends=$(grep -cxF -- "$block_end" "$dest" || true)
+  if [[ $begins != "$ends" ]] || ((begins > 1)); then
+    refuse "${F_path[i]} holds unbalanced or repeated pigstyc managed-block markers; fix them by hand"
+  fi
+done
 for p in "${gone[@]}"; do
   if selected "${gone_step[$p]}"; then check_dir_of "$p"; fi
 done
@@ -649,27 +819,68 @@ read -r -a all_steps <<<"$steps_known"
 for step in "${all_steps[@]}"; do
   selected "$step" || continue
   mine=0
-  for s in "${G_step[@]}" "${U_step[@]}" "${D_step[@]}" "${F_step[@]}"; do [[ $s == "$step" ]] && mine=1 && break; done
+  for s in "${G_step[@]}" "${U_step[@]}" "${D_step[@]}" "${L_step[@]}" "${F_step[@]}"; do [[ $s == "$step" ]] && mine=1 && break; done
   for p in "${gone[@]}"; do [[ ${gone_step[$p]} == "$step" ]] && mine=1 && break; done
   ((mine)) || continue
   changed=0 same=0 removed=0
-  for i in "${!G_name[@]}"; do [[ ${G_step[i]} == "$step" ]] && ensure_group "${G_name[i]}"; done
-  for i in "${!U_name[@]}"; do [[ ${U_step[i]} == "$step" ]] && ensure_user "${U_name[i]}"; done
+  for i in "${!G_name[@]}"; do [[ ${G_step[i]} == "$step" ]] && ensure_group "${G_name[i]}" "${G_gid[i]}" "${G_kind[i]}"; done
+  for i in "${!U_name[@]}"; do
+    [[ ${U_step[i]} == "$step" ]] &&
+      ensure_user "${U_name[i]}" "${U_uid[i]}" "${U_group[i]}" "${U_groups[i]}" "${U_home[i]}" "${U_shell[i]}" "${U_kind[i]}"
+  done
   for i in "${!D_path[@]}"; do
     [[ ${D_step[i]} == "$step" ]] && ensure_dir "${D_owner[i]}" "${D_group[i]}" "${D_mode[i]}" "${D_path[i]}"
+  done
+  for i in "${!L_path[@]}"; do
+    [[ ${L_step[i]} == "$step" ]] || continue
+    path=${L_path[i]}
+    dest=$(target "$path")
+    if [[ -L $dest && $(readlink -- "$dest") == "${L_target[i]}" ]]; then
+      same=$((same + 1))
+      continue
+    fi
+    changed=$((changed + 1))
+    if ((dry)); then
+      log "would link $path -> ${L_target[i]}"
+      continue
+    fi
+    backup "$path"
+    make_dirs "$(dirname -- "$path")"
+    # Made beside the destination and renamed over it: an old link is replaced, never followed.
+    leftover=$(mktemp -u -- "$(dirname -- "$dest")/.pigstyc.XXXXXXXXXX")
+    ln -s -T -- "${L_target[i]}" "$leftover"
+    set_owner "$leftover" "${L_owner[i]}" "${L_group[i]}" "$path"
+    mv -f -T -- "$leftover" "$dest"
+    leftover=""
+    R_kind[$path]=link R_step[$path]=$step R_sha[$path]=${L_target[i]} R_units[$path]=-
+    record_changed=1
+    log "linked $path -> ${L_target[i]}"
   done
   for i in "${!F_path[@]}"; do
     [[ ${F_step[i]} == "$step" ]] || continue
     path=${F_path[i]}
     src="$here/files$path"
     dest=$(target "$path")
-    how=$(file_state "$src" "$dest" "${F_mode[i]}" "${F_owner[i]}" "${F_group[i]}")
+    mode=${F_mode[i]} owner=${F_owner[i]} group=${F_group[i]} sha=${F_sha[i]} kind=file
+    if [[ -n ${B_block[$path]+x} ]]; then
+      # The node's file with the block put in; an existing file keeps its mode and owner.
+      kind=block
+      open_scratch
+      merge_block "$src" "$dest" "$scratch/merged"
+      src="$scratch/merged"
+      sha=$(sha_of "$src")
+      if [[ -f $dest ]]; then
+        meta_of "$dest"
+        mode=$have_mode owner=$have_owner group=$have_group
+      fi
+    fi
+    how=$(file_state "$src" "$dest" "$mode" "$owner" "$group")
     if [[ $how == same ]]; then
       same=$((same + 1))
       # Recorded only when pigstyc installed it; a file that was already right is not its own.
       if ((dry == 0)) && [[ -n ${R_step[$path]+x} ]] &&
-        [[ ${R_step[$path]} != "$step" || ${R_sha[$path]} != "${F_sha[i]}" || ${R_units[$path]} != "${F_units[i]}" ]]; then
-        R_step[$path]=$step R_sha[$path]=${F_sha[i]} R_units[$path]=${F_units[i]}
+        [[ ${R_step[$path]} != "$step" || ${R_sha[$path]} != "$sha" || ${R_units[$path]} != "${F_units[i]}" || ${R_kind[$path]:-file} != "$kind" ]]; then
+        R_kind[$path]=$kind R_step[$path]=$step R_sha[$path]=$sha R_units[$path]=${F_units[i]}
         record_changed=1
       fi
       continue
@@ -681,21 +892,31 @@ for step in "${all_steps[@]}"; do
     fi
     if ((dry)); then
       case $how in
-        new) log "would install $path (${F_mode[i]} ${F_owner[i]}:${F_group[i]})" ;;
-        content) if ((quiet)); then log "would update $path (only settings read at bootstrap changed: no restart)"; else log "would update $path"; fi ;;
-        meta) log "would set mode/owner of $path to ${F_mode[i]} ${F_owner[i]}:${F_group[i]}" ;;
+        new) log "would install $path ($mode $owner:$group)" ;;
+        content)
+          if ((quiet)); then
+            log "would update $path (only settings read at bootstrap changed: no restart)"
+          elif [[ $kind == block ]]; then
+            log "would update the managed block in $path"
+          else
+            log "would update $path"
+          fi
+          ;;
+        meta) log "would set mode/owner of $path to $mode $owner:$group" ;;
       esac
     else
       backup "$path"
       # Even a mode or owner fix installs a new file: no chmod or chown on a path in a
       # directory another user may write.
-      install_file "$src" "$path" "${F_mode[i]}" "${F_owner[i]}" "${F_group[i]}"
-      R_step[$path]=$step R_sha[$path]=${F_sha[i]} R_units[$path]=${F_units[i]}
+      install_file "$src" "$path" "$mode" "$owner" "$group"
+      R_kind[$path]=$kind R_step[$path]=$step R_sha[$path]=$sha R_units[$path]=${F_units[i]}
       record_changed=1
       if [[ $how == meta ]]; then
         log "set mode/owner of $path"
       elif ((quiet)); then
         log "installed $path (only settings read at bootstrap changed: no restart)"
+      elif [[ $kind == block ]]; then
+        log "installed the managed block in $path"
       else
         log "installed $path"
       fi
@@ -704,13 +925,56 @@ for step in "${all_steps[@]}"; do
     [[ $how == meta ]] || ((quiet)) || queue_units "${F_units[i]}"
   done
   # What an earlier run installed and this bundle no longer has: removed if it still holds
-  # what was installed; a file changed since is left in place (and no longer recorded).
+  # what was installed; a file changed since is left in place (and no longer recorded). A
+  # managed block is taken out of its file; the file stays.
   for path in "${gone[@]}"; do
     [[ ${gone_step[$path]} == "$step" ]] || continue
     dest=$(target "$path")
+    forget=0
+    case ${R_kind[$path]:-file} in
+      link)
+        if [[ -L $dest && $(readlink -- "$dest") == "${R_sha[$path]}" ]]; then
+          removed=$((removed + 1))
+          if ((dry)); then
+            log "would remove the link $path (no longer in the bundle)"
+          else
+            backup "$path"
+            rm -f -- "$dest"
+            log "removed the link $path (no longer in the bundle)"
+          fi
+        elif [[ -e $dest || -L $dest ]]; then
+          log "left $path: no longer in the bundle, but changed since pigstyc linked it"
+        fi
+        forget=1
+        ;;
+      block)
+        if [[ -f $dest && ! -L $dest ]] && grep -qxF -- "$block_begin" "$dest"; then
+          removed=$((removed + 1))
+          queue_units "${R_units[$path]}"
+          if ((dry)); then
+            log "would remove the managed block from $path (no longer in the bundle)"
+          else
+            backup "$path"
+            open_scratch
+            strip_block "$dest" "$scratch/stripped"
+            meta_of "$dest"
+            install_file "$scratch/stripped" "$path" "$have_mode" "$have_owner" "$have_group"
+            log "removed the managed block from $path (no longer in the bundle)"
+          fi
+        fi
+        forget=1
+        ;;
+    esac
+    if ((forget)); then
+      if ((dry == 0)); then
+        unset "R_kind[$path]" "R_step[$path]" "R_sha[$path]" "R_units[$path]"
+        record_changed=1
+      fi
+      continue
+    fi
     if [[ ! -e $dest && ! -L $dest ]]; then
       if ((dry == 0)); then
-        unset "R_step[$path]" "R_sha[$path]" "R_units[$path]"
+        unset "R_kind[$path]" "R_step[$path]" "R_sha[$path]" "R_units[$path]"
         record_changed=1
       fi
       continue
@@ -720,7 +984,7 @@ for step in "${all_steps[@]}"; do
         log "would leave $path: no longer in the bundle, but changed since pigstyc installed it"
       else
         log "left $path: no longer in the bundle, but changed since pigstyc installed it"
-        unset "R_step[$path]" "R_sha[$path]" "R_units[$path]"
+        unset "R_kind[$path]" "R_step[$path]" "R_sha[$path]" "R_units[$path]"
         record_changed=1
       fi
       continue
@@ -734,7 +998,7 @@ for step in "${all_steps[@]}"; do
       backup "$path"
       rm -f -- "$dest"
       log "removed $path (no longer in the bundle)"
-      unset "R_step[$path]" "R_sha[$path]" "R_units[$path]"
+      unset "R_kind[$path]" "R_step[$path]" "R_sha[$path]" "R_units[$path]"
       record_changed=1
     fi
   done
