@@ -51,6 +51,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     case templateRecursion = "PGS0312"
     case vaultNoPassword = "PGS0313"
     case vaultDecrypt = "PGS0314"
+    case controlCharacter = "PGS0315"
 
     // PGSQL identity (PGS04xx)
     case pgMissingIdentity = "PGS0401"
@@ -174,6 +175,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .templateRecursion: (.error, .check, "Jinja templates that refer to each other in a cycle or nest too deeply")
         case .vaultNoPassword: (.error, .check, "!vault value without a vault password (--vault-password-file, ANSIBLE_VAULT_PASSWORD_FILE)")
         case .vaultDecrypt: (.error, .check, "!vault value that cannot be decrypted (wrong password, HMAC mismatch or malformed vault text)")
+        case .controlCharacter: (.error, .check, "line break or other control character in a string value (only raw text fields such as HBA `rules`, HAProxy `options` and portal `config` may span lines)")
         case .pgMissingIdentity: (.error, .check, "PostgreSQL member without pg_seq or pg_role, or a cluster named 'root'")
         case .pgDuplicateSeq: (.error, .check, "pg_seq used twice in one cluster")
         case .pgPrimaryCount: (.error, .check, "cluster without exactly one primary")

@@ -46,6 +46,9 @@ public struct ParameterSpec: Sendable {
     /// `empty: true`: an empty string is accepted besides the type's values (Pigsty gives it a
     /// meaning, e.g. `redis_bind_address: ''` binds the node's own address).
     public var allowsEmpty: Bool = false
+    /// `multiline: true`: the value may hold line breaks and other control characters (text
+    /// inserted as written, such as HBA rule lines); any other string-like value may not.
+    public var multiline: Bool = false
 
     /// Passwords are never echoed in messages or exports.
     public var isSecret: Bool { type == "password" }
@@ -73,6 +76,8 @@ public struct FieldSpec: Sendable {
     public let range: SourceRange
 
     let valueNodes: [YAMLNode]?
+    /// As `ParameterSpec.multiline`.
+    public var multiline: Bool = false
 
     public var isSecret: Bool { type == "password" }
     /// Fields that are not required may be null.
@@ -227,11 +232,11 @@ struct SchemaLoader {
 
     static let parameterKeys: Set<String> = [
         "section", "type", "level", "required", "optional", "default", "values", "min", "max",
-        "pattern", "items", "entries", "description", "module", "empty",
+        "pattern", "items", "entries", "description", "module", "empty", "multiline",
     ]
     static let fieldKeys: Set<String> = [
         "type", "required", "optional", "default", "values", "min", "max", "pattern", "items",
-        "entries", "record", "description",
+        "entries", "record", "description", "multiline",
     ]
 
     init(sink: DiagnosticSink) { self.sink = sink }
@@ -297,6 +302,7 @@ struct SchemaLoader {
         var level = ""
         var module: String?
         var empty = false
+        var multiline = false
     }
 
     private mutating func attributes(of pair: YAMLPair, allowed: Set<String>, label: String) -> Attributes? {
@@ -339,6 +345,7 @@ struct SchemaLoader {
             case "required": a.required = bool(v, key)
             case "optional": a.optional = bool(v, key)
             case "empty": a.empty = bool(v, key)
+            case "multiline": a.multiline = bool(v, key)
             case "default": a.defaultValue = v
             case "min": a.min = int(v, key)
             case "max": a.max = int(v, key)
@@ -431,7 +438,8 @@ struct SchemaLoader {
             name: name, module: module, section: a.section, type: a.type, levels: levels,
             levelText: a.level, required: a.required, optional: a.optional, defaultValue: a.defaultValue,
             values: a.values, min: a.min, max: a.max, pattern: a.pattern, items: a.items, entries: a.entries,
-            description: a.description, range: pair.key.range, valueNodes: a.valueNodes, allowsEmpty: a.empty))
+            description: a.description, range: pair.key.range, valueNodes: a.valueNodes, allowsEmpty: a.empty,
+            multiline: a.multiline))
     }
 
     private mutating func loadRecord(_ pair: YAMLPair) {
@@ -489,7 +497,7 @@ struct SchemaLoader {
                         name: fname, type: a.type, required: a.required, optional: a.optional,
                         defaultValue: a.defaultValue, values: a.values, min: a.min, max: a.max, pattern: a.pattern,
                         items: a.items, entries: a.entries, record: a.record, description: a.description,
-                        range: f.key.range, valueNodes: a.valueNodes))
+                        range: f.key.range, valueNodes: a.valueNodes, multiline: a.multiline))
                 }
             default:
                 problem("unknown key '\(entry.key.keyName ?? "?")' in record '\(name)' "

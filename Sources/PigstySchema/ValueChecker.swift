@@ -25,6 +25,7 @@ public struct ValueChecker {
         var pattern: String?
         var secret: Bool
         var allowsEmpty = false
+        var multiline = false
     }
 
     /// Where a value sits: `label` names it in messages (`pg_users[0].name`), `path` is the full
@@ -108,7 +109,7 @@ public struct ValueChecker {
         let type = resolve(parameter.type, items: parameter.items, entries: parameter.entries, record: nil)
         let c = Constraints(values: parameter.values, valueNodes: parameter.valueNodes, min: parameter.min,
                             max: parameter.max, pattern: parameter.pattern, secret: parameter.isSecret || secret,
-                            allowsEmpty: parameter.allowsEmpty)
+                            allowsEmpty: parameter.allowsEmpty, multiline: parameter.multiline)
         check(node, type: type, constraints: c, acceptsNull: parameter.acceptsNull,
               at: .root(label: parameter.name, path: path))
     }
@@ -129,7 +130,7 @@ public struct ValueChecker {
     private func check(_ node: YAMLNode, field: FieldSpec, at place: Place) {
         let type = resolve(field.type, items: field.items, entries: field.entries, record: field.record)
         let c = Constraints(values: field.values, valueNodes: field.valueNodes, min: field.min, max: field.max,
-                            pattern: field.pattern, secret: field.isSecret)
+                            pattern: field.pattern, secret: field.isSecret, multiline: field.multiline)
         check(node, type: type, constraints: c, acceptsNull: field.acceptsNull, at: place)
     }
 
@@ -177,7 +178,11 @@ public struct ValueChecker {
                 }
                 checkValues(node, c, at: place)
                 checkPattern(node, c, at: place)
-            case .string, .timestamp:
+            case .string(let s):
+                checkControl(node, s, c, at: place)
+                checkValues(node, c, at: place)
+                checkPattern(node, c, at: place)
+            case .timestamp:
                 checkValues(node, c, at: place)
                 checkPattern(node, c, at: place)
             case .bool, .null:
@@ -360,6 +365,18 @@ public struct ValueChecker {
         values.count <= 20
             ? values.joined(separator: ", ")
             : values.prefix(20).joined(separator: ", ") + ", … (\(values.count) in all)"
+    }
+
+    /// A line break or other control character in a string-like value that is not `multiline`:
+    /// no file format carries it as itself everywhere, and in most it would start a new line.
+    private func checkControl(_ node: YAMLNode, _ s: String, _ c: Constraints?, at place: Place) {
+        guard c?.multiline != true, s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return }
+        let secret = c?.secret ?? false
+        let message = secret
+            ? "'\(place.label)' holds a line break or another control character; the password value does"
+            : "'\(place.label)' holds a line break or another control character: '\(Self.clip(s))'"
+        sink.report(.controlCharacter, message, at: node.range, path: place.path,
+                    notes: [DiagnosticNote("only text inserted as written (such as HBA rule lines) may span lines")])
     }
 
     private func checkPattern(_ node: YAMLNode, _ c: Constraints?, at place: Place) {

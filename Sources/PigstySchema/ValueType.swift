@@ -21,7 +21,7 @@ indirect enum ValueType: Equatable {
     /// Type words that stand for a string-like scalar.
     static let textWords: Set<String> = [
         "string", "path", "username", "url", "mail", "interval", "size", "pgurl", "ip(s)", "password",
-        "int|string", "string|int", "cidr",
+        "int|string", "string|int", "cidr", "arg",
     ]
     /// Element words of `X[]` lists that name structured items (checked through `items` when given).
     static let structuredWords: Set<String> = [
@@ -38,7 +38,7 @@ indirect enum ValueType: Equatable {
         case "ip": return .ip
         case "cidr4": return .cidr4
         case "enum": return .enumeration
-        case "any", "arg": return .any
+        case "any": return .any
         default: return textWords.contains(word) ? .text(word) : nil
         }
     }

@@ -21,7 +21,7 @@ enum Fixture {
       t_ports: { section: T, type: 'port[]', level: C, default: [80, 443], description: Ports. }
       t_names: { section: T, type: 'string[]', level: C, default: [], description: Names. }
       t_portal: { section: T, type: dict, level: G, default: { home: { domain: h.pigsty } }, entries: t_entry, description: Portal. }
-      t_any: { section: T, type: arg, level: A, default: null, description: Anything. }
+      t_any: { section: T, type: any, level: A, default: null, description: Anything. }
       t_version: { section: T, type: enum, level: C, default: 18, description: An open enum. }
       t_rto: { section: T, type: 'any[]', level: C, default: [[30, 10]], items: t_rto_plan, description: Timing presets. }
     """#
