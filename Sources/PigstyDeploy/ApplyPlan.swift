@@ -100,7 +100,7 @@ public struct ApplyPlan: Sendable {
         }
         add("service", [.service], has(.service))
         add("register", [.register], infra.union(has(.register)))
-        add("redis", [.redis], redis)
+        add("redis", [.redis], redis, groups: .redis)
         return ApplyPlan(waves: waves)
     }
 

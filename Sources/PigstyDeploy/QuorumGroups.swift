@@ -15,6 +15,9 @@ public struct QuorumGroups: Sendable {
         case patroni
         /// The keepalived peers of one node cluster's VIP.
         case keepalived
+        /// The nodes of one Redis cluster (a primary with its replicas, a sentinel quorum, a
+        /// native cluster): nodes without a primary instance first, nodes with one last.
+        case redis
     }
 
     /// Members per group, in apply order.
@@ -51,6 +54,25 @@ public struct QuorumGroups: Sendable {
         for k in graph.vip.keepalived { byVIP[k.cluster, default: []].append(k.ip) }
         groups[.keepalived] = byVIP.keys.sorted().map { AddressOrder.sorted(byVIP[$0]!) }
         for k in graph.vip.keepalived { checks[.keepalived, default: [:]][k.ip] = "systemctl is-active --quiet keepalived" }
+        var redisNodes: [String: [String: [RedisInstanceConfig]]] = [:]
+        for r in graph.redis.instances { redisNodes[r.cluster, default: [:]][r.ip, default: []].append(r) }
+        groups[.redis] = redisNodes.keys.sorted().map { c in
+            let nodes = redisNodes[c]!
+            // A node holding a primary (an instance that replicates from nothing, in a cluster
+            // that has replicas) goes after the nodes that hold only replicas or sentinels.
+            let hasReplicas = nodes.values.contains { $0.contains { $0.replicaOf != nil } }
+            func holdsPrimary(_ ip: String) -> Bool {
+                hasReplicas && nodes[ip]!.contains { $0.mode != .sentinel && $0.replicaOf == nil }
+            }
+            let ips = AddressOrder.sorted(nodes.keys)
+            return ips.filter { !holdsPrimary($0) } + ips.filter(holdsPrimary)
+        }
+        for (_, nodes) in redisNodes {
+            for (ip, instances) in nodes {
+                checks[.redis, default: [:]][ip] = instances.sorted { $0.unit < $1.unit }
+                    .map { "systemctl is-active --quiet " + Shell.single($0.unit) }.joined(separator: " && ")
+            }
+        }
         self.groups = groups
         self.checks = checks
     }

@@ -97,4 +97,37 @@ struct QuorumPlanTests {
         #expect(r1.nodes == ["10.10.10.12"])
         #expect(r1.health["10.10.10.12"]?.contains("/health") == true)
     }
+
+    /// A Redis primary/replica cluster across nodes and a sentinel quorum: members one node at a
+    /// time, replicas' nodes before the primary's, each followed by a check of its instances.
+    @Test func redisNodesApplyOneAtATimeReplicasFirst() throws {
+        let text = """
+        all:
+          children:
+            redis-ms:
+              hosts:
+                10.10.10.10: { redis_node: 1, redis_instances: { 6379: {} } }
+                10.10.10.11: { redis_node: 2, redis_instances: { 6379: { replica_of: '10.10.10.10 6379' }, 6380: { replica_of: '10.10.10.10 6379' } } }
+              vars: { redis_cluster: redis-ms }
+            redis-sentinel:
+              hosts:
+                10.10.10.12: { redis_node: 1, redis_instances: { 26379: {} } }
+                10.10.10.13: { redis_node: 2, redis_instances: { 26379: {} } }
+              vars: { redis_cluster: redis-sentinel, redis_mode: sentinel }
+            redis-one:
+              hosts: { 10.10.10.14: { redis_node: 1, redis_instances: { 6379: {} } } }
+              vars: { redis_cluster: redis-one }
+          vars: { version: v4.5.0, admin_ip: 10.10.10.10 }
+        """
+        let e = try emit(text, Backends.all)
+        let plan = try #require(ApplyPlan.make(e.graph, tree: e.tree, sink: DiagnosticSink()))
+        let redis = plan.waves.filter { $0.steps == [.redis] }
+        #expect(redis.map(\.name) == ["redis.1", "redis.2"], "\(redis.map(\.name))")
+        // First: the replica node of redis-ms, the first sentinel and the lone node; then the rest.
+        #expect(redis.first?.nodes == ["10.10.10.11", "10.10.10.12", "10.10.10.14"], "\(redis.map(\.nodes))")
+        #expect(redis.last?.nodes == ["10.10.10.10", "10.10.10.13"])
+        let check = try #require(redis.first?.health["10.10.10.11"])
+        #expect(check == "systemctl is-active --quiet 'redis-ms-2-6379' && systemctl is-active --quiet 'redis-ms-2-6380'", "\(check)")
+        #expect(redis.first?.health["10.10.10.14"] == nil)
+    }
 }
