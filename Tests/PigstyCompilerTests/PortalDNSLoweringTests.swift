@@ -102,6 +102,8 @@ struct PortalDNSLoweringTests {
         #expect(errors.count == 1, "one report for both infra nodes")
     }
 
+    /// (Check now rejects line breaks in these values, PGS0315; the back ends still escape them when
+    /// check is bypassed.)
     /// `certbot_email` and `certbot_options` (unchecked) are quoted in sign-cert, but a line break
     /// inside single quotes still put a new line into the script. They are written with `$'…'` escapes now.
     @Test func certbotValuesWithALineBreakStayOnOneLine() throws {
@@ -110,7 +112,7 @@ struct PortalDNSLoweringTests {
         #expect(Shell.dq("plain") == "\"plain\"")
         #expect(Shell.dq("a'b$") == "'a'\\''b$'")
         let text = NginxBackendTests.inventory(globalVars: "certbot_options: \"--dry-run\\nrm -rf /\"")
-        let sign = try #require(emit(text, [NginxBackend()]).tree.file("/etc/nginx/sign-cert", on: "10.10.10.10")).content
+        let sign = try #require(emit(text, [NginxBackend()], checked: false).tree.file("/etc/nginx/sign-cert", on: "10.10.10.10")).content
         #expect(sign.contains("OPTIONS=${1-$'--dry-run\\nrm -rf /'}\n"))
         #expect(!sign.split(separator: "\n").contains { $0.hasPrefix("rm ") })
     }
@@ -140,9 +142,9 @@ struct PortalDNSLoweringTests {
             admin_ip: 10.10.10.10
             dns_records: ["${admin_ip} i.pigsty", "10.10.10.10 a.pigsty\\n6.6.6.6 bank.example"]
         """
-        let dns = try Self.graph(text).dns
+        let dns = try Self.graph(text, checked: false).dns
         #expect(dns.servers.first?.defaultRecords == [.line("10.10.10.10 i.pigsty"), .skipped(index: 1)])
-        let body = try #require(emit(text, [DnsmasqBackend()]).tree.file("/etc/dnsmasq.d/pigsty/default", on: "10.10.10.10")).content
+        let body = try #require(emit(text, [DnsmasqBackend()], checked: false).tree.file("/etc/dnsmasq.d/pigsty/default", on: "10.10.10.10")).content
         #expect(body.hasSuffix("10.10.10.10 i.pigsty\n# dns_records[1] skipped: it contains a line break\n"))
         #expect(!body.contains("bank.example"))
     }
@@ -159,9 +161,9 @@ struct PortalDNSLoweringTests {
           vars:
             admin_ip: 10.10.10.10
         """
-        let dns = try Self.graph(text).dns
+        let dns = try Self.graph(text, checked: false).dns
         #expect(dns.records.first { $0.file == "minio-1" }?.content == .minio(ip: "10.10.10.10", instance: "minio-1", nodename: nil))
-        let body = try #require(emit(text, [DnsmasqBackend()]).tree.file("/etc/dnsmasq.d/pigsty/minio-1", on: "10.10.10.10")).content
+        let body = try #require(emit(text, [DnsmasqBackend()], checked: false).tree.file("/etc/dnsmasq.d/pigsty/minio-1", on: "10.10.10.10")).content
         #expect(!body.contains("bank.example"))
         #expect(body.hasSuffix("# minio_node of minio-1 skipped: it contains a line break\n10.10.10.10 minio-1\n"))
     }
