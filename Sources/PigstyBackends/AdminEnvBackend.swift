@@ -247,6 +247,7 @@ struct AdminEnvBackend: Backend {
     static func bashrc(node: String) -> String {
         var w = LineWriter(capacity: 128)
         Header.hash("admin environment", node: node, into: &w)
+        w.line("# shellcheck source=/dev/null")
         w.line("[ -f ~/.pigsty ] && . ~/.pigsty")
         return w.text
     }
