@@ -22,7 +22,8 @@ enum PsqlrcText {
 
     static func render(node: String) -> String {
         var w = LineWriter(capacity: 4096)
-        Header.hash("psql settings of the database superuser", node: node, into: &w)
+        // psql's comments start with `--`: the shared header line with that marker.
+        w.comment("pigstyc: psql settings of the database superuser for \(node); do not edit", marker: "--")
         w.comment("run a named query with :name, e.g. :activity", marker: "--")
         w.line(#"\set QUIET ON"#)
         w.blank()
