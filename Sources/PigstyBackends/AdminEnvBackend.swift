@@ -18,9 +18,12 @@ struct AdminEnvBackend: Backend {
         for e in env.infra { emitInfra(e, into: &tree) }
         for a in env.admins {
             let producer = "adminenv:admin"
+            // The group `admin` (gid node_admin_uid) always; the user with its own primary group
+            // (useradd's default), unless it is called `admin` itself.
             tree.addGroup(NodeGroup(name: "admin", gid: a.uid, producer: producer, step: .node), on: a.ip)
-            tree.addGroup(NodeGroup(name: a.username, producer: producer, step: .node), on: a.ip)
-            tree.addUser(NodeUser(name: a.username, uid: a.uid, group: a.username, groups: ["admin"],
+            let primary = a.username == "admin" ? "admin" : a.username
+            if primary != "admin" { tree.addGroup(NodeGroup(name: primary, producer: producer, step: .node), on: a.ip) }
+            tree.addUser(NodeUser(name: a.username, uid: a.uid, group: primary, groups: ["admin"],
                                   home: "/home/\(a.username)", producer: producer, step: .node), on: a.ip)
             tree.add(GeneratedFile(path: "/etc/sudoers.d/\(a.username)", content: Self.adminSudoers(a), mode: 0o440,
                                    producer: producer, apply: Self.nodeApply), on: a.ip)

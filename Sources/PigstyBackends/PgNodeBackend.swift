@@ -5,7 +5,8 @@ import PigstyModel
 /// A PostgreSQL node's supporting files (`graph.pgNode`), as Pigsty's pgsql role writes them on
 /// every instance: `/etc/pgbackrest/pgbackrest.conf`, the pgsodium key and its script, the shell
 /// profile and aliases, the dbsu's `.psqlrc`, `.ssh/config`, sudo rules and crontab; with the
-/// dbsu account and the directories those files need.
+/// dbsu account and the directories those files need; and pigstyc's own `/pg/bin` scripts the
+/// generated configuration calls (`pg-role`, `pg-backup`, `pg-failover-callback`).
 struct PgNodeBackend: Backend {
     let name = "pgnode"
     /// Nothing runs from these files as a daemon: pgbackrest, the scripts, psql, sudo and cron
@@ -28,6 +29,14 @@ struct PgNodeBackend: Backend {
                                                 producer: producer, step: .pgsql), on: p.ip)
                 add("/etc/pgbackrest/pgbackrest.conf", Self.pgbackrest(b, instance: p.instance, node: p.ip),
                     owner: b.owner, group: "postgres", mode: 0o640, secrets: b.secrets)
+            }
+            add("/pg/bin/pg-role", PgBinScripts.role(port: p.profile.port, node: p.ip), group: "postgres", mode: 0o755)
+            if let b = p.backrest {
+                add("/pg/bin/pg-backup", PgBinScripts.backup(stanza: b.stanza, node: p.ip), group: "postgres", mode: 0o755)
+            }
+            if let logDir = p.patroniLogDir {
+                add("/pg/bin/pg-failover-callback", PgBinScripts.failoverCallback(logDir: logDir, port: p.profile.port, node: p.ip),
+                    group: "postgres", mode: 0o755)
             }
             if let key = p.pgsodiumKey {
                 add("/pg/conf/pgsodium.key", key, owner: p.dbsu, group: "postgres", mode: 0o600, secrets: [key])

@@ -175,3 +175,66 @@ struct PgNodeBackendTests {
         #expect(env.hasPrefix("\(bin):/pg/bin:") && env.contains("\n\(data)\n/opt/p g\"$HOME\n"))
     }
 }
+
+/// pigstyc's own /pg/bin scripts, run by bash with stand-ins for psql and pgbackrest.
+struct PgBinScriptTests {
+    /// Writes the node's /pg/bin scripts and stand-ins into a scratch directory; returns it.
+    static func stage(_ tree: FileTree, node: String, psql: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pigstyc-pgbin-\(UUID().uuidString)")
+        let bin = dir.appendingPathComponent("bin"), stubs = dir.appendingPathComponent("stubs")
+        for d in [bin, stubs] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        func put(_ text: String, _ url: URL) throws {
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            #expect(chmod(url.path, 0o755) == 0)
+        }
+        for f in tree.files(on: node) where f.path.hasPrefix("/pg/bin/pg-") {
+            try put(f.content, bin.appendingPathComponent((f.path as NSString).lastPathComponent))
+        }
+        try put("#!/bin/bash\necho \"psql $*\" >>\"\(dir.path)/calls\"\n\(psql)\n", stubs.appendingPathComponent("psql"))
+        try put("#!/bin/bash\necho \"pgbackrest $*\" >>\"\(dir.path)/calls\"\n", stubs.appendingPathComponent("pgbackrest"))
+        return dir
+    }
+
+    static func run(_ dir: URL, _ command: String) throws -> (Int32, String) {
+        let r = try runTool("/bin/bash", ["-c", "PATH=\(dir.path)/stubs:$PATH; \(command)"])
+        return (r.status, r.output)
+    }
+
+    @Test func roleBackupAndCallbackScripts() throws {
+        let logDir = FileManager.default.temporaryDirectory.appendingPathComponent("pigstyc-pglog-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: logDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: logDir) }
+        let tree = try PgNodeBackendTests.tree(PgNodeBackendTests.meta("pg_port: 5433", "patroni_log_dir: \(logDir.path)"))
+        let files = tree.files(on: "10.10.10.10").filter { $0.path.hasPrefix("/pg/bin/pg-") }
+        #expect(files.map(\.path).sorted() == ["/pg/bin/pg-backup", "/pg/bin/pg-failover-callback", "/pg/bin/pg-role"])
+        #expect(files.allSatisfy { ($0.owner, $0.group, $0.mode) == ("root", "postgres", 0o755) })
+
+        let primary = try Self.stage(tree, node: "10.10.10.10", psql: "echo f")
+        defer { try? FileManager.default.removeItem(at: primary) }
+        #expect(try Self.run(primary, "\(primary.path)/bin/pg-role") == (0, "primary\n"))
+        let (status, out) = try Self.run(primary, "\(primary.path)/bin/pg-backup full")
+        #expect(status == 0 && out.contains("full backup of pg-meta done"), "\(out)")
+        let calls = try String(contentsOf: primary.appendingPathComponent("calls"), encoding: .utf8)
+        #expect(calls.contains("psql -XAtqw -h /var/run/postgresql -p 5433 -d postgres -c SELECT pg_is_in_recovery()\n"))
+        #expect(calls.hasSuffix("pgbackrest --stanza=pg-meta --type=full backup\n"), "\(calls)")
+        #expect(try Self.run(primary, "\(primary.path)/bin/pg-backup weekly").0 == 3)
+        #expect(try Self.run(primary, "\(primary.path)/bin/pg-failover-callback on_role_change master pg-meta").0 == 0)
+        let log = try String(contentsOf: logDir.appendingPathComponent("callback.log"), encoding: .utf8)
+        #expect(log.contains("on_role_change: cluster=pg-meta role=primary") && log.contains("checkpoint requested, now primary"), "\(log)")
+        #expect(try String(contentsOf: primary.appendingPathComponent("calls"), encoding: .utf8).contains("-c CHECKPOINT\n"))
+        #expect(try Self.run(primary, "\(primary.path)/bin/pg-failover-callback on_start").0 == 1)
+
+        let replica = try Self.stage(tree, node: "10.10.10.10", psql: "echo t")
+        defer { try? FileManager.default.removeItem(at: replica) }
+        #expect(try Self.run(replica, "\(replica.path)/bin/pg-role") == (0, "replica\n"))
+        let (rs, ro) = try Self.run(replica, "\(replica.path)/bin/pg-backup")
+        #expect(rs == 1 && ro.contains("this instance is replica"), "\(ro)")
+        #expect((try? String(contentsOf: replica.appendingPathComponent("calls"), encoding: .utf8))?.contains("pgbackrest") != true)
+        let down = try Self.stage(tree, node: "10.10.10.10", psql: "exit 2")
+        defer { try? FileManager.default.removeItem(at: down) }
+        #expect(try Self.run(down, "\(down.path)/bin/pg-role") == (1, "down\n"))
+        // No pgBackRest, no pg-backup; no Patroni, no callback.
+        let bare = try PgNodeBackendTests.tree(PgNodeBackendTests.meta("pgbackrest_enabled: false", "patroni_enabled: false"))
+        #expect(bare.files(on: "10.10.10.10").filter { $0.path.hasPrefix("/pg/bin/") }.map(\.path) == ["/pg/bin/pg-role"])
+    }
+}

@@ -121,12 +121,13 @@ struct PgNodeRealToolTests {
         let trees = [try Self.generate(), try Self.generate(AdminEnvBackendTests.inventory)]
         let shells = trees.flatMap { tree in tree.nodeNames.flatMap { node in
             tree.files(on: node).filter {
-                $0.path.hasPrefix("/etc/profile.d/") || $0.path == "/pg/bin/pgsodium_getkey"
+                $0.path.hasPrefix("/etc/profile.d/") || $0.path.hasPrefix("/pg/bin/")
                     || $0.path.hasSuffix("/.pigsty") || $0.path.hasSuffix("/.bashrc")
             }.map { (node + $0.path, $0.content) }
         } }
         let names = Set(shells.map { ($0.0 as NSString).lastPathComponent })
-        #expect(names == ["pgsql.sh", "pg-alias.sh", "pglog.sh", "etcdctl.sh", "pgsodium_getkey", ".pigsty", ".bashrc"])
+        #expect(names == ["pgsql.sh", "pg-alias.sh", "pglog.sh", "etcdctl.sh", "pgsodium_getkey", ".pigsty", ".bashrc",
+                          "pg-role", "pg-backup", "pg-failover-callback"])
         // Both etcdctl.sh variants: the member's and the infra node's.
         let etcdctl = shells.filter { $0.0.hasSuffix("etcdctl.sh") }.map(\.1)
         #expect(etcdctl.contains { $0.contains("/etc/pki/infra.crt") } && etcdctl.contains { $0.contains("/etc/etcd/server.crt") })

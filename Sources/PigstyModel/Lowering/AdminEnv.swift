@@ -207,7 +207,9 @@ public struct PgServiceEntry: Sendable, Equatable {
                 } else if h.binding("pg_vip_enabled").map({ Jinja.truthy($0.value) }) ?? false {
                     host = String(hostvar(h, "pg_vip_address", "").split(separator: "/", omittingEmptySubsequences: false).first ?? "")
                 } else {
-                    host = hostvar(h, "pg_primary_ip", node.ip)
+                    // `pg_primary_ip|default(inventory_hostname)`: the fact pg_id sets is not known yet
+                    // when the infra role runs, so the primary's own address.
+                    host = node.ip
                 }
                 out.append(entry("cluster: \(cluster)", cluster, host: host, db: primaryDB))
                 for db in h.binding("pg_databases")?.value.sequence ?? [] {

@@ -53,6 +53,8 @@ public struct PgNodeFiles: Sendable {
     /// The pgsodium server key (`pgsodium_key`, else the SHA-256 of `pg_cluster` in hex); nil
     /// without `patroni_enabled` (Pigsty writes it while configuring Patroni).
     public let pgsodiumKey: String?
+    /// `patroni_log_dir`, where Patroni's event callback logs; nil without `patroni_enabled`.
+    public let patroniLogDir: String?
 
     static func lower(_ ins: PgInstanceResource, graph: ResourceGraph) -> PgNodeFiles {
         let h = ins.host
@@ -82,7 +84,8 @@ public struct PgNodeFiles: Sendable {
             profile: PgProfile(binDir: bin, home: posixDirname(bin), dataDir: data,
                                port: Jinja.text(h.value("pg_port")), database: Jinja.text(h.value("pg_primary_db"))),
             dataDir: data, sudo: sudo, crontab: crontab,
-            backrest: PgBackrestConfig.lower(ins, facts: facts, owner: dbsu), pgsodiumKey: key)
+            backrest: PgBackrestConfig.lower(ins, facts: facts, owner: dbsu), pgsodiumKey: key,
+            patroniLogDir: ins.patroniEnabled ? Jinja.text(h.value("patroni_log_dir")) : nil)
     }
 
     /// Jinja's `hash('sha256')`: the lower-case hex digest of the text's UTF-8 bytes.
