@@ -47,6 +47,7 @@ struct AdminEnvBackend: Backend {
             tree.add(GeneratedFile(path: path, content: content, owner: owner, group: group, mode: mode, producer: producer,
                                    apply: Self.infraApply, secrets: secrets, placement: placement), on: e.ip)
         }
+        tree.addGroup(NodeGroup(name: "admin", gid: e.adminGID, producer: producer, step: .node), on: e.ip)
         let c = e.patronictl
         add("/infra/conf/patronictl.yml", Self.patronictl(c, node: e.ip), group: "admin", mode: 0o640,
             secrets: [c.etcdPassword, c.password])

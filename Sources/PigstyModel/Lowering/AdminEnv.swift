@@ -108,6 +108,8 @@ public struct InfraEnvFiles: Sendable {
     /// pgAdmin's server list: every inventory host with a `pg_cluster`.
     public let pgadminServers: [PgadminServer]
     public let grafana: Credential
+    /// `node_admin_uid`: the gid of the group `admin` the node role always creates (patronictl.yml's group).
+    public let adminGID: Int?
 
     public struct Credential: Sendable, Equatable {
         public let user: String
@@ -126,7 +128,8 @@ public struct InfraEnvFiles: Sendable {
             patronictl: PatronictlConfig.lower(node, graph: graph),
             pgpass: [credential("pg_replication"), credential("pg_monitor"), admin],
             admin: admin, services: PgServiceEntry.lower(infra: h, graph: graph),
-            pgadminServers: PgadminServer.lower(graph), grafana: credential("grafana_admin"))
+            pgadminServers: PgadminServer.lower(graph), grafana: credential("grafana_admin"),
+            adminGID: h.int("node_admin_uid"))
     }
 }
 
