@@ -35,7 +35,8 @@ struct AdminEnvBackend: Backend {
         }
         for p in env.etcdctl {
             tree.add(GeneratedFile(path: "/etc/profile.d/etcdctl.sh", content: Self.etcdctl(p),
-                                   producer: "adminenv:etcdctl", apply: p.passwordUsers == nil ? Self.infraApply : Self.etcdApply),
+                                   producer: p.passwordUsers == nil ? "adminenv:etcdctl" : "etcdctl:member",
+                                   apply: p.passwordUsers == nil ? Self.infraApply : Self.etcdApply),
                      on: p.ip)
         }
     }

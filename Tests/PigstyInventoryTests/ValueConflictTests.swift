@@ -55,15 +55,15 @@ struct ValueConflictTests {
     }
 
     @Test func numbersThatWereStrings() {
-        let sink = check(pg("pg_dbsu: 0123"))
+        let sink = check(pg("pg_libs: 0123"))
         #expect(summary(sink) == ["PGS0302@7:45"])
         #expect(sink.diagnostics.first?.message.contains("83") == true)
         for changed in ["0x1F", "1_000", "1:20", "1.50", "+5", "0b101", "1.0e+3", ".inf"] {
-            #expect(ids(pg("pg_dbsu: \(changed)")) == ["PGS0302@7:45"], "\(changed)")
+            #expect(ids(pg("pg_libs: \(changed)")) == ["PGS0302@7:45"], "\(changed)")
         }
         // Decimal numbers keep their text; quoted values and `1e3` (a string in YAML 1.1) are strings.
         for same in ["12345", "0", "-7", "1.5", "'0123'", "1e3", "0o17", "1.0"] {
-            #expect(ids(pg("pg_dbsu: \(same)")).isEmpty, "\(same)")
+            #expect(ids(pg("pg_libs: \(same)")).isEmpty, "\(same)")
         }
         // A password's value is never shown.
         let secret = check(pg("patroni_password: 0123"))

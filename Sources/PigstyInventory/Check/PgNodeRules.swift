@@ -17,21 +17,23 @@ struct PgNodeRules: InventoryRule {
 
     func check(_ c: RuleContext) {
         for b in c.bindings(of: "pgsodium_key") {
-            guard let s = b.value.scalar.map({ YAMLNode.describe($0.value) }), !b.value.isNull,
-                  !ParameterRules.isTemplated(b.value), !Self.isKey(s) else { continue }
+            guard Self.values(b, c).contains(where: { v in
+                v.scalar.map { !v.isNull && !Self.isKey(YAMLNode.describe($0.value)) } ?? false
+            }) else { continue }
             c.sink.report(.pgsodiumKey, "pgsodium_key is not 64 hexadecimal digits", at: b.value.range, path: c.path(of: b),
                           notes: [DiagnosticNote("pgsodium needs a 256-bit key written in hex; without pgsodium_key the SHA-256 of pg_cluster is used")])
         }
         for name in Self.oneLine {
             for b in c.bindings(of: name) {
-                guard let s = b.value.string, Self.breaksLine(s) else { continue }
+                guard Self.values(b, c).contains(where: { $0.string.map(Self.breaksLine) ?? false }) else { continue }
                 report(c, b, "\(name) holds a line break or control character",
                        "it is written on one line of .pgpass, .pg_service.conf or pgbackrest.conf, which have no escape for it")
             }
         }
         for b in c.bindings(of: "pg_crontab") {
             for (i, item) in (b.value.sequence ?? []).enumerated() {
-                guard let s = item.string, Self.breaksLine(s) else { continue }
+                guard item.tag != "!vault", !ParameterRules.isTemplated(item),
+                      let s = item.string, Self.breaksLine(s) else { continue }
                 c.sink.report(.oneLineValue, "pg_crontab entry \(i) holds a line break or control character",
                               at: item.range, path: "\(c.path(of: b))[\(i)]",
                               notes: [DiagnosticNote("each entry is one crontab line; write several entries instead")])
@@ -45,8 +47,9 @@ struct PgNodeRules: InventoryRule {
                     if !Self.isOptionName(key) {
                         c.sink.report(.oneLineValue, "pgbackrest_repo option '\(SafetyRules.printable(key))' is not an option name",
                                       at: option.key.range, path: path,
-                                      notes: [DiagnosticNote("each key becomes repo1-<key> in pgbackrest.conf: lower-case letters, digits and '_'")])
-                    } else if let s = option.value.scalar.map({ YAMLNode.describe($0.value) }), Self.breaksLine(s) {
+                                      notes: [DiagnosticNote("each key becomes repo1-<key> in pgbackrest.conf: lower-case letters, digits, '_' and '-'")])
+                    } else if option.value.tag != "!vault", !ParameterRules.isTemplated(option.value),
+                              let s = option.value.scalar.map({ YAMLNode.describe($0.value) }), Self.breaksLine(s) {
                         c.sink.report(.oneLineValue, "pgbackrest_repo option '\(key)' holds a line break or control character",
                                       at: option.value.range, path: path,
                                       notes: [DiagnosticNote("pgbackrest.conf has no escape for it")])
@@ -60,11 +63,22 @@ struct PgNodeRules: InventoryRule {
         }
         for name in Self.accounts {
             for b in c.bindings(of: name) {
-                guard let s = b.value.string, !ParameterRules.isTemplated(b.value), !Self.isAccount(s) else { continue }
+                guard let s = Self.values(b, c).compactMap(\.string).first(where: { !Self.isAccount($0) }) else { continue }
                 c.sink.report(.unsafeName, "\(name) '\(SafetyRules.printable(s))' is not a safe account name",
                               at: b.value.range, path: c.path(of: b),
                               notes: [DiagnosticNote("it becomes a user, a sudo rule and a file name under /etc/sudoers.d; it must match ^[a-z_][a-z0-9_-]{0,31}$")])
             }
+        }
+    }
+
+    /// The values a definition gives: itself, or for a template or `!vault` value what it
+    /// evaluates to on each host it applies to (one left as written is not checked).
+    static func values(_ b: VarBinding, _ c: RuleContext) -> [YAMLNode] {
+        guard b.value.tag == "!vault" || ParameterRules.isTemplated(b.value) else { return [b.value] }
+        return c.resolved.hosts.compactMap { h -> YAMLNode? in
+            guard let raw = h.rawBinding(b.name), raw.value === b.value,
+                  let e = h.binding(b.name), e.value !== b.value else { return nil }
+            return e.value
         }
     }
 
