@@ -62,6 +62,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     case pgNoEtcd = "PGS0408"
     case pgBackrestMinio = "PGS0409"
     case pgBackrestMethod = "PGS0410"
+    case pgsodiumKey = "PGS0411"
+    case oneLineValue = "PGS0412"
 
     // Business objects and HBA (PGS05xx)
     case duplicateUser = "PGS0501"
@@ -184,6 +186,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .pgNoEtcd: (.warning, .check, "PostgreSQL clusters without an 'etcd' group")
         case .pgBackrestMinio: (.warning, .check, "pgbackrest_method is minio but no MinIO cluster exists")
         case .pgBackrestMethod: (.error, .check, "pgbackrest_method names no entry of pgbackrest_repo")
+        case .pgsodiumKey: (.error, .check, "pgsodium_key is not 64 hexadecimal digits")
+        case .oneLineValue: (.error, .check, "value written on one line of pgbackrest.conf, a libpq file or a crontab holds a line break, or is no option name")
         case .duplicateUser: (.error, .check, "user defined twice in one list")
         case .duplicateDatabase: (.error, .check, "database defined twice in one list")
         case .unknownRole: (.warning, .check, "granted role not defined in the cluster")

@@ -14,6 +14,20 @@ public enum Shell {
     /// `"s"` when nothing in `s` is special inside double quotes, else `single(s)`.
     public static func dq(_ s: String) -> String { plainInDoubleQuotes(s) ? "\"\(s)\"" : single(s) }
 
+    /// Text that, written between single quotes, stands for `s`: `s` itself when it holds no
+    /// `'` and no control character, else the quote closed, `single(s)`, and the quote reopened.
+    /// For values inside a single-quoted script fragment (an alias body).
+    public static func insideSingleQuotes(_ s: String) -> String {
+        s.unicodeScalars.contains { $0 == "'" || isControl($0) } ? "'" + single(s) + "'" : s
+    }
+
+    /// Text that, written between double quotes, stands for `s`: `s` itself when nothing in it
+    /// is special there (`plainInDoubleQuotes`), else the quote closed, `single(s)`, and the
+    /// quote reopened.
+    public static func insideDoubleQuotes(_ s: String) -> String {
+        plainInDoubleQuotes(s) ? s : "\"" + single(s) + "\""
+    }
+
     /// `s` bare when it is one plain word (letters, digits, `_.@%+=:,/-`), else `single(s)`.
     public static func word(_ s: String) -> String {
         let plain = !s.isEmpty && s.unicodeScalars.allSatisfy {

@@ -161,6 +161,8 @@ public struct ResourceGraph: Sendable {
     public var monitoring: MonitoringModel {
         domains.monitoring.get("monitoring", domains.clock) { MonitoringModel.lower(self) }
     }
+    public var pgNode: PgNodeModel { domains.pgNode.get("pgnode", domains.clock) { PgNodeModel.lower(self) } }
+    public var adminEnv: AdminEnvModel { domains.adminEnv.get("adminenv", domains.clock) { AdminEnvModel.lower(self) } }
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -247,6 +249,7 @@ final class DomainModels: @unchecked Sendable {
     let clock: StageClock?
     let pgsql = Lazy<PgsqlModel>(), access = Lazy<AccessModel>(), etcd = Lazy<EtcdModel>(), vip = Lazy<VIPModel>()
     let redis = Lazy<RedisModel>(), portal = Lazy<PortalModel>(), dns = Lazy<DNSModel>(), monitoring = Lazy<MonitoringModel>()
+    let pgNode = Lazy<PgNodeModel>(), adminEnv = Lazy<AdminEnvModel>()
 
     init(clock: StageClock?) { self.clock = clock }
 }

@@ -254,7 +254,7 @@ struct ApplyScriptTests {
         #expect(left == ["out", "root"], "something was written beside the root: \(left)")
         for i in 1...5 { #expect(!FileManager.default.fileExists(atPath: "\(marker)-\(i)")) }
         let top = try FileManager.default.contentsOfDirectory(atPath: target.path).sorted()
-        #expect(top == ["etc", "pg", "var"])
+        #expect(top == ["etc", "home", "pg", "var"])
     }
 
     @Test func unbundleableOwnersAreDiagnosed() {

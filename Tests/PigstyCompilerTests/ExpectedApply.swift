@@ -73,6 +73,12 @@ enum ExpectedApply {
         rule([], "/etc/default/vip-manager.yml", .vip, (.restart, .fixed("vip-manager"))),
         // Redis: one unit per instance
         rule(["redis"], "/etc/redis/*.conf", .redis, (.restart, .fileStem)),
+        // Files read by tools when they run (pgbackrest, psql, libpq, sudo, cron, shells): no unit
+        rule(["etcdctl"], "/etc/profile.d/etcdctl.sh", .etcd),
+        rule(["adminenv"], "/etc/sudoers.d/*", .node),
+        rule(["adminenv"], "/home/*", .node),
+        rule(["adminenv"], "*", .infra),
+        rule(["pgnode"], "*", .pgsql),
     ]
 
     /// Back-end name or producer kind → step, for files no row above names.
