@@ -14,5 +14,7 @@ enum BackendList {
         MetricsBackend(),
         AlertRulesBackend(),
         GrafanaBackend(),
+        VectorBackend(),
+        ExporterConfigBackend(),
     ]
 }
