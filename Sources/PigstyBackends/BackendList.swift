@@ -16,5 +16,7 @@ enum BackendList {
         GrafanaBackend(),
         PgNodeBackend(),
         AdminEnvBackend(),
+        VectorBackend(),
+        ExporterConfigBackend(),
     ]
 }
