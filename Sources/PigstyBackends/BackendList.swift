@@ -14,5 +14,6 @@ enum BackendList {
         MetricsBackend(),
         AlertRulesBackend(),
         GrafanaBackend(),
+        SystemdBackend(),
     ]
 }

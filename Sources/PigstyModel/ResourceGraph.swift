@@ -161,6 +161,7 @@ public struct ResourceGraph: Sendable {
     public var monitoring: MonitoringModel {
         domains.monitoring.get("monitoring", domains.clock) { MonitoringModel.lower(self) }
     }
+    public var units: UnitsModel { domains.units.get("units", domains.clock) { UnitsModel.lower(self) } }
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -247,6 +248,7 @@ final class DomainModels: @unchecked Sendable {
     let clock: StageClock?
     let pgsql = Lazy<PgsqlModel>(), access = Lazy<AccessModel>(), etcd = Lazy<EtcdModel>(), vip = Lazy<VIPModel>()
     let redis = Lazy<RedisModel>(), portal = Lazy<PortalModel>(), dns = Lazy<DNSModel>(), monitoring = Lazy<MonitoringModel>()
+    let units = Lazy<UnitsModel>()
 
     init(clock: StageClock?) { self.clock = clock }
 }
