@@ -18,7 +18,8 @@
 ///   a leading `-`, `@`, `:`, `+`, `!` on the first word is a prefix. A `.value` argument (an
 ///   inventory value) is therefore always exactly one argument: `$` doubled, and double-quoted
 ///   with `\` and `"` escaped whenever it holds anything but plain path characters.
-///   `.raw` words are the caller's own syntax (`${PGDATA}`, `$MAINPID`, `-D`).
+///   `.raw` words are the caller's own syntax (`${PGDATA}`, `$MAINPID`, `-D`); `.executable` is a
+///   program path from a value (no `$` replacement there).
 /// - **environment assignments** (`Environment=`): words as above but without `$` replacement;
 ///   an assignment is quoted as one word when its value needs it.
 ///
@@ -121,6 +122,7 @@ public struct SystemdUnitWriter: Sendable {
         switch a {
         case .raw(let s): return s
         case .value(let s): return quoted(s, dollars: true)
+        case .executable(let s): return quoted(s, dollars: false)
         }
     }
 
@@ -156,4 +158,8 @@ public enum SystemdArg: Sendable, Equatable {
     case raw(String)
     /// A value (from the inventory): exactly one argument, nothing expanded.
     case value(String)
+    /// The program's path (the first word) from a value: one word, `%` doubled. systemd does not
+    /// replace variables in it (so `$` stays) and refuses a path with quotes or backslashes
+    /// ("special characters"): `check` rejects those in `pg_bin_dir` (PGS0901).
+    case executable(String)
 }

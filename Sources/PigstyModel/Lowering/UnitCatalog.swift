@@ -194,7 +194,7 @@ enum UnitCatalog {
                     + runtimeDirectory + [.blank, .environment("Environment", [UnitVariable(name: "PGDATA", value: data)]), .blank]
                     + bigLimits + [t("OOMScoreAdjust", "-1000"), .blank,
                                    exec("ExecStartPre", "/bin/test -d ${PGDATA}"),
-                                   .command("ExecStart", [.value(binDir + "/postgres"), .raw("-D ${PGDATA}")]),
+                                   .command("ExecStart", [.executable(binDir + "/postgres"), .raw("-D ${PGDATA}")]),
                                    hup, t("KillMode", "mixed"), t("KillSignal", "SIGINT"), .blank,
                                    t("TimeoutStartSec", "infinity"), t("TimeoutStopSec", "120"), .blank,
                                    t("Restart", "on-failure"), .blank,
@@ -254,7 +254,7 @@ enum UnitCatalog {
     /// `<cluster>-<node>-<port>.service`; `server` is `redis_type` (`redis`, `valkey`).
     static func redis(_ r: RedisInstanceConfig, server: String) -> [UnitSection] {
         let sentinel = r.mode == .sentinel
-        var start: [SystemdArg] = [.value("/bin/\(server)-server"), .value(r.path)]
+        var start: [SystemdArg] = [.executable("/bin/\(server)-server"), .value(r.path)]
         if sentinel { start.append(.raw("--sentinel")) }
         start.append(.raw("--daemonize no --supervised systemd"))
         return [
