@@ -19,5 +19,6 @@ enum BackendList {
         VectorBackend(),
         ExporterConfigBackend(),
         MinIOProvisionBackend(),
+        SystemdBackend(),
     ]
 }

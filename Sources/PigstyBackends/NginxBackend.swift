@@ -19,8 +19,8 @@ struct NginxBackend: Backend {
     static let nginxApply = ApplyClass.in(.infra, .reload("nginx"))
     /// The HAProxy stats pages other nodes register: registered after the services, then nginx reloads.
     static let registrationApply = ApplyClass.in(.register, .reload("nginx"))
-    /// `/etc/default/nginx_exporter`: part of the infra step, no unit touched.
-    static let exporterApply = ApplyClass.in(.infra)
+    /// `/etc/default/nginx_exporter`: the exporter reads it when it starts, so a change restarts it.
+    static let exporterApply = ApplyClass.in(.infra, .restart("nginx_exporter"))
 
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {

@@ -35,7 +35,7 @@ public struct QuorumGroups: Sendable {
         let minio = AddressOrder.sorted(graph.nodes.filter(\.membership.minio).map(\.ip))
         if !minio.isEmpty {
             groups[.minio] = [minio]
-            for ip in minio { checks[.minio, default: [:]][ip] = "systemctl is-active --quiet minio" }
+            for ip in minio { checks[.minio, default: [:]][ip] = "systemctl is-active --quiet silo" }
         }
         var byCluster: [String: [PgInstanceResource]] = [:]
         for i in graph.pgInstances { byCluster[i.cluster, default: []].append(i) }

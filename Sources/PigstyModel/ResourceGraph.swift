@@ -166,6 +166,7 @@ public struct ResourceGraph: Sendable {
     public var minioProvision: MinIOProvisionModel {
         domains.minioProvision.get("minio-provision", domains.clock) { MinIOProvisionModel.lower(self) }
     }
+    public var units: UnitsModel { domains.units.get("units", domains.clock) { UnitsModel.lower(self) } }
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -254,6 +255,7 @@ final class DomainModels: @unchecked Sendable {
     let redis = Lazy<RedisModel>(), portal = Lazy<PortalModel>(), dns = Lazy<DNSModel>(), monitoring = Lazy<MonitoringModel>()
     let pgNode = Lazy<PgNodeModel>(), adminEnv = Lazy<AdminEnvModel>()
     let minioProvision = Lazy<MinIOProvisionModel>()
+    let units = Lazy<UnitsModel>()
 
     init(clock: StageClock?) { self.clock = clock }
 }

@@ -130,4 +130,14 @@ struct QuorumPlanTests {
         #expect(check == "systemctl is-active --quiet 'redis-ms-2-6379' && systemctl is-active --quiet 'redis-ms-2-6380'", "\(check)")
         #expect(redis.first?.health["10.10.10.14"] == nil)
     }
+
+    /// MinIO members apply one at a time, each checked by the unit pigstyc writes (`silo`).
+    @Test func minioMembersAreCheckedBySilo() throws {
+        let e = try emit(MinIOProvisionTests.text, Backends.all)
+        let plan = try #require(ApplyPlan.make(e.graph, tree: e.tree, sink: DiagnosticSink()))
+        let minio = plan.waves.filter { $0.name.hasPrefix("minio") }
+        #expect(minio.map(\.name) == ["minio.1", "minio.2"], "\(plan.waves.map(\.name))")
+        #expect(minio.first?.health.values.first == "systemctl is-active --quiet silo")
+        #expect(e.tree.file("/etc/systemd/system/silo.service", on: "10.10.10.9") != nil)
+    }
 }

@@ -120,9 +120,16 @@ struct SafetyRules: InventoryRule {
                 c.sink.report(.unsafeName, "\(b.name) '\(Self.printable(s))' is not a safe absolute path",
                               at: b.value.range, path: c.path(of: b),
                               notes: [DiagnosticNote("paths must start with '/', and contain no '..' segment, control character, backquote or '$('")])
+            } else if Self.executableDirectories.contains(b.name), s.utf8.contains(where: { $0 == 0x22 || $0 == 0x27 || $0 == 0x5C }) {
+                c.sink.report(.unsafeName, "\(b.name) '\(Self.printable(s))' holds a quote or backslash",
+                              at: b.value.range, path: c.path(of: b),
+                              notes: [DiagnosticNote("it is the directory of a program a systemd unit starts, and systemd refuses a program path with quotes or backslashes")])
             }
         }
     }
+
+    /// Path parameters that name the directory of a program a systemd unit starts (`ExecStart=`).
+    static let executableDirectories: Set<String> = ["pg_bin_dir"]
 
     /// Shows control characters visibly so a hostile value cannot garble the terminal.
     static func printable(_ s: String) -> String {
