@@ -16,5 +16,6 @@ enum BackendList {
         GrafanaBackend(),
         PgNodeBackend(),
         AdminEnvBackend(),
+        PgProvisionBackend(),
     ]
 }

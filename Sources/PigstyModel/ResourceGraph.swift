@@ -163,6 +163,9 @@ public struct ResourceGraph: Sendable {
     }
     public var pgNode: PgNodeModel { domains.pgNode.get("pgnode", domains.clock) { PgNodeModel.lower(self) } }
     public var adminEnv: AdminEnvModel { domains.adminEnv.get("adminenv", domains.clock) { AdminEnvModel.lower(self) } }
+    public var pgProvision: PgProvisionModel {
+        domains.pgProvision.get("pgprovision", domains.clock) { PgProvisionModel.lower(self) }
+    }
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -250,6 +253,7 @@ final class DomainModels: @unchecked Sendable {
     let pgsql = Lazy<PgsqlModel>(), access = Lazy<AccessModel>(), etcd = Lazy<EtcdModel>(), vip = Lazy<VIPModel>()
     let redis = Lazy<RedisModel>(), portal = Lazy<PortalModel>(), dns = Lazy<DNSModel>(), monitoring = Lazy<MonitoringModel>()
     let pgNode = Lazy<PgNodeModel>(), adminEnv = Lazy<AdminEnvModel>()
+    let pgProvision = Lazy<PgProvisionModel>()
 
     init(clock: StageClock?) { self.clock = clock }
 }
