@@ -25,11 +25,12 @@ struct PgProvisionBackend: Backend {
             if let i = p.initScripts {
                 add("/pg/bin/pg-init", Self.initScript(p, i), owner: "root", mode: 0o740)
                 add("/pg/tmp/pg-init-roles.sql", PgProvisionSQL.roles(p, i), owner: p.dbsu, mode: 0o600,
-                    secrets: i.passwords.map(\.password).filter { !$0.isEmpty } + i.roles.compactMap(\.password))
+                    secrets: Array(Set(i.passwords.flatMap { [$0.password, $0.stored] }
+                        + i.roles.flatMap { [$0.password, $0.storedPassword].compactMap { $0 } }).subtracting([""])).sorted())
                 add("/pg/tmp/pg-init-template.sql", PgProvisionSQL.template(p, i), owner: p.dbsu, mode: 0o640)
             }
             for u in p.users {
-                let secrets = u.password.map { [$0] } ?? []
+                let secrets = Array(Set([u.password, u.storedPassword].compactMap { $0 })).sorted()
                 add("/pg/tmp/pg-user-\(u.name).sql", PgProvisionSQL.user(p, u), owner: p.dbsu,
                     mode: secrets.isEmpty ? 0o640 : 0o600, secrets: secrets)
             }
@@ -46,7 +47,7 @@ struct PgProvisionBackend: Backend {
     static func initScript(_ p: PgProvisionFiles, _ i: PgInitScripts) -> String {
         var w = LineWriter(capacity: 1024)
         w.line("#!/usr/bin/env bash")
-        w.comment("shellcheck disable=SC2034,SC2086")
+        w.comment("shellcheck disable=SC2034,SC2046,SC2086")
         w.line("set -uo pipefail")
         Header.hash("cluster initialisation", node: p.ip, into: &w)
         w.comment("run once by the dbsu on the new primary \(p.instance); psql goes on past a failing statement")

@@ -32,8 +32,8 @@ enum PgProvisionSQL {
         for r in i.roles { role(&w, r) }
         section(&w, "passwords of the replication, monitor and admin users")
         w.line("SET log_statement TO 'none';")
-        for (user, password) in i.passwords {
-            w.line("ALTER ROLE \(SQL.ident(user)) PASSWORD \(SQL.literal(password));")
+        for (user, _, stored) in i.passwords {
+            w.line("ALTER ROLE \(SQL.ident(user)) PASSWORD \(SQL.literal(stored));")
         }
         w.line("SET log_statement TO DEFAULT;")
         return w.text
@@ -56,8 +56,9 @@ enum PgProvisionSQL {
         let attributes = r.attributes.map { " " + ($0.1 ? "" : "NO") + $0.0.keyword }.joined()
         w.line("CREATE USER \(name)\(attributes);")
         w.line("ALTER USER \(name)\(attributes);")
-        if let password = r.password {
-            w.comment("the password is kept out of the server log", marker: "--")
+        if let password = r.storedPassword {
+            w.comment(password == r.password ? "the password is kept out of the server log"
+                : "the password's SCRAM-SHA-256 verifier, computed by pigstyc", marker: "--")
             w.line("SET log_statement TO 'none';")
             w.line("ALTER USER \(name) PASSWORD \(SQL.literal(password));")
             w.line("SET log_statement TO DEFAULT;")

@@ -88,6 +88,20 @@ struct PgProvisionBackendTests {
         #expect(SQL.comment("a\nb") == "a b")
     }
 
+    @Test func scramVerifiers() {
+        // PBKDF2-HMAC-SHA-256 test vector (RFC 7914 section 11 style: P=password, S=salt, c=4096).
+        let dk = PgScram.pbkdf2(password: Array("password".utf8), salt: Array("salt".utf8), iterations: 4096)
+        #expect(dk.map { String(format: "%02x", $0) }.joined() == "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a")
+        let v = PgScram.verifier(password: "DBUser.DBA", role: "dbuser_dba")
+        #expect(v == PgScram.verifier(password: "DBUser.DBA", role: "dbuser_dba"), "deterministic")
+        #expect(v != PgScram.verifier(password: "DBUser.DBA", role: "dbuser_other"), "the salt depends on the role")
+        #expect(v?.hasPrefix("SCRAM-SHA-256$4096:") == true)
+        #expect(PgScram.verifier(password: "pässword", role: "x") == nil, "non-ASCII goes through SASLprep on the server")
+        #expect(PgScram.verifier(password: v!, role: "x") == nil, "a verifier is stored as given")
+        #expect(PgScram.verifier(password: "md5" + String(repeating: "a", count: 32), role: "x") == nil)
+        #expect(PgScram.verifier(password: "", role: "x") == nil)
+    }
+
     @Test func filesOnThePrimaryOnly() throws {
         let tree = try Self.files()
         let primary = Set(tree.files(on: "10.10.10.10").map(\.path))
@@ -97,9 +111,14 @@ struct PgProvisionBackendTests {
         #expect(tree.files(on: "10.10.10.11").isEmpty)
         let roles = try #require(tree.file("/pg/tmp/pg-init-roles.sql", on: "10.10.10.10"))
         #expect(roles.mode == 0o600 && roles.owner == "postgres" && roles.group == "postgres")
-        #expect(Set(roles.secrets) == ["DBUser.Replicator", "DBUser.Monitor", "DBUser.DBA"])
+        let verifiers = ["replicator": "DBUser.Replicator", "dbuser_monitor": "DBUser.Monitor", "dbuser_dba": "DBUser.DBA"]
+            .map { PgScram.verifier(password: $0.value, role: $0.key)! }
+        #expect(Set(roles.secrets) == Set(["DBUser.Replicator", "DBUser.Monitor", "DBUser.DBA"] + verifiers))
+        for v in verifiers { #expect(roles.content.contains("PASSWORD '\(v)';")) }
+        #expect(!roles.content.contains("'DBUser.DBA'"), "no plaintext with scram-sha-256")
         let user = try #require(tree.file("/pg/tmp/pg-user-dbuser_app.sql", on: "10.10.10.10"))
-        #expect(user.mode == 0o600 && user.secrets == ["pa'ss\"; DROP ROLE postgres; --\\$$"])
+        let password = "pa'ss\"; DROP ROLE postgres; --\\$$"
+        #expect(user.mode == 0o600 && Set(user.secrets) == [password, PgScram.verifier(password: password, role: "dbuser_app")!])
         #expect(tree.file("/pg/tmp/pg-user-dbuser_temp.sql", on: "10.10.10.10")?.mode == 0o640)
         #expect(tree.file("/pg/tmp/pg-init-template.sql", on: "10.10.10.10")?.mode == 0o640)
         let initScript = try #require(tree.file("/pg/bin/pg-init", on: "10.10.10.10"))
@@ -108,7 +127,7 @@ struct PgProvisionBackendTests {
     }
 
     @Test func hostileValuesStayInsideTheirQuotes() throws {
-        let user = try #require(try Self.files().file("/pg/tmp/pg-user-dbuser_app.sql", on: "10.10.10.10")).content
+        let user = try #require(try Self.files(Self.with("pg_pwd_enc: md5")).file("/pg/tmp/pg-user-dbuser_app.sql", on: "10.10.10.10")).content
         let lines = Self.statements(user)
         #expect(lines.contains(#"ALTER USER "dbuser_app" PASSWORD 'pa''ss"; DROP ROLE postgres; --\$$';"#))
         #expect(lines.contains(#"COMMENT ON ROLE "dbuser_app" IS 'it''s "quoted"; --';"#))

@@ -59,6 +59,7 @@ public struct PgProvisionFiles: Sendable {
             admin: Jinja.text(h.value("pg_admin_username")), replication: Jinja.text(h.value("pg_replication_username")),
             monitor: Jinja.text(h.value("pg_monitor_username")))
         let provision = Jinja.bool(h.value("pg_provision"), default: true)
+        let scram = PgInitScripts.usesScram(h)
         var users: [PgRoleSpec] = []
         var dropped: [String] = []
         var databases: [PgDatabaseSpec] = []
@@ -68,7 +69,7 @@ public struct PgProvisionFiles: Sendable {
             for u in h.value("pg_users")?.sequence ?? [] where u.mapping != nil && u["name"] != nil {
                 let state = u["state"].map { Jinja.str($0) }
                 if state == nil || state == "create" {
-                    users.append(PgRoleSpec.lower(u, pgVersion: version))
+                    users.append(PgRoleSpec.lower(u, pgVersion: version, scram: scram))
                 } else if state == "absent", !protected.contains(Jinja.str(u["name"])) {
                     dropped.append(Jinja.str(u["name"]))
                 }
@@ -118,8 +119,9 @@ public struct PgInitScripts: Sendable {
     public let extraDatabases: [String]
     /// `pg_default_roles`, every entry (Pigsty creates or alters each; none is dropped).
     public let roles: [PgRoleSpec]
-    /// The passwords set last: replication, monitor, admin (`pg_*_password`).
-    public let passwords: [(user: String, password: String)]
+    /// The passwords set last: replication, monitor, admin (`pg_*_password`), each as given and
+    /// as stored (see `PgRoleSpec.storedPassword`).
+    public let passwords: [(user: String, password: String, stored: String)]
     public let system: PgSystemUsers
     /// `pg_dbsu`, written bare in `FOR ROLE` as Pigsty does (quoted when it needs quotes).
     public let dbsu: String
@@ -131,6 +133,12 @@ public struct PgInitScripts: Sendable {
     /// `pgbouncer_enabled`: the template creates `monitor.pgbouncer_auth`.
     public let pgbouncer: Bool
 
+    /// `pg_pwd_enc: scram-sha-256` (anything but `md5`, as the HBA lowering reads it).
+    static func usesScram(_ h: ResolvedHost) -> Bool {
+        if case .string("md5")? = h.value("pg_pwd_enc")?.value { return false }
+        return true
+    }
+
     static func lower(_ ins: PgInstanceResource, system: PgSystemUsers, version: Int) -> PgInitScripts {
         let h = ins.host
         var extra: [String] = []
@@ -138,15 +146,18 @@ public struct PgInitScripts: Sendable {
         let primaryDB = Jinja.text(h.value("pg_primary_db"))
         if mode == "citus", primaryDB != "postgres" { extra.append(primaryDB) }
         if mode == "ivory" { extra.append("ivorysql") }
+        let scram = usesScram(h)
         return PgInitScripts(
             binDir: Jinja.text(h.value("pg_bin_dir")), socketDir: Jinja.text(h.value("pg_localhost")),
             port: Jinja.text(h.value("pg_port")), patroniPort: Jinja.text(h.value("patroni_port")),
             patroniSSL: Jinja.bool(h.value("patroni_ssl_enabled")), extraDatabases: extra,
             roles: (h.value("pg_default_roles")?.sequence ?? []).filter { $0.mapping != nil && $0["name"] != nil }
-                .map { PgRoleSpec.lower($0, pgVersion: version) },
-            passwords: [(system.replication, Jinja.text(h.value("pg_replication_password"))),
-                        (system.monitor, Jinja.text(h.value("pg_monitor_password"))),
-                        (system.admin, Jinja.text(h.value("pg_admin_password")))],
+                .map { PgRoleSpec.lower($0, pgVersion: version, scram: scram) },
+            passwords: [(system.replication, "pg_replication_password"), (system.monitor, "pg_monitor_password"),
+                        (system.admin, "pg_admin_password")].map { user, key in
+                let p = Jinja.text(h.value(key))
+                return (user, p, scram ? PgScram.verifier(password: p, role: user) ?? p : p)
+            },
             system: system, dbsu: Jinja.text(h.value("pg_dbsu")),
             defaultPrivileges: (h.value("pg_default_privileges")?.sequence ?? []).map { Jinja.str($0) }.filter(PgDefaultPrivilege.isClause),
             schemas: (h.value("pg_default_schemas")?.sequence ?? []).compactMap(PgSchemaItem.lower),
@@ -263,7 +274,11 @@ public struct PgRoleSpec: Sendable {
     public let name: String
     /// The attributes given (and not null), in Pigsty's order, each on or off (Python truthiness).
     public let attributes: [(PgRoleAttribute, Bool)]
+    /// `password` as given (a secret of the file).
     public let password: String?
+    /// What `ALTER USER … PASSWORD` sets: with `pg_pwd_enc: scram-sha-256` the SCRAM verifier
+    /// computed at compile time (`PgScram`), else (or when no verifier can be computed) `password`.
+    public let storedPassword: String?
     public let expiry: PgRoleExpiry?
     /// `connlimit|int`.
     public let connectionLimit: Int?
@@ -276,7 +291,7 @@ public struct PgRoleSpec: Sendable {
     /// `pg_version|int` of the cluster: membership options `set`/`inherit` need 16.
     public let pgVersion: Int
 
-    static func lower(_ u: YAMLNode, pgVersion: Int) -> PgRoleSpec {
+    static func lower(_ u: YAMLNode, pgVersion: Int, scram: Bool) -> PgRoleSpec {
         func given(_ key: String) -> YAMLNode? { u[key].flatMap { $0.isNull ? nil : $0 } }
         let name = Jinja.str(u["name"])
         let attributes = PgRoleAttribute.allCases.compactMap { a in given(a.rawValue).map { (a, Jinja.truthy($0)) } }
@@ -294,8 +309,10 @@ public struct PgRoleSpec: Sendable {
             return PgRoleGrant(role: Jinja.str(n), revoke: state == "revoke" || state == "absent",
                                admin: option("admin"), set: option("set"), inherit: option("inherit"))
         }
+        let password = given("password").map { Jinja.str($0) }
         return PgRoleSpec(
-            name: name, attributes: attributes, password: given("password").map { Jinja.str($0) }, expiry: expiry,
+            name: name, attributes: attributes, password: password,
+            storedPassword: password.map { p in scram ? PgScram.verifier(password: p, role: name) ?? p : p }, expiry: expiry,
             connectionLimit: given("connlimit").map { Jinja.int($0) },
             settings: PgSetting.lower(u["parameters"], lists: PgSetting.userLists),
             comment: given("comment").map { Jinja.str($0) } ?? "business user \(name)",
