@@ -16,6 +16,9 @@ enum BackendList {
         GrafanaBackend(),
         PgNodeBackend(),
         AdminEnvBackend(),
+        VectorBackend(),
+        ExporterConfigBackend(),
+        MinIOProvisionBackend(),
         PgProvisionBackend(),
     ]
 }

@@ -3,18 +3,23 @@ import PigstyFormats
 import PigstyDiagnostics
 import PigstyYAML
 
-/// Grafana on every infra node: `/etc/grafana/grafana.ini`, the dashboard provider, and one
-/// datasource provisioning file holding, statically, every datasource Pigsty creates at run time
-/// through Grafana's HTTP API (`vmetrics|vlogs|vtraces-<infra_seq>` per infra node, and
-/// `<pg_cluster>-<pg_seq>.<db>` per PostgreSQL instance and database), next to the fixed
-/// Metrics, Logs, Traces, Meta and Static ones.
+/// Grafana on every infra node: `/etc/grafana/grafana.ini`, the dashboard provider, Pigsty's
+/// provisioning file of the fixed Metrics, Logs, Traces, Meta and Static datasources, and the
+/// datasources Pigsty registers at run time through Grafana's HTTP API
+/// (`vmetrics|vlogs|vtraces-<infra_seq>` per infra node, `<pg_cluster>-<pg_seq>.<db>` per
+/// PostgreSQL instance and database): their registration files `/infra/datasources/<name>.json`,
+/// and, so that Grafana loads them without the API, a second provisioning file `registered.yml`.
 struct GrafanaBackend: Backend {
     let name = "grafana"
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         let monitoring = graph.monitoring
         // The registered datasources are the same on every infra node: rendered once.
-        let registered = monitoring.infra.isEmpty ? "" : Self.renderEntries(monitoring.sharedDatasources)
+        let shared = monitoring.sharedDatasources
+        let registered = monitoring.infra.isEmpty || shared.isEmpty ? "" : Self.renderRegistered(shared)
+        let registeredSecrets = shared.flatMap(\.secrets)
+        let records = monitoring.infra.isEmpty ? [] : shared.map { (path: "/infra/datasources/\($0.name).json",
+                                                                    content: Self.record($0) + "\n", secrets: $0.secrets) }
         let restart = ApplyClass.in(.infra, .restart("grafana-server"))
         for infra in monitoring.infra {
             let producer = "\(name):\(infra.ip)"
@@ -29,10 +34,24 @@ struct GrafanaBackend: Backend {
                                    content: Header.hash("Grafana dashboard provider", node: infra.ip)
                                        + Self.dashboards,
                                    owner: "grafana", group: "grafana", mode: 0o644, producer: producer, apply: restart), on: infra.ip)
+            let fixed = infra.grafana.fixedDatasources
             tree.add(GeneratedFile(path: "/etc/grafana/provisioning/datasources/pigsty.yml",
                                    content: Header.hash("Grafana datasources", node: infra.ip)
-                                       + Self.renderHead + Self.renderEntries(infra.grafana.fixedDatasources) + registered,
-                                   owner: "root", group: "grafana", mode: 0o640, producer: producer, apply: restart), on: infra.ip)
+                                       + Self.renderHead + Self.renderEntries(fixed),
+                                   owner: "root", group: "grafana", mode: 0o640, producer: producer, apply: restart,
+                                   secrets: fixed.flatMap(\.secrets)), on: infra.ip)
+            if !registered.isEmpty {
+                tree.add(GeneratedFile(path: "/etc/grafana/provisioning/datasources/registered.yml",
+                                       content: Header.hash("Grafana datasources registered by the inventory's nodes", node: infra.ip)
+                                           + registered,
+                                       owner: "root", group: "grafana", mode: 0o640, producer: producer, apply: restart,
+                                       secrets: registeredSecrets), on: infra.ip)
+            }
+            // Pigsty's registration records: what its API calls post, kept for the operator.
+            for r in records {
+                tree.add(GeneratedFile(path: r.path, content: r.content, mode: 0o600, producer: producer,
+                                       apply: .in(.register), secrets: r.secrets), on: infra.ip)
+            }
         }
     }
 
@@ -115,11 +134,13 @@ struct GrafanaBackend: Backend {
         }
     }
 
+    /// Pigsty's provisioning file with `list` as its datasources (`renderHead` + `renderEntries`).
     static func render(_ list: [Datasource]) -> String {
         renderHead + renderEntries(list)
     }
 
-    /// The provisioning file up to its first datasource (`datasources:`, its items following).
+    /// Pigsty's provisioning file up to its first datasource: the fixed datasources are deleted
+    /// and recreated on every start, then `datasources:`, its items following.
     static let renderHead = PYAML.render([
         .blank,
         .pair("apiVersion", .raw("1")),
@@ -132,23 +153,61 @@ struct GrafanaBackend: Backend {
         .pair("datasources", .raw("")),
     ])
 
-    /// Datasources as items of the `datasources` list, each after a blank line.
+    /// The provisioning file of the registered datasources.
+    static func renderRegistered(_ list: [Datasource]) -> String {
+        PYAML.render([
+            .blank,
+            .comment("What Pigsty registers through Grafana's API (see /infra/datasources/), provisioned"),
+            .pair("apiVersion", .raw("1")),
+            .blank,
+            .pair("datasources", .raw("")),
+        ]) + renderEntries(list)
+    }
+
+    /// Datasources as items of the `datasources` list, each after a blank line: the keys Pigsty's
+    /// provisioning file writes (`isDefault` only when true), every one editable.
     static func renderEntries(_ list: [Datasource]) -> String {
         var items: [PYItem] = []
         items.reserveCapacity(list.count * 2)
         for ds in list {
-            var f: [PYEntry] = [.pair("name", .quoted(ds.name)), .pair("uid", .quoted(ds.uid)), .pair("type", .quoted(ds.type)),
-                                .pair("orgId", .raw("1"))]
+            var f: [PYEntry] = [.pair("name", .quoted(ds.name)), .pair("uid", .quoted(ds.uid)), .pair("type", .quoted(ds.type))]
             if let url = ds.url { f.append(.pair("access", .quoted("proxy"))); f.append(.pair("url", .quoted(url))) }
             if let user = ds.user { f.append(.pair("user", .quoted(user))) }
             if let db = ds.database { f.append(.pair("database", .quoted(db))) }
-            f.append(.pair("isDefault", .raw(ds.isDefault ? "true" : "false")))
+            if ds.isDefault { f.append(.pair("isDefault", .raw("true"))) }
             f.append(.pair("editable", .raw("true")))
+            if let v = ds.version { f.append(.pair("version", .raw(String(v)))) }
             if !ds.jsonData.isEmpty { f.append(.pair("jsonData", node(.map(ds.jsonData)))) }
-            if !ds.secureJsonData.isEmpty { f.append(.pair("secureJsonData", node(.map(ds.secureJsonData)))) }
+            if let secure = ds.secureJsonData { f.append(.pair("secureJsonData", node(.map(secure)))) }
             items.append(.blank)
             items.append(.node(.block(f)))
         }
         return PYAML.renderItems(items, indent: 2)
+    }
+
+    // MARK: - registration records
+
+    static func json(_ v: Value) -> JSONWriter.Value {
+        switch v {
+        case .string(let s): return .string(s)
+        case .int(let i): return .int(i)
+        case .bool(let b): return .bool(b)
+        case .map(let fields): return .object(fields.map { ($0.key, json($0.value)) })
+        }
+    }
+
+    /// A datasource as Pigsty's `/infra/datasources/<name>.json` describes it for the API (no uid:
+    /// Grafana assigns one).
+    static func record(_ ds: Datasource) -> String {
+        var o: [(String, JSONWriter.Value)] = [("name", .string(ds.name)), ("type", .string(ds.type))]
+        if let url = ds.url { o.append(("access", .string("proxy"))); o.append(("url", .string(url))) }
+        if let user = ds.user { o.append(("user", .string(user))) }
+        if let db = ds.database { o.append(("database", .string(db))) }
+        o += ds.apiFields.map { ($0.key, json($0.value)) }
+        o.append(("isDefault", .bool(ds.isDefault)))
+        if let e = ds.editable { o.append(("editable", .bool(e))) }
+        if !ds.jsonData.isEmpty { o.append(("jsonData", json(.map(ds.jsonData)))) }
+        if let secure = ds.secureJsonData { o.append(("secureJsonData", json(.map(secure)))) }
+        return JSONWriter.render(.object(o))
     }
 }

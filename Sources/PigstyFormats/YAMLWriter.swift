@@ -26,6 +26,12 @@ public enum PYNode {
     case flowMap([PYFlowPair], padded: Bool)
     /// A flow sequence on one line: `[ a, … ]` when `padded`, else `[a, …]`; `[]` when empty.
     case flowList([PYNode], padded: Bool)
+    /// A string as a literal block scalar (`|`, `|-` or `|+` after its key or dash, the lines
+    /// below, indented), for program text such as a VRL source. Text a literal block cannot carry
+    /// as is (empty, only line breaks, a carriage return or another character that must be
+    /// escaped) is written double-quoted instead; on one line (a root or inside a flow
+    /// collection) it is always double-quoted.
+    case literal(String)
 }
 
 /// One line group of a block mapping: a key and its value, a `# comment` line, or a blank line.
@@ -157,6 +163,7 @@ public enum PYAML {
     private static func isInline(_ node: PYNode) -> Bool {
         switch node {
         case .raw, .str, .quoted, .single, .flowMap, .flowList: return true
+        case .literal(let s): return literalHeader(s) == nil
         case .map(let m): return m.isEmpty
         case .list(let l): return l.isEmpty
         case .block(let m): return !m.contains(where: { if case .comment = $0 { return false }; if case .blank = $0 { return false }; return true })
@@ -171,6 +178,7 @@ public enum PYAML {
         case .str(let s): out += scalar(s).utf8
         case .quoted(let s): out += doubleQuoted(s).utf8
         case .single(let s): out += singleQuoted(s).utf8
+        case .literal(let s): out += doubleQuoted(s).utf8
         case .map, .block: out += "{}".utf8
         case .list, .items: out += "[]".utf8
         case .flowMap, .flowList: writeFlow(node, into: &out)
@@ -221,6 +229,14 @@ public enum PYAML {
                 out.append(0x0A)
                 if case .block(let m) = value { write(m, indent: indent + 2, dash: nil, into: &out) }
                 if case .items(let m) = value { writeItems(m, indent: indent + 2, into: &out) }
+                continue
+            }
+            if case .literal(let text) = value, let header = literalHeader(text) {
+                out.append(0x20)
+                out += header.utf8
+                trailing(style, lineStart: lineStart, indent: indent, into: &out)
+                out.append(0x0A)
+                writeLiteralLines(text, indent: indent + 2, into: &out)
                 continue
             }
             trailing(style, lineStart: lineStart, indent: indent, into: &out)
@@ -280,8 +296,39 @@ public enum PYAML {
             write(m.map { PYEntry.pair($0.0, $0.1) }, indent: indent + 2, dash: indent, into: &out)
         case .block(let m):
             write(m, indent: indent + 2, dash: indent, into: &out)
+        case .literal(let text):
+            pad(indent, &out); out += "- ".utf8
+            out += (literalHeader(text) ?? "|").utf8
+            out.append(0x0A)
+            writeLiteralLines(text, indent: indent + 2, into: &out)
         default:
             break
+        }
+    }
+
+    // MARK: literal block scalars
+
+    /// The header of a literal block scalar holding exactly `text` (`|`, `|-`, `|+`, with the
+    /// indentation indicator `2` when the first non-empty line starts with a space), or nil when
+    /// a literal block cannot hold it: empty or only line breaks, or a character other than a tab
+    /// or line feed that YAML would have to escape (a carriage return or NEL would read as a line
+    /// break).
+    public static func literalHeader(_ text: String) -> String? {
+        if text.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\t" && needsEscape($0) }) { return nil }
+        guard let firstLine = text.split(separator: "\n", omittingEmptySubsequences: true).first else { return nil }
+        let indicator = firstLine.first == " " ? "2" : ""
+        let chomp = text.hasSuffix("\n\n") ? "+" : (text.hasSuffix("\n") ? "" : "-")
+        return "|" + indicator + chomp
+    }
+
+    /// The lines of a literal block scalar, each at `indent` (empty lines left empty); the
+    /// header's chomping indicator restores the final line breaks.
+    private static func writeLiteralLines(_ text: String, indent: Int, into out: inout [UInt8]) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if text.hasSuffix("\n") { lines.removeLast() }
+        for line in lines {
+            if !line.isEmpty { pad(indent, &out); out += line.utf8 }
+            out.append(0x0A)
         }
     }
 
@@ -295,6 +342,7 @@ public enum PYAML {
         case .str(let s): out += flowScalar(s).utf8
         case .quoted(let s): out += doubleQuoted(s).utf8
         case .single(let s): out += singleQuoted(s).utf8
+        case .literal(let s): out += doubleQuoted(s).utf8
         case .flowMap(let pairs, let padded):
             writeFlowMap(pairs, padded: padded, into: &out)
         case .map(let m):

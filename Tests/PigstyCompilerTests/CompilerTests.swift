@@ -158,7 +158,8 @@ struct CompilerTests {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("10.10.10.3/manifest.json"))) as? [String: Any]
         let files = try #require(manifest?["files"] as? [[String: Any]])
         #expect(files.map { $0["path"] as? String } == ["/etc/etcd/etcd.conf", "/etc/etcd/etcd.pass", "/etc/haproxy/haproxy.cfg",
-                                                        "/etc/profile.d/etcdctl.sh", "/etc/sudoers.d/dba", "/home/dba/.ssh/config"])
+                                                        "/etc/profile.d/etcdctl.sh", "/etc/sudoers.d/dba", "/etc/vector/node.yaml",
+                                                        "/etc/vector/vector.yaml", "/home/dba/.ssh/config"])
         #expect(files[1]["sha256"] as? String == TreeWriter.sha256(Array("Root.Secret.1".utf8)))
         #expect(files[1]["mode"] as? String == "0640")
         // No staging directories are left behind.

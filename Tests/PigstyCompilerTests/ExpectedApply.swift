@@ -70,6 +70,13 @@ enum ExpectedApply {
         rule(["pg_hba", "hba"], "/pg/data/pg_hba.conf", .pgsql, (.reload, .fixed("patroni"))),
         rule(["postgresql.auto.conf"], "/pg/data/postgresql.auto.conf", .pgsql, (.reload, .fixed("patroni"))),
         rule([], "/etc/pgbouncer/*", .pgbouncer, (.reload, .fixed("pgbouncer"))),
+        rule([], "/etc/pgbouncer_exporter.yml", .pgbouncer, (.reload, .fixed("pgbouncer_exporter"))),
+        // Vector: each module registers its log pipeline in its own step; Vector reloads on SIGHUP
+        rule([], "/etc/vector/vector.yaml", .node, (.reload, .fixed("vector"))),
+        rule([], "/etc/vector/node.yaml", .node, (.reload, .fixed("vector"))),
+        rule([], "/etc/vector/nginx.yaml", .infra, (.reload, .fixed("vector"))),
+        rule([], "/etc/vector/redis.yaml", .redis, (.reload, .fixed("vector"))),
+        rule([], "/etc/vector/*", .pgsql, (.reload, .fixed("vector"))),
         rule([], "/etc/default/vip-manager.yml", .vip, (.restart, .fixed("vip-manager"))),
         // Redis: one unit per instance
         rule(["redis"], "/etc/redis/*.conf", .redis, (.restart, .fileStem)),

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import PigstyDiagnostics
 import PigstyInventory
@@ -50,8 +51,9 @@ struct GrafanaBackendTests {
         grafana_admin_password: "se;cret#1"
     """
 
-    static func datasources(_ tree: FileTree, on node: String) throws -> [YAMLNode] {
-        let file = try #require(tree.file("/etc/grafana/provisioning/datasources/pigsty.yml", on: node))
+    static func datasources(_ tree: FileTree, on node: String,
+                            file name: String = "pigsty.yml") throws -> [YAMLNode] {
+        let file = try #require(tree.file("/etc/grafana/provisioning/datasources/\(name)", on: node))
         let sink = DiagnosticSink()
         let doc = try #require(YAML.parse(file.content, path: "pigsty.yml", into: sink))
         #expect(!sink.hasErrors)
@@ -73,21 +75,24 @@ struct GrafanaBackendTests {
 
     @Test func datasourceMatrix() throws {
         let tree = try emit(Self.inventory, [GrafanaBackend()]).tree
-        let first = try Self.datasources(tree, on: "10.10.10.10")
+        // pigsty.yml: Pigsty's fixed datasources only, with the node's own ports.
+        let fixed = try Self.datasources(tree, on: "10.10.10.10")
+        #expect(fixed.compactMap { $0["name"]?.string } == ["Metrics", "Meta", "Logs", "Traces", "Static"])
+        #expect(fixed[0]["url"]?.string == "http://127.0.0.1:8428" && fixed[0]["version"]?.int == 1)
+        #expect(fixed[0]["secureJsonData"]?.mapping?.isEmpty == true && fixed[0]["orgId"] == nil)
+        #expect(fixed.filter { $0["isDefault"] != nil }.compactMap { $0["name"]?.string } == ["Metrics"])
+        #expect(try Self.datasources(tree, on: "10.10.10.11")[0]["url"]?.string == "http://127.0.0.1:8429")
+        // registered.yml: what the nodes register, the same on every infra node.
+        let first = try Self.datasources(tree, on: "10.10.10.10", file: "registered.yml")
         let names = first.compactMap { $0["name"]?.string }
-        #expect(names == ["Metrics", "Meta", "Logs", "Traces", "Static",
-                          "vmetrics-1", "vlogs-1", "vtraces-1", "vmetrics-2", "vtraces-2",
+        #expect(names == ["vmetrics-1", "vlogs-1", "vtraces-1", "vmetrics-2", "vtraces-2",
                           "pg-meta-1.postgres", "pg-meta-1.meta",
                           "pg-test-1.postgres", "pg-test-1.test", "pg-test-2.postgres", "pg-test-2.test"])
-        // Every infra node provisions the same datasources; only the local ones' ports differ.
-        let second = try Self.datasources(tree, on: "10.10.10.11")
+        let second = try Self.datasources(tree, on: "10.10.10.11", file: "registered.yml")
         #expect(second.compactMap { $0["name"]?.string } == names)
-        #expect(second[0]["url"]?.string == "http://127.0.0.1:8429")
-        #expect(first[0]["url"]?.string == "http://127.0.0.1:8428")
         #expect(first.first { $0["name"]?.string == "vmetrics-2" }?["url"]?.string == "http://10.10.10.11:8429")
-        // Unique names, exactly one default.
         #expect(Set(names).count == names.count)
-        #expect(first.filter { $0["isDefault"]?.bool == true }.compactMap { $0["name"]?.string } == ["Metrics"])
+        #expect(first.allSatisfy { $0["isDefault"] == nil && $0["editable"]?.bool == true })
 
         let replica = try #require(first.first { $0["name"]?.string == "pg-test-2.test" })
         #expect(replica["type"]?.string == "postgres")
@@ -100,6 +105,35 @@ struct GrafanaBackendTests {
         #expect(meta["jsonData"]?["postgresVersion"]?.int == 1500)
         #expect(meta["secureJsonData"]?["password"]?.string == "DBUser.Monitor")
         #expect(meta["uid"]?.string == "pg-meta-1_meta")
+        let file = try #require(tree.file("/etc/grafana/provisioning/datasources/registered.yml", on: "10.10.10.11"))
+        #expect(file.mode == 0o640 && file.group == "grafana" && file.secrets.contains("Watch#Me"))
+        #expect(try #require(tree.file("/etc/grafana/provisioning/datasources/pigsty.yml", on: "10.10.10.10"))
+                    .secrets == ["DBUser.Viewer"])
+    }
+
+    /// Pigsty's registration records: one JSON file per registered datasource on every infra
+    /// node, as its playbooks post them to the API.
+    @Test func registrationRecords() throws {
+        let tree = try emit(Self.inventory, [GrafanaBackend()]).tree
+        for node in ["10.10.10.10", "10.10.10.11"] {
+            let records = tree.files(on: node).filter { $0.path.hasPrefix("/infra/datasources/") }
+            #expect(records.map(\.path).sorted() == ["pg-meta-1.meta", "pg-meta-1.postgres", "pg-test-1.postgres", "pg-test-1.test",
+                                                     "pg-test-2.postgres", "pg-test-2.test", "vlogs-1", "vmetrics-1", "vmetrics-2",
+                                                     "vtraces-1", "vtraces-2"].map { "/infra/datasources/\($0).json" })
+            #expect(records.allSatisfy { $0.mode == 0o600 && $0.owner == "root" && $0.apply == .in(.register) })
+        }
+        func object(_ name: String) throws -> [String: Any] {
+            let f = try #require(tree.file("/infra/datasources/\(name).json", on: "10.10.10.10"))
+            return try #require(try JSONSerialization.jsonObject(with: Data(f.content.utf8)) as? [String: Any])
+        }
+        let pg = try object("pg-test-2.test")
+        #expect(pg["name"] as? String == "pg-test-2.test" && pg["url"] as? String == "10.10.10.13:5433")
+        #expect(pg["basicAuth"] as? Bool == false && pg["typeLogoUrl"] as? String == "" && pg["editable"] == nil)
+        #expect((pg["secureJsonData"] as? [String: Any])?["password"] as? String == "Watch#Me" && pg["uid"] == nil)
+        let vm = try object("vmetrics-2")
+        #expect(vm["editable"] as? Bool == true && vm["isDefault"] as? Bool == false)
+        #expect((vm["jsonData"] as? [String: Any])?["timeInterval"] as? String == "2s" && vm["secureJsonData"] == nil)
+        #expect(try #require(tree.file("/infra/datasources/pg-test-2.test.json", on: "10.10.10.11")).secrets == ["Watch#Me"])
     }
 
     @Test func uidsAreValidUniqueAndShortForLongNames() {

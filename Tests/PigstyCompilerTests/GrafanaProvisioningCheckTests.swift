@@ -116,6 +116,13 @@ struct GrafanaProvisioningCheckTests {
         for node in ["10.10.10.10", "10.10.10.11"] {
             let ds = try #require(tree.file("/etc/grafana/provisioning/datasources/pigsty.yml", on: node))
             #expect(GrafanaProvisioningCheck.datasources(ds.content) == [], "\(node)")
+            let reg = try #require(tree.file("/etc/grafana/provisioning/datasources/registered.yml", on: node))
+            #expect(GrafanaProvisioningCheck.datasources(reg.content) == [], "\(node)")
+            // Grafana loads both files into one organisation: names, uids and the default unique across them.
+            let both = ds.content + reg.content.split(separator: "\n", omittingEmptySubsequences: false)
+                .drop { !$0.hasPrefix("datasources:") }.dropFirst().joined(separator: "\n")
+            #expect(GrafanaProvisioningCheck.datasources(both) == [], "\(node)")
+            #expect(both.components(separatedBy: "- name: ").count == 17)
             let dash = try #require(tree.file("/etc/grafana/provisioning/dashboards/pigsty.yml", on: node))
             #expect(GrafanaProvisioningCheck.dashboards(dash.content) == [], "\(node)")
         }

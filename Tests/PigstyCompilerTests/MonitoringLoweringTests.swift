@@ -109,11 +109,17 @@ struct MonitoringLoweringTests {
         let files = try #require(tree.nodes["10.10.10.10"])
         for (path, file) in files {
             let apply = file.apply
-            #expect(apply.step == (path.hasPrefix("/infra/targets/") && !path.hasPrefix("/infra/targets/infra/") ? .register : .infra))
+            let registered = (path.hasPrefix("/infra/targets/") && !path.hasPrefix("/infra/targets/infra/"))
+                || path.hasPrefix("/infra/datasources/")
+            #expect(apply.step == (registered ? .register : .infra), "\(path)")
+            #expect(apply == ExpectedApply.classify(path: path, producer: file.producer), "\(path)")
         }
         #expect(files["/infra/prometheus.yml"]?.apply.unitsText == "reload:vmetrics")
         #expect(files["/infra/rules/node.yml"]?.apply.unitsText == "reload:vmalert")
         #expect(files["/etc/grafana/grafana.ini"]?.apply.unitsText == "restart:grafana-server")
+        #expect(files["/etc/grafana/provisioning/datasources/registered.yml"]?.apply.unitsText == "restart:grafana-server")
+        #expect(files.keys.contains { $0.hasPrefix("/infra/datasources/") })
+        #expect(files.filter { $0.key.hasPrefix("/infra/datasources/") }.allSatisfy { $0.value.apply.unitsText == "-" })
     }
 }
 

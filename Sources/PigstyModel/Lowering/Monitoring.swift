@@ -17,13 +17,17 @@ public struct MonitoringModel: Sendable {
     /// `registeredDatasources` as they follow the fixed ones in every node's provisioning file:
     /// names merged, uids derived (computed once for all infra nodes).
     public internal(set) var sharedDatasources: [GrafanaDatasource] = []
+    /// Vector on every node, the pgbouncer exporter's collectors, Alertmanager and blackbox
+    /// (`MonitoringAgents.swift`).
+    public internal(set) var agents = MonitoringAgents()
 
     init() {}
 
     /// Lowers the part of the graph this model covers; `graph` holds the core resources.
     static func lower(_ graph: ResourceGraph) -> MonitoringModel {
         var m = MonitoringModel()
-        // Everything here lands on infra nodes: nothing to lower without one.
+        m.agents = MonitoringAgents.lower(graph)
+        // Everything else lands on infra nodes: nothing more to lower without one.
         guard !graph.infraNodes.isEmpty else { return m }
         m.targets = ScrapeTargetFile.lower(graph)
         m.alerts = AlertFacts.lower(graph)

@@ -49,7 +49,8 @@ public struct GrafanaField: Sendable, Equatable {
     }
 }
 
-/// A Grafana datasource as provisioned.
+/// A Grafana datasource: as provisioned, and as Pigsty's API registration files
+/// (`/infra/datasources/<name>.json`) describe it.
 public struct GrafanaDatasource: Sendable, Equatable {
     public var name: String
     /// Empty until derived (`GrafanaDatasources.unique`).
@@ -59,11 +60,21 @@ public struct GrafanaDatasource: Sendable, Equatable {
     public var user: String?
     public var database: String?
     public var isDefault = false
+    /// `editable` in the registration file (nil: not written there); provisioned datasources are
+    /// always editable, as those Pigsty creates through the API are.
+    public var editable: Bool?
+    /// The provisioning `version` (Pigsty sets 1 on `Metrics`).
+    public var version: Int?
     public var jsonData: [GrafanaField] = []
-    public var secureJsonData: [GrafanaField] = []
+    /// nil: no `secureJsonData`; empty: written as `{}`.
+    public var secureJsonData: [GrafanaField]?
+    /// Further fields of the registration file only (the API's defaults Pigsty writes out for
+    /// PostgreSQL: `typeLogoUrl`, `basicAuth`, …).
+    public var apiFields: [GrafanaField] = []
 
     public init(name: String, uid: String, type: String, url: String? = nil, user: String? = nil, database: String? = nil,
-                isDefault: Bool = false, jsonData: [GrafanaField] = [], secureJsonData: [GrafanaField] = []) {
+                isDefault: Bool = false, editable: Bool? = nil, version: Int? = nil, jsonData: [GrafanaField] = [],
+                secureJsonData: [GrafanaField]? = nil, apiFields: [GrafanaField] = []) {
         self.name = name
         self.uid = uid
         self.type = type
@@ -71,8 +82,16 @@ public struct GrafanaDatasource: Sendable, Equatable {
         self.user = user
         self.database = database
         self.isDefault = isDefault
+        self.editable = editable
+        self.version = version
         self.jsonData = jsonData
         self.secureJsonData = secureJsonData
+        self.apiFields = apiFields
+    }
+
+    /// The passwords it holds.
+    public var secrets: [String] {
+        (secureJsonData ?? []).compactMap { if case .string(let s) = $0.value { return s } else { return nil } }
     }
 }
 
@@ -105,11 +124,19 @@ public enum GrafanaDatasources {
         GrafanaField("tlsAuth", .bool(false)), GrafanaField("tlsAuthWithCACert", .bool(false)),
     ]
 
+    /// What Pigsty's PostgreSQL registration files spell out of the API's defaults.
+    static let postgresAPIFields: [GrafanaField] = [
+        GrafanaField("typeLogoUrl", .string("")), GrafanaField("basicAuth", .bool(false)),
+        GrafanaField("basicAuthUser", .string("")), GrafanaField("basicAuthPassword", .string("")),
+        GrafanaField("withCredentials", .bool(false)),
+    ]
+
     /// The datasources Pigsty provisions itself, in the order it lists them.
     static func fixed(_ h: ResolvedHost) -> [GrafanaDatasource] {
         [
             GrafanaDatasource(name: "Metrics", uid: "ds-prometheus", type: "prometheus",
-                              url: "http://127.0.0.1:\(port(h, "vmetrics_port", 8428))", isDefault: true, jsonData: metricsJSON),
+                              url: "http://127.0.0.1:\(port(h, "vmetrics_port", 8428))", isDefault: true, version: 1,
+                              jsonData: metricsJSON, secureJsonData: []),
             GrafanaDatasource(name: "Meta", uid: "ds-meta", type: "postgres", url: "127.0.0.1:5432", user: "dbuser_view",
                               database: "meta",
                               jsonData: [GrafanaField("database", .string("meta")), GrafanaField("sslmode", .string("require")),
@@ -135,15 +162,16 @@ public enum GrafanaDatasources {
             guard let seq = i.string("infra_seq") else { continue }
             if Jinja.bool(i.value("vmetrics_enabled"), default: true) {
                 list.append(GrafanaDatasource(name: "vmetrics-\(seq)", uid: "", type: "prometheus",
-                                              url: "http://\(infra.ip):\(port(i, "vmetrics_port", 8428))", jsonData: metricsJSON))
+                                              url: "http://\(infra.ip):\(port(i, "vmetrics_port", 8428))", editable: true,
+                                              jsonData: metricsJSON))
             }
             if Jinja.bool(i.value("vlogs_enabled"), default: true) {
                 list.append(GrafanaDatasource(name: "vlogs-\(seq)", uid: "", type: "victoriametrics-logs-datasource",
-                                              url: "http://\(infra.ip):\(port(i, "vlogs_port", 9428))"))
+                                              url: "http://\(infra.ip):\(port(i, "vlogs_port", 9428))", editable: true))
             }
             if Jinja.bool(i.value("vtraces_enabled"), default: true) {
                 list.append(GrafanaDatasource(name: "vtraces-\(seq)", uid: "", type: "jaeger",
-                                              url: "http://\(infra.ip):\(port(i, "vtraces_port", 10428))/select/jaeger"))
+                                              url: "http://\(infra.ip):\(port(i, "vtraces_port", 10428))/select/jaeger", editable: true))
             }
         }
         // roles/pg_monitor register_grafana.yml: every instance, `postgres` and each database.
@@ -167,7 +195,8 @@ public enum GrafanaDatasources {
                                GrafanaField("maxIdleConns", .int(1)), GrafanaField("maxOpenConns", .int(8)),
                                GrafanaField("postgresVersion", .int(postgresVersion(p))), GrafanaField("sslmode", .string("require")),
                                GrafanaField("tlsAuth", .bool(false)), GrafanaField("tlsAuthWithCACert", .bool(false))],
-                    secureJsonData: [GrafanaField("password", .string(text(p, "pg_monitor_password", "DBUser.Monitor")))]))
+                    secureJsonData: [GrafanaField("password", .string(text(p, "pg_monitor_password", "DBUser.Monitor")))],
+                    apiFields: postgresAPIFields))
             }
         }
         return list
