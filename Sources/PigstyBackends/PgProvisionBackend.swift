@@ -21,6 +21,9 @@ struct PgProvisionBackend: Backend {
                 tree.add(GeneratedFile(path: path, content: content, owner: owner, group: "postgres", mode: mode,
                                        producer: producer, apply: Self.apply, secrets: secrets), on: p.ip)
             }
+            // Pigsty's role/database script directory: the dbsu's alone.
+            tree.addDirectory(NodeDirectory(path: "/pg/tmp", owner: p.dbsu, group: "postgres", mode: 0o700,
+                                            producer: producer, step: .pgsql), on: p.ip)
             // Files holding passwords are the dbsu's alone (0600); the others its group may read.
             if let i = p.initScripts {
                 add("/pg/bin/pg-init", Self.initScript(p, i), owner: "root", mode: 0o740)

@@ -109,6 +109,8 @@ struct PgProvisionBackendTests {
                             "/pg/tmp/pg-user-dbuser_app.sql", "/pg/tmp/pg-user-dbuser_temp.sql",
                             "/pg/tmp/pg-db-app.sql", "/pg/tmp/pg-db-rebuilt.sql"])
         #expect(tree.files(on: "10.10.10.11").isEmpty)
+        #expect(tree.objects(on: "10.10.10.10").directories["/pg/tmp"] == (NodeDirectory(path: "/pg/tmp", owner: "postgres", group: "postgres", mode: 0o700,
+                                                                         producer: "pgprovision:pg-meta-1", step: .pgsql)))
         let roles = try #require(tree.file("/pg/tmp/pg-init-roles.sql", on: "10.10.10.10"))
         #expect(roles.mode == 0o600 && roles.owner == "postgres" && roles.group == "postgres")
         let verifiers = ["replicator": "DBUser.Replicator", "dbuser_monitor": "DBUser.Monitor", "dbuser_dba": "DBUser.DBA"]
