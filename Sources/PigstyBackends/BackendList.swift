@@ -20,5 +20,6 @@ enum BackendList {
         ExporterConfigBackend(),
         MinIOProvisionBackend(),
         SystemdBackend(),
+        PgProvisionBackend(),
     ]
 }

@@ -64,6 +64,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     case pgBackrestMethod = "PGS0410"
     case pgsodiumKey = "PGS0411"
     case oneLineValue = "PGS0412"
+    case defaultPrivilege = "PGS0413"
 
     // Business objects and HBA (PGS05xx)
     case duplicateUser = "PGS0501"
@@ -187,6 +188,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .pgBackrestMinio: (.warning, .check, "pgbackrest_method is minio but no MinIO cluster exists")
         case .pgBackrestMethod: (.error, .check, "pgbackrest_method names no entry of pgbackrest_repo")
         case .pgsodiumKey: (.error, .check, "pgsodium_key is not 64 hexadecimal digits")
+        case .defaultPrivilege: (.error, .check, "pg_default_privileges entry is not a default privilege clause")
         case .oneLineValue: (.error, .check, "value written on one line of pgbackrest.conf, a libpq file or a crontab holds a line break, or is no option name")
         case .duplicateUser: (.error, .check, "user defined twice in one list")
         case .duplicateDatabase: (.error, .check, "database defined twice in one list")

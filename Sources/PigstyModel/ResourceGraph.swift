@@ -167,6 +167,9 @@ public struct ResourceGraph: Sendable {
         domains.minioProvision.get("minio-provision", domains.clock) { MinIOProvisionModel.lower(self) }
     }
     public var units: UnitsModel { domains.units.get("units", domains.clock) { UnitsModel.lower(self) } }
+    public var pgProvision: PgProvisionModel {
+        domains.pgProvision.get("pgprovision", domains.clock) { PgProvisionModel.lower(self) }
+    }
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -256,6 +259,7 @@ final class DomainModels: @unchecked Sendable {
     let pgNode = Lazy<PgNodeModel>(), adminEnv = Lazy<AdminEnvModel>()
     let minioProvision = Lazy<MinIOProvisionModel>()
     let units = Lazy<UnitsModel>()
+    let pgProvision = Lazy<PgProvisionModel>()
 
     init(clock: StageClock?) { self.clock = clock }
 }

@@ -32,7 +32,7 @@ public struct InventoryChecker {
         let rules: [any InventoryRule] = [
             StructureRules(), ParameterRules(), ConsistencyRules(), PgsqlIdentityRules(), BusinessRules(), HBARules(),
             ServiceRules(), ModuleRules(), PortalRules(), DNSMetricsRules(), SafetyRules(), ConflictRules(),
-            ConnectionRules(), BackupRules(), PgNodeRules(),
+            ConnectionRules(), BackupRules(), PgNodeRules(), ProvisionRules(),
         ]
         // Rules only read the inventory: they run side by side, each into its own sink, and their
         // diagnostics are reported in rule order (promotions apply when they reach `sink`).
