@@ -18,5 +18,6 @@ enum BackendList {
         AdminEnvBackend(),
         VectorBackend(),
         ExporterConfigBackend(),
+        NodeBaseBackend(),
     ]
 }
