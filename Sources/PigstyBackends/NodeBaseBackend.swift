@@ -65,12 +65,13 @@ struct NodeBaseBackend: Backend {
         return w.text
     }
 
-    /// The lines of Pigsty's block in `/etc/hosts`: static records tagged `# pigsty dns`, exchanged
+    /// The lines of Pigsty's block in `/etc/hosts`: static records tagged `# pigsty dns`, MinIO members `# minio dns`, exchanged
     /// node names tagged `# pigsty meta`, as Pigsty tags them.
     static func hosts(_ h: HostsBlock, node: String) -> String {
         var w = LineWriter(capacity: 256)
         Header.hash("static host records", node: node, into: &w)
         for r in h.records { w.line("\(r) # pigsty dns") }
+        for r in h.minio { w.line("\(r) # minio dns") }
         for r in h.exchanged { w.line("\(r) # pigsty meta") }
         return w.text
     }

@@ -16,7 +16,7 @@ public struct NodeBaseModel: Sendable {
             return NodeBaseConfig(
                 ip: node.ip, nodename: node.nodename, osPackage: node.facts.package,
                 chrony: chrony(node, admin: admin),
-                hosts: hosts(node, admin: admin, exchanged: exchanged),
+                hosts: hosts(node, admin: admin, exchanged: exchanged, graph: graph),
                 resolver: resolver(node, admin: admin),
                 kernelModules: (h.value("node_kernel_modules")?.sequence ?? []).map { Jinja.str($0) },
                 tune: tune(node),
@@ -52,7 +52,7 @@ public struct NodeBaseModel: Sendable {
 
     /// `node_default_etc_hosts` then `node_etc_hosts`, `${admin_ip}` replaced; then the exchanged
     /// node names. Nil when there is nothing to write.
-    static func hosts(_ node: NodeResource, admin: String, exchanged: [String]) -> HostsBlock? {
+    static func hosts(_ node: NodeResource, admin: String, exchanged: [String], graph: ResourceGraph) -> HostsBlock? {
         let h = node.host
         var records: [String] = []
         if Jinja.bool(h.value("node_write_etc_hosts")) {
@@ -60,8 +60,25 @@ public struct NodeBaseModel: Sendable {
                 for item in h.value(name)?.sequence ?? [] { records.append(Self.admin(Jinja.str(item), admin)) }
             }
         }
-        guard !records.isEmpty || !exchanged.isEmpty else { return nil }
-        return HostsBlock(records: records, exchanged: exchanged)
+        let minio = Jinja.bool(h.value("node_write_etc_hosts"), default: true) ? minioMembers(node, graph.resolved) : []
+        guard !records.isEmpty || !exchanged.isEmpty || !minio.isEmpty else { return nil }
+        return HostsBlock(records: records, minio: minio, exchanged: exchanged)
+    }
+
+    /// On a MinIO node, `<ip> <minio_node>` of every member of its MinIO cluster (inventory order),
+    /// `${minio_cluster}` and `${minio_seq}` filled in with the member's, as the minio role writes them.
+    static func minioMembers(_ node: NodeResource, _ resolved: ResolvedInventory) -> [String] {
+        let h = node.host
+        guard h.binding("minio_cluster") != nil, let name = h.string("minio_cluster") else { return [] }
+        let pattern = Jinja.str(h.value("minio_node"))
+        guard let cluster = resolved.minioClusters.first(where: { $0.name == name }) else { return [] }
+        return cluster.members.compactMap { i -> String? in
+            let m = resolved.hosts[i]
+            guard let seq = m.value("minio_seq"), !seq.isNull else { return nil }
+            let host = pattern.replacingOccurrences(of: "${minio_cluster}", with: name)
+                .replacingOccurrences(of: "${minio_seq}", with: Jinja.str(seq))
+            return "\(m.name) \(host)"
+        }
     }
 
     /// `node_dns_method`: `none` leaves the file alone; `add` keeps the node's first three name
@@ -140,6 +157,8 @@ public struct ChronyConfig: Sendable, Equatable {
 public struct HostsBlock: Sendable, Equatable {
     /// Static records (`<address> <name>…`), `${admin_ip}` replaced.
     public let records: [String]
+    /// `<ip> <minio node name>` of the node's MinIO cluster members.
+    public let minio: [String]
     /// `<ip> <nodename>` of the hosts that exchange node names.
     public let exchanged: [String]
 }
