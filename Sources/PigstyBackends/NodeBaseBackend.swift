@@ -116,8 +116,6 @@ struct NodeBaseBackend: Backend {
         for repo in r.yum {
             w.blank()
             w.section(repo.id)
-            w.set("name", repo.name)
-            w.set("baseurl", repo.baseurl)
             for o in repo.options { w.set(o.key, o.value) }
         }
         return w.text

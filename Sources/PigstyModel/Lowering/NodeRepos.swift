@@ -21,10 +21,9 @@ public struct RepoFile: Sendable, Equatable {
 public struct YumRepo: Sendable, Equatable {
     /// The section name (`name` of the upstream record).
     public let id: String
-    /// `<description> $releasever - $basearch`.
-    public let name: String
-    public let baseurl: String
-    /// `gpgcheck`, `enabled`, then the record's `meta` (a meta key replaces a default in place).
+    /// `name` (`<description> $releasever - $basearch`), `baseurl`, `gpgcheck`, `enabled`, then
+    /// the record's `meta`; a meta key already present replaces its value in place, so no key
+    /// appears twice.
     public let options: [Option]
 
     public struct Option: Sendable, Equatable {
@@ -80,6 +79,7 @@ enum NodeRepos {
         }
         var yum: [YumRepo] = []
         var apt: [AptSource] = []
+        var ids = Set<String>()
         for r in selected {
             let url = baseurl(r, region: region)
             if deb {
@@ -89,8 +89,14 @@ enum NodeRepos {
                 apt.append(AptSource(name: Jinja.text(r["name"]), description: Jinja.text(r["description"]), source: source))
             } else {
                 let name = Jinja.text(r["name"])
+                // A repository id listed twice in one file: the first definition counts (dnf
+                // refuses a file that defines a section twice).
+                guard ids.insert(name).inserted else { continue }
                 let release = releaseVersion(name: name, minor: Jinja.bool(r["minor"]), facts: facts)
-                var options = [YumRepo.Option(key: "gpgcheck", value: "0"), YumRepo.Option(key: "enabled", value: "1")]
+                var options = [YumRepo.Option(key: "name", value: "\(Jinja.text(r["description"])) $releasever - $basearch"),
+                               YumRepo.Option(key: "baseurl", value: url.replacingOccurrences(of: "${admin_ip}", with: admin)
+                                   .replacingOccurrences(of: "$releasever", with: release)),
+                               YumRepo.Option(key: "gpgcheck", value: "0"), YumRepo.Option(key: "enabled", value: "1")]
                 for pair in r["meta"]?.mapping ?? [] {
                     let key = Jinja.str(pair.key), value = Jinja.str(pair.value)
                     if let i = options.firstIndex(where: { $0.key == key }) {
@@ -99,10 +105,7 @@ enum NodeRepos {
                         options.append(YumRepo.Option(key: key, value: value))
                     }
                 }
-                yum.append(YumRepo(id: name, name: "\(Jinja.text(r["description"])) $releasever - $basearch",
-                                   baseurl: url.replacingOccurrences(of: "${admin_ip}", with: admin)
-                                       .replacingOccurrences(of: "$releasever", with: release),
-                                   options: options))
+                yum.append(YumRepo(id: name, options: options))
             }
         }
         return RepoFile(path: deb ? "/etc/apt/sources.list.d/\(module).list" : "/etc/yum.repos.d/\(module).repo",
