@@ -18,6 +18,7 @@ enum BackendList {
         AdminEnvBackend(),
         VectorBackend(),
         ExporterConfigBackend(),
+        MinIOProvisionBackend(),
         NodeBaseBackend(),
     ]
 }

@@ -163,6 +163,9 @@ public struct ResourceGraph: Sendable {
     }
     public var pgNode: PgNodeModel { domains.pgNode.get("pgnode", domains.clock) { PgNodeModel.lower(self) } }
     public var adminEnv: AdminEnvModel { domains.adminEnv.get("adminenv", domains.clock) { AdminEnvModel.lower(self) } }
+    public var minioProvision: MinIOProvisionModel {
+        domains.minioProvision.get("minio-provision", domains.clock) { MinIOProvisionModel.lower(self) }
+    }
     public var nodeBase: NodeBaseModel { domains.nodeBase.get("nodebase", domains.clock) { NodeBaseModel.lower(self) } }
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
@@ -251,6 +254,7 @@ final class DomainModels: @unchecked Sendable {
     let pgsql = Lazy<PgsqlModel>(), access = Lazy<AccessModel>(), etcd = Lazy<EtcdModel>(), vip = Lazy<VIPModel>()
     let redis = Lazy<RedisModel>(), portal = Lazy<PortalModel>(), dns = Lazy<DNSModel>(), monitoring = Lazy<MonitoringModel>()
     let pgNode = Lazy<PgNodeModel>(), adminEnv = Lazy<AdminEnvModel>()
+    let minioProvision = Lazy<MinIOProvisionModel>()
     let nodeBase = Lazy<NodeBaseModel>()
 
     init(clock: StageClock?) { self.clock = clock }

@@ -28,6 +28,13 @@ struct ApplyScriptTests {
         try runTool("/usr/bin/unshare", ["-n", "/bin/bash", out.appendingPathComponent("\(node)/apply.sh").path] + args, cwd: out)
     }
 
+    /// What apply.sh leaves at a file's path on a node that had no file there: the content, or
+    /// for a managed block the block between its markers.
+    static func installed(_ f: GeneratedFile) -> Data {
+        guard f.placement == .managedBlock else { return Data(f.content.utf8) }
+        return Data((FilePlacement.blockBegin + "\n" + f.content + FilePlacement.blockEnd + "\n").utf8)
+    }
+
     /// Every regular file under `dir` (relative path → bytes and mode).
     static func snapshot(_ dir: URL) -> [String: (Data, Int)] {
         var out: [String: (Data, Int)] = [:]
@@ -65,7 +72,7 @@ struct ApplyScriptTests {
             #expect(first.status == 0, "\(node): \(first.output)")
             for f in tree.files(on: node) {
                 let p = target.path + f.path
-                #expect(FileManager.default.contents(atPath: p) == Data(f.content.utf8), "\(node) \(f.path)")
+                #expect(FileManager.default.contents(atPath: p) == installed(f), "\(node) \(f.path)")
                 let mode = try FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as? Int
                 #expect(mode == f.mode, "\(node) \(f.path) mode")
             }
@@ -254,7 +261,7 @@ struct ApplyScriptTests {
         #expect(left == ["out", "root"], "something was written beside the root: \(left)")
         for i in 1...5 { #expect(!FileManager.default.fileExists(atPath: "\(marker)-\(i)")) }
         let top = try FileManager.default.contentsOfDirectory(atPath: target.path).sorted()
-        #expect(top == ["etc", "home", "pg", "var"])
+        #expect(top == ["data", "etc", "home", "pg", "var"])
     }
 
     @Test func unbundleableOwnersAreDiagnosed() {

@@ -48,6 +48,7 @@ struct IncrementalWriteTests {
                 out.add(f, on: name)
             }
         }
+        for (name, objects) in tree.objects { out.mergeObjects(objects, on: name) }
         return out
     }
 

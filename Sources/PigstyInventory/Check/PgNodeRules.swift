@@ -14,6 +14,12 @@ struct PgNodeRules: InventoryRule {
     /// Account names: useradd's portable rule, without `.` (sudo skips `/etc/sudoers.d` files
     /// with a `.` in their name).
     static let accounts = ["pg_dbsu", "node_admin_username"]
+    /// pgbackrest_repo fields the schema types: a line break in one is PGS0315 (or a type
+    /// mismatch) already; only the open record's other options are checked here.
+    static let textFields: Set<String> = {
+        guard let record = Schema.pigsty.record("pgbackrest_repo") else { return [] }
+        return Set(record.fields.filter { $0.type != "any" }.map(\.name))
+    }()
 
     func check(_ c: RuleContext) {
         for b in c.bindings(of: "pgsodium_key") {
@@ -25,20 +31,15 @@ struct PgNodeRules: InventoryRule {
         }
         for name in Self.oneLine {
             for b in c.bindings(of: name) {
-                guard Self.values(b, c).contains(where: { $0.string.map(Self.breaksLine) ?? false }) else { continue }
+                // A value as written is checked by the schema (PGS0315); what a template or a
+                // `!vault` value evaluates to is checked here.
+                guard Self.values(b, c).contains(where: { $0 !== b.value && ($0.string.map(Self.breaksLine) ?? false) })
+                else { continue }
                 report(c, b, "\(name) holds a line break or control character",
                        "it is written on one line of .pgpass, .pg_service.conf or pgbackrest.conf, which have no escape for it")
             }
         }
-        for b in c.bindings(of: "pg_crontab") {
-            for (i, item) in (b.value.sequence ?? []).enumerated() {
-                guard item.tag != "!vault", !ParameterRules.isTemplated(item),
-                      let s = item.string, Self.breaksLine(s) else { continue }
-                c.sink.report(.oneLineValue, "pg_crontab entry \(i) holds a line break or control character",
-                              at: item.range, path: "\(c.path(of: b))[\(i)]",
-                              notes: [DiagnosticNote("each entry is one crontab line; write several entries instead")])
-            }
-        }
+        // pg_crontab entries are string-typed: a line break in one is PGS0315.
         for b in c.bindings(of: "pgbackrest_repo") where !ParameterRules.isTemplated(b.value) {
             for repo in b.value.mapping ?? [] {
                 for option in repo.value.mapping ?? [] {
@@ -49,6 +50,7 @@ struct PgNodeRules: InventoryRule {
                                       at: option.key.range, path: path,
                                       notes: [DiagnosticNote("each key becomes repo1-<key> in pgbackrest.conf: lower-case letters, digits, '_' and '-'")])
                     } else if option.value.tag != "!vault", !ParameterRules.isTemplated(option.value),
+                              !Self.textFields.contains(key),
                               let s = option.value.scalar.map({ YAMLNode.describe($0.value) }), Self.breaksLine(s) {
                         c.sink.report(.oneLineValue, "pgbackrest_repo option '\(key)' holds a line break or control character",
                                       at: option.value.range, path: path,
