@@ -157,11 +157,16 @@ struct CompilerTests {
         #expect((attrs[.posixPermissions] as? Int) == 0o640)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("10.10.10.3/manifest.json"))) as? [String: Any]
         let files = try #require(manifest?["files"] as? [[String: Any]])
-        #expect(files.map { $0["path"] as? String } == ["/etc/etcd/etcd.conf", "/etc/etcd/etcd.pass", "/etc/haproxy/haproxy.cfg",
-                                                        "/etc/profile.d/etcdctl.sh", "/etc/sudoers.d/dba", "/etc/vector/node.yaml",
-                                                        "/etc/vector/vector.yaml", "/home/dba/.ssh/config"])
-        #expect(files[1]["sha256"] as? String == TreeWriter.sha256(Array("Root.Secret.1".utf8)))
-        #expect(files[1]["mode"] as? String == "0640")
+        #expect(files.map { $0["path"] as? String } == [
+            "/etc/chrony.conf", "/etc/etcd/etcd.conf", "/etc/etcd/etcd.pass", "/etc/haproxy/haproxy.cfg", "/etc/hosts",
+            "/etc/modules-load.d/ip_vs.conf", "/etc/modules-load.d/ip_vs_rr.conf", "/etc/modules-load.d/ip_vs_sh.conf",
+            "/etc/modules-load.d/ip_vs_wrr.conf", "/etc/modules-load.d/softdog.conf", "/etc/profile.d/etcdctl.sh",
+            "/etc/resolv.conf", "/etc/sudoers.d/dba", "/etc/sysctl.d/hugepage.conf", "/etc/tuned/crit/tuned.conf",
+            "/etc/tuned/olap/tuned.conf", "/etc/tuned/oltp/tuned.conf", "/etc/tuned/tiny/tuned.conf", "/etc/vector/node.yaml",
+            "/etc/vector/vector.yaml", "/etc/yum.repos.d/local.repo", "/home/dba/.ssh/config"])
+        let etcdPass = try #require(files.first { $0["path"] as? String == "/etc/etcd/etcd.pass" })
+        #expect(etcdPass["sha256"] as? String == TreeWriter.sha256(Array("Root.Secret.1".utf8)))
+        #expect(etcdPass["mode"] as? String == "0640")
         // No staging directories are left behind.
         let siblings = try fm.contentsOfDirectory(atPath: dir.deletingLastPathComponent().path)
         #expect(siblings == ["out"])
