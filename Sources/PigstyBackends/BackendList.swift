@@ -21,5 +21,6 @@ enum BackendList {
         MinIOProvisionBackend(),
         SystemdBackend(),
         PgProvisionBackend(),
+        NodeBaseBackend(),
     ]
 }

@@ -170,6 +170,7 @@ public struct ResourceGraph: Sendable {
     public var pgProvision: PgProvisionModel {
         domains.pgProvision.get("pgprovision", domains.clock) { PgProvisionModel.lower(self) }
     }
+    public var nodeBase: NodeBaseModel { domains.nodeBase.get("nodebase", domains.clock) { NodeBaseModel.lower(self) } }
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -260,6 +261,7 @@ final class DomainModels: @unchecked Sendable {
     let minioProvision = Lazy<MinIOProvisionModel>()
     let units = Lazy<UnitsModel>()
     let pgProvision = Lazy<PgProvisionModel>()
+    let nodeBase = Lazy<NodeBaseModel>()
 
     init(clock: StageClock?) { self.clock = clock }
 }

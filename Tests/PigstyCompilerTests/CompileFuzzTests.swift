@@ -72,7 +72,8 @@ struct GeneratedDocuments {
     static func kind(of path: String) -> Kind? {
         if path.hasSuffix(".yml") || path.hasSuffix(".yaml") || path.hasSuffix("/etc/etcd/etcd.conf") { return .yaml }
         if path.hasSuffix(".json") { return .json }
-        if path.hasSuffix("/grafana.ini") || path.hasSuffix("/pgbouncer.ini") { return .ini }
+        if path.hasSuffix("/grafana.ini") || path.hasSuffix("/pgbouncer.ini") || path.hasSuffix(".repo")
+            || path.hasSuffix("/tuned.conf") { return .ini }
         return nil
     }
 

@@ -159,9 +159,13 @@ struct CompilerTests {
         let files = try #require(manifest?["files"] as? [[String: Any]])
         let paths = files.compactMap { $0["path"] as? String }
         #expect(paths == paths.sorted())
-        #expect(paths.filter { !$0.hasPrefix("/etc/systemd/") && !$0.hasPrefix("/etc/default/") }
-                == ["/etc/etcd/etcd.conf", "/etc/etcd/etcd.pass", "/etc/haproxy/haproxy.cfg", "/etc/profile.d/etcdctl.sh",
-                    "/etc/sudoers.d/dba", "/etc/vector/node.yaml", "/etc/vector/vector.yaml", "/home/dba/.ssh/config"])
+        #expect(paths.filter { !$0.hasPrefix("/etc/systemd/") && !$0.hasPrefix("/etc/default/") } == [
+            "/etc/chrony.conf", "/etc/etcd/etcd.conf", "/etc/etcd/etcd.pass", "/etc/haproxy/haproxy.cfg", "/etc/hosts",
+            "/etc/modules-load.d/ip_vs.conf", "/etc/modules-load.d/ip_vs_rr.conf", "/etc/modules-load.d/ip_vs_sh.conf",
+            "/etc/modules-load.d/ip_vs_wrr.conf", "/etc/modules-load.d/softdog.conf", "/etc/profile.d/etcdctl.sh",
+            "/etc/resolv.conf", "/etc/sudoers.d/dba", "/etc/sysctl.d/hugepage.conf", "/etc/tmpfiles.d/redis.conf",
+            "/etc/tuned/crit/tuned.conf", "/etc/tuned/olap/tuned.conf", "/etc/tuned/oltp/tuned.conf", "/etc/tuned/tiny/tuned.conf",
+            "/etc/vector/node.yaml", "/etc/vector/vector.yaml", "/etc/yum.repos.d/local.repo", "/home/dba/.ssh/config"])
         let passEntry = try #require(files.first { $0["path"] as? String == "/etc/etcd/etcd.pass" })
         #expect(passEntry["sha256"] as? String == TreeWriter.sha256(Array("Root.Secret.1".utf8)))
         #expect(passEntry["mode"] as? String == "0640")

@@ -117,6 +117,13 @@ enum ExpectedApply {
         rule(["adminenv"], "/home/*", .node),
         rule(["adminenv"], "*", .infra),
         rule(["pgnode"], "*", .pgsql),
+        // The node role's own files: units that read them again when restarted
+        rule(["nodebase"], "/etc/chrony.conf", .node, (.restart, .fixed("chronyd"))),
+        rule(["nodebase"], "/etc/chrony/chrony.conf", .node, (.restart, .fixed("chrony"))),
+        rule(["nodebase"], "/etc/modules-load.d/*", .node, (.restart, .fixed("systemd-modules-load"))),
+        rule(["nodebase"], "/etc/sysctl.d/*", .node, (.restart, .fixed("systemd-sysctl"))),
+        rule(["nodebase"], "/etc/tuned/*", .node, (.restart, .fixed("tuned"))),
+        rule(["nodebase"], "*", .node),
     ]
 
     /// Back-end name or producer kind → step, for files no row above names.

@@ -102,7 +102,33 @@ struct SafetyRules: InventoryRule {
                 }
             }
         }
+        checkFileNameLists(c)
         checkPaths(c)
+    }
+
+    /// Lists whose items name files of the node role: `/etc/modules-load.d/<module>.conf`,
+    /// `/etc/yum.repos.d/<module>.repo` (or `sources.list.d/<module>.list`).
+    private func checkFileNameLists(_ c: RuleContext) {
+        for b in c.bindings(of: "node_kernel_modules") {
+            for (i, item) in (b.value.sequence ?? []).enumerated() {
+                guard let s = item.scalar, !item.isNull else { continue }
+                let text = YAMLNode.describe(s.value)
+                if !SafeName.identifier.matches(text) {
+                    report(c, kind: .identifier, what: "kernel module", text, item.range, "\(c.path(of: b))[\(i)]")
+                }
+            }
+        }
+        for param in ["node_repo_modules", "repo_modules"] {
+            for b in c.bindings(of: param) {
+                guard let s = b.value.string else { continue }
+                for part in s.split(separator: ",") {
+                    let text = Jinja.strip(String(part))
+                    if !text.isEmpty, !SafeName.identifier.matches(text) {
+                        report(c, kind: .identifier, what: "\(param) module", text, b.value.range, c.path(of: b))
+                    }
+                }
+            }
+        }
     }
 
     private func report(_ c: RuleContext, kind: SafeName, what: String, _ value: String, _ range: SourceRange, _ path: String) {
