@@ -163,7 +163,7 @@ struct CompilerTests {
             "/etc/chrony.conf", "/etc/etcd/etcd.conf", "/etc/etcd/etcd.pass", "/etc/haproxy/haproxy.cfg", "/etc/hosts",
             "/etc/modules-load.d/ip_vs.conf", "/etc/modules-load.d/ip_vs_rr.conf", "/etc/modules-load.d/ip_vs_sh.conf",
             "/etc/modules-load.d/ip_vs_wrr.conf", "/etc/modules-load.d/softdog.conf", "/etc/profile.d/etcdctl.sh",
-            "/etc/resolv.conf", "/etc/sudoers.d/dba", "/etc/sysctl.d/hugepage.conf", "/etc/tmpfiles.d/redis.conf",
+            "/etc/resolv.conf", "/etc/sudoers.d/dba", "/etc/sysctl.d/hugepage.conf",
             "/etc/tuned/crit/tuned.conf", "/etc/tuned/olap/tuned.conf", "/etc/tuned/oltp/tuned.conf", "/etc/tuned/tiny/tuned.conf",
             "/etc/vector/node.yaml", "/etc/vector/vector.yaml", "/etc/yum.repos.d/local.repo", "/home/dba/.ssh/config"])
         let passEntry = try #require(files.first { $0["path"] as? String == "/etc/etcd/etcd.pass" })
