@@ -3,8 +3,9 @@ import PigstyFormats
 import PigstyDiagnostics
 
 /// pgbouncer: `/etc/pgbouncer/{pgbouncer.ini,database.txt,useropts.txt}` on every pg instance with
-/// `pgbouncer_enabled`, as Pigsty's `pgbouncer_config` task writes them. `userlist.txt` is not
-/// generated: it holds password hashes read from a running PostgreSQL. Renders `graph.pgsql`'s
+/// `pgbouncer_enabled`, as Pigsty's `pgbouncer_config` task writes them, and `userlist.txt`, which
+/// Pigsty fills on the running node from `pg_authid` (`pgb-user`): pigstyc writes the same
+/// verifiers, computed at compile time as the SQL scripts set them. Renders `graph.pgsql`'s
 /// `PgbouncerConfig` through `INIWriter`.
 struct PgbouncerBackend: Backend {
     let name = "pgbouncer"
@@ -29,7 +30,18 @@ struct PgbouncerBackend: Backend {
                                    content: Header.hash("pgbouncer user options of \(ins.name)", node: ins.ip)
                                        + Self.userOptions(c),
                                    owner: ins.fileOwner, group: "postgres", mode: 0o600, producer: producer, apply: apply), on: ins.ip)
+            tree.add(GeneratedFile(path: "/etc/pgbouncer/userlist.txt",
+                                   content: Self.userlist(c.userlist),
+                                   owner: ins.fileOwner, group: "postgres", mode: 0o600, producer: producer, apply: apply,
+                                   secrets: c.userlist.map(\.secret).filter { !$0.isEmpty }), on: ins.ip)
         }
+    }
+
+    /// `"user" "verifier"` lines; a `"` inside a field is doubled, as pgbouncer reads the file.
+    /// No header: pgbouncer refuses an auth file with a comment line ("broken auth file").
+    static func userlist(_ entries: [PgbouncerUserlistEntry]) -> String {
+        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        return entries.map { quoted($0.name) + " " + quoted($0.secret) + "\n" }.joined()
     }
 
     static func ini(_ c: PgbouncerConfig) -> String {

@@ -142,8 +142,9 @@ struct PgbouncerBackendTests {
         #expect(tree.file("/etc/pgbouncer/database.txt", on: "10.10.10.12") == nil)
         #expect(tree.file("/pg/data/postgresql.auto.conf", on: "10.10.10.12") == nil)
         #expect(tree.file("/etc/pgbouncer/useropts.txt", on: "10.10.10.11") != nil)
-        // No userlist.txt: its hashes exist only in a running PostgreSQL.
-        #expect(tree.file("/etc/pgbouncer/userlist.txt", on: "10.10.10.10") == nil)
+        // userlist.txt goes with pgbouncer: present where it runs, absent where it is disabled.
+        #expect(tree.file("/etc/pgbouncer/userlist.txt", on: "10.10.10.10") != nil)
+        #expect(tree.file("/etc/pgbouncer/userlist.txt", on: "10.10.10.12") == nil)
     }
 
     @Test func autoConfRendersValuesLikePython() throws {

@@ -18,6 +18,36 @@ public enum PgScram {
     public static func verifier(password: String, role: String) -> String? {
         guard !password.isEmpty, password.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }),
               !isVerifier(password) else { return nil }
+        // 4096 PBKDF2 rounds cost about a millisecond; every instance of a cluster (and every
+        // file that holds the verifier) asks for the same (role, password) pairs.
+        let key = role + "\u{0}" + password
+        if let known = memo.value(key) { return known }
+        let v = compute(password: password, role: role)
+        memo.store(key, v)
+        return v
+    }
+
+    /// What `pg_authid.rolpassword` holds for `password` under `password_encryption = md5`:
+    /// `md5` and the hex MD5 of the password followed by the role name; a given verifier as is.
+    public static func md5Verifier(password: String, role: String) -> String {
+        if isVerifier(password) { return password }
+        let digest = Insecure.MD5.hash(data: Array((password + role).utf8))
+        return "md5" + digest.map { b in
+            let hex = Array("0123456789abcdef".utf8)
+            return String(decoding: [hex[Int(b >> 4)], hex[Int(b & 0x0f)]], as: UTF8.self)
+        }.joined()
+    }
+
+    private static let memo = Memo()
+
+    private final class Memo: @unchecked Sendable {
+        private let lock = NSLock()
+        private var known: [String: String] = [:]
+        func value(_ key: String) -> String? { lock.lock(); defer { lock.unlock() }; return known[key] }
+        func store(_ key: String, _ value: String) { lock.lock(); known[key] = value; lock.unlock() }
+    }
+
+    private static func compute(password: String, role: String) -> String {
         let key = SymmetricKey(data: Array(password.utf8))
         let salt = Array(HMAC<SHA256>.authenticationCode(for: Array("pigstyc scram salt\u{0}\(role)".utf8), using: key)).prefix(16)
         let salted = pbkdf2(password: Array(password.utf8), salt: Array(salt), iterations: iterations)

@@ -21,6 +21,11 @@ public struct PgbouncerConfig: Sendable, Equatable {
     public let ignoreStartupParameters: String
     public let databases: [PgbouncerDatabase]
     public let userOptions: [PgbouncerUserOption]
+    /// `userlist.txt`: the users pgbouncer authenticates itself, as Pigsty's `pgbouncer_user` task
+    /// adds them with `pgb-user` (the dbsu without a password, the monitor and admin users, and
+    /// business users with `pgbouncer: true` unless `pgbouncer_auth_query`), each with what
+    /// `pg_authid.rolpassword` holds for it, computed at compile time.
+    public let userlist: [PgbouncerUserlistEntry]
 
     static func lower(_ h: ResolvedHost, listen: String) -> PgbouncerConfig {
         func s(_ n: String) -> String { Jinja.str(h.value(n)) }
@@ -37,7 +42,34 @@ public struct PgbouncerConfig: Sendable, Equatable {
             adminUsers: "\(dbsu), \(s("pg_admin_username"))", statsUsers: "\(dbsu), \(s("pg_monitor_username"))",
             authUser: Jinja.bool(h.value("pgbouncer_auth_query")) ? dbsu : nil,
             sslMode: s("pgbouncer_sslmode"), logFile: s("pgbouncer_log_dir") + "/pgbouncer.log",
-            ignoreStartupParameters: ignore, databases: databases(h), userOptions: userOptions(h))
+            ignoreStartupParameters: ignore, databases: databases(h), userOptions: userOptions(h),
+            userlist: userlist(h))
+    }
+
+    /// Pigsty's order of `pgb-user` calls; a user added twice keeps its last entry (`pgb-user`
+    /// deletes the old line first).
+    static func userlist(_ h: ResolvedHost) -> [PgbouncerUserlistEntry] {
+        let scram = PgInitScripts.usesScram(h)
+        func stored(_ name: String, _ password: String?) -> String {
+            guard let p = password, !p.isEmpty else { return "" }
+            if scram { return PgScram.verifier(password: p, role: name) ?? p }
+            return PgScram.md5Verifier(password: p, role: name)
+        }
+        func text(_ key: String) -> String { Jinja.str(h.value(key)) }
+        var entries: [PgbouncerUserlistEntry] = [PgbouncerUserlistEntry(name: text("pg_dbsu"), secret: "")]
+        entries.append(PgbouncerUserlistEntry(name: text("pg_monitor_username"), secret: stored(text("pg_monitor_username"), text("pg_monitor_password"))))
+        entries.append(PgbouncerUserlistEntry(name: text("pg_admin_username"), secret: stored(text("pg_admin_username"), text("pg_admin_password"))))
+        if !Jinja.bool(h.value("pgbouncer_auth_query")) {
+            for user in h.value("pg_users")?.sequence ?? [] {
+                guard user.mapping != nil, let name = user["name"], isPresent(user),
+                      let flag = user["pgbouncer"], Jinja.bool(flag) else { continue }
+                let n = Jinja.str(name)
+                let password = user["password"].flatMap { $0.isNull ? nil : Jinja.str($0) }
+                entries.append(PgbouncerUserlistEntry(name: n, secret: stored(n, password)))
+            }
+        }
+        var seen = Set<String>()
+        return entries.reversed().filter { seen.insert($0.name).inserted }.reversed()
     }
 
     /// Whether `key` is present in a mapping (`'key' in db`), whatever its value.
@@ -83,6 +115,13 @@ public struct PgbouncerConfig: Sendable, Equatable {
                                        maxUserConnections: has(user, "pool_connlimit") ? Jinja.str(user["pool_connlimit"]) : nil)
         }
     }
+}
+
+/// One line of pgbouncer's `userlist.txt`: a user and its password verifier (SCRAM-SHA-256 or MD5,
+/// as PostgreSQL stores it; empty for none; the password itself where no verifier can be computed).
+public struct PgbouncerUserlistEntry: Sendable, Equatable {
+    public let name: String
+    public let secret: String
 }
 
 /// `option=value` of a database's connection string.
