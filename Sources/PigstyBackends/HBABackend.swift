@@ -7,7 +7,9 @@ import PigstyDiagnostics
 /// `pgbouncer_enabled`), from the rule lists lowered in `graph.access.hba`.
 struct HBABackend: Backend {
     let name = "hba"
-    static let hbaApply = ApplyClass.in(.pgsql, .reload("patroni"))
+    /// Inside the data directory: written only once Patroni has initialised it (a file there
+    /// before would keep Patroni from running initdb).
+    static let hbaApply = ApplyClass.in(.pgsql, .reload("patroni")).afterStart(of: "patroni")
     static let pgbHbaApply = ApplyClass.in(.pgbouncer, .reload("pgbouncer"))
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {

@@ -7,7 +7,9 @@ import PigstyDiagnostics
 /// and `pg_param`), so ALTER SYSTEM changes do not survive a run.
 struct PostgresAutoConfBackend: Backend {
     let name = "postgresql.auto.conf"
+    /// Inside the data directory: written only once Patroni has initialised it.
     static let autoConfApply = ApplyClass.in(.pgsql, .reload("patroni")).with(.postgresParameters(version: nil, versionKey: nil))
+        .afterStart(of: "patroni")
 
     func emit(_ graph: ResourceGraph, into tree: inout FileTree, sink: DiagnosticSink) {
         for ins in graph.pgsql.instances {

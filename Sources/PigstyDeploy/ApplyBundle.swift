@@ -1,4 +1,5 @@
 import PigstyModel
+import PigstyFormats
 import PigstyOutput
 import Foundation
 import PigstyDiagnostics
@@ -96,6 +97,19 @@ public enum ApplyBundle {
             }
             if !p.isEmpty { out.append((l.path, p)) }
         }
+        func line(_ t: String, _ label: String) -> [String] {
+            !t.isEmpty && !t.unicodeScalars.contains(where: Shell.isControl) ? [] : ["\(label) is empty or holds a control character"]
+        }
+        for s in o.sortedServices {
+            let p = (UnitEffect.isUnitName(s.unit) ? [] : ["'\(printable(s.unit))' is not a unit name"])
+                + (s.check.map { line($0, "its check") } ?? []) + ((1...86_400).contains(s.timeout) ? [] : ["timeout \(s.timeout) is out of range"])
+            if !p.isEmpty { out.append(("service \(s.unit)", p)) }
+        }
+        for a in o.sortedActions {
+            let p = (UnitEffect.isUnitName(a.name) ? [] : ["'\(printable(a.name))' is not an action name"])
+                + line(a.command, "its command") + (a.when.map { line($0, "its condition") } ?? [])
+            if !p.isEmpty { out.append(("action \(a.name)", p)) }
+        }
         return out
     }
 
@@ -139,6 +153,9 @@ public enum ApplyBundle {
     /// The apply.list version of a bundle with node objects (users and groups with their ids,
     /// declared directories, links) or managed blocks.
     public static let objectsFormatVersion = 3
+    /// The apply.list version of a bundle that declares services, post-start actions or files
+    /// written after a service's first start.
+    public static let lifecycleFormatVersion = 4
 
     /// `apply.list`: tab-separated records, one per line, never an empty field.
     ///
@@ -154,6 +171,9 @@ public enum ApplyBundle {
     ///     quiet  <path>  <key>   (after its file: a change limited to `key` lines needs no unit effect)
     ///     fixed  <path>  <key>   (after its file: a change of `key`'s value is refused)
     ///     block  <path>          (after its file: the file is the node's; its content is a managed block)
+    ///     after  <path>  <unit>  (after its file: written only once `unit` has started and passed its check)
+    ///     service <step>  <unit>  <timeout seconds>  <check shell line or ->   (in start order)
+    ///     action  <step>  <name>  <sha256 of command and inputs>  <when shell line or ->  <command shell line>
     /// `digests` may give the files' sha256, in the order of `files`, when the caller has them already.
     public static func list(node: String, files: [GeneratedFile], digests: [String]? = nil,
                             objects: NodeObjects = NodeObjects()) -> String {
@@ -161,7 +181,9 @@ public enum ApplyBundle {
         let order = order(files, classes)
         let ruled = classes.contains { $0.rule.map { !$0.quietKeys.isEmpty || !$0.fixedKeys.isEmpty } ?? false }
         let blocks = files.contains { $0.placement == .managedBlock }
-        let version = !objects.isEmpty || blocks ? objectsFormatVersion : ruled ? formatVersion : plainFormatVersion
+        let after = classes.contains { $0.afterStart != nil }
+        let version = objects.hasLifecycle || after ? lifecycleFormatVersion
+            : !objects.isEmpty || blocks ? objectsFormatVersion : ruled ? formatVersion : plainFormatVersion
         var out = "pigstyc-apply\t\(version)\nnode\t\(node)\n"
         out.reserveCapacity(files.count * 160 + objects.count * 80 + 64)
         // Declared objects by step, each kind sorted by name or path.
@@ -171,6 +193,13 @@ public enum ApplyBundle {
         for u in objects.sortedUsers { usersBy[u.step, default: []].append(u) }
         for d in objects.sortedDirectories { dirsBy[d.step, default: []].append(d) }
         for l in objects.sortedLinks { linksBy[l.step, default: []].append(l) }
+        var servicesBy: [ApplyStep: [NodeService]] = [:], actionsBy: [ApplyStep: [NodeAction]] = [:]
+        for s in objects.sortedServices { servicesBy[s.step, default: []].append(s) }
+        for a in objects.sortedActions { actionsBy[a.step, default: []].append(a) }
+        var digestOf: [String: String] = [:]
+        if !objects.actions.isEmpty {
+            for (i, f) in files.enumerated() { digestOf[f.path] = digests?[i] ?? TreeWriter.sha256(f.content) }
+        }
         // Few distinct accounts per node: a list beats hashing every file's owner and group.
         var seenGroups = ["root"] + objects.groups.keys.sorted(), seenUsers = ["root"] + objects.users.keys.sorted()
         var seenDirs = Set(objects.directories.keys)
@@ -239,6 +268,16 @@ public enum ApplyBundle {
                     for key in rule.fixedKeys { out += "fixed\t\(f.path)\t\(key)\n" }
                 }
                 if f.placement == .managedBlock { out += "block\t\(f.path)\n" }
+                if let unit = classes[i].afterStart { out += "after\t\(f.path)\t\(unit)\n" }
+            }
+            for s in servicesBy[step] ?? [] {
+                out += "service\t\(stepName)\t\(s.unit)\t\(s.timeout)\t\(s.check ?? "-")\n"
+            }
+            for a in actionsBy[step] ?? [] {
+                // Runs again when the command, its condition or a file it reads changes.
+                var basis = a.command + "\n" + (a.when ?? "-") + "\n"
+                for p in a.inputs { basis += p + " " + (digestOf[p] ?? "-") + "\n" }
+                out += "action\t\(stepName)\t\(a.name)\t\(TreeWriter.sha256(basis))\t\(a.when ?? "-")\t\(a.command)\n"
             }
         }
         return out

@@ -48,6 +48,8 @@ public struct ApplyPlan: Sendable {
             for l in o.links.values { withStep[l.step, default: []].insert(node) }
             for g in o.groups.values { withStep[g.step, default: []].insert(node) }
             for u in o.users.values { withStep[u.step, default: []].insert(node) }
+            for sv in o.services.values { withStep[sv.step, default: []].insert(node) }
+            for a in o.actions.values { withStep[a.step, default: []].insert(node) }
         }
         func has(_ s: ApplyStep) -> Set<String> { withStep[s] ?? [] }
 

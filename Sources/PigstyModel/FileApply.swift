@@ -85,25 +85,32 @@ public struct ApplyClass: Sendable, Equatable {
     public var rule: ChangeRule? { box.rule }
     /// The effects as apply.list writes them: `action:unit,…`, or `-` for none.
     public var unitsText: String { box.unitsText }
+    /// A file that must not exist before this service's first start (a file inside the data
+    /// directory Patroni initialises): apply.sh writes it only once the service's readiness check
+    /// passes, after the step's services are started.
+    public var afterStart: String? { box.afterStart }
 
-    public init(step: ApplyStep, effects: [UnitEffect], rule: ChangeRule? = nil) {
+    public init(step: ApplyStep, effects: [UnitEffect], rule: ChangeRule? = nil, afterStart: String? = nil) {
         self.step = step
-        box = Box(effects.filter { UnitEffect.isUnitName($0.unit) }, rule: rule)
+        box = Box(effects.filter { UnitEffect.isUnitName($0.unit) }, rule: rule,
+                  afterStart: afterStart.flatMap { UnitEffect.isUnitName($0) ? $0 : nil })
     }
 
     /// Equal step and effects; the rule is the back end's (its tests check it).
     public static func == (a: ApplyClass, b: ApplyClass) -> Bool {
-        a.step == b.step && (a.box === b.box || a.box.effects == b.box.effects)
+        a.step == b.step && (a.box === b.box || (a.box.effects == b.box.effects && a.box.afterStart == b.box.afterStart))
     }
 
     private final class Box: Sendable {
         let effects: [UnitEffect]
         let rule: ChangeRule?
         let unitsText: String
+        let afterStart: String?
 
-        init(_ effects: [UnitEffect], rule: ChangeRule?) {
+        init(_ effects: [UnitEffect], rule: ChangeRule?, afterStart: String?) {
             self.effects = effects
             self.rule = rule
+            self.afterStart = afterStart
             unitsText = effects.isEmpty ? "-" : effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
         }
     }
@@ -112,7 +119,10 @@ public struct ApplyClass: Sendable, Equatable {
 
 extension ApplyClass {
     /// The same class with a rule for what a change of the file needs.
-    public func with(_ rule: ChangeRule) -> ApplyClass { ApplyClass(step: step, effects: effects, rule: rule) }
+    public func with(_ rule: ChangeRule) -> ApplyClass { ApplyClass(step: step, effects: effects, rule: rule, afterStart: afterStart) }
+
+    /// The same class for a file written only after `unit` has started (see `afterStart`).
+    public func afterStart(of unit: String) -> ApplyClass { ApplyClass(step: step, effects: effects, rule: rule, afterStart: unit) }
 }
 
 /// A back end's declaration of the semantics of its file's contents, which `diff` and apply.sh

@@ -111,17 +111,92 @@ public struct NodeUser: Sendable, Equatable {
     }
 }
 
-/// One node's directories, links, users and groups, keyed by path or name.
+/// A service the node runs: apply.sh enables it, starts it when it is not running and waits for
+/// its readiness check, in its step, in `order` (dependency order within the step: Patroni before
+/// its exporters). The unit file may be pigstyc's or a package's (`nginx`, `grafana-server`).
+public struct NodeService: Sendable, Equatable {
+    public let unit: String
+    public let step: ApplyStep
+    /// Position within the step: lower starts first.
+    public let order: Int
+    /// A shell line (values quoted by its back end) that succeeds once the service is ready; nil:
+    /// `systemctl is-active` is enough.
+    public let check: String?
+    /// Seconds the check may take to pass after a start.
+    public let timeout: Int
+    public let producer: String
+
+    public init(unit: String, step: ApplyStep, order: Int, check: String?, timeout: Int, producer: String) {
+        self.unit = unit
+        self.step = step
+        self.order = order
+        self.check = check
+        self.timeout = timeout
+        self.producer = producer
+    }
+
+    func sameAs(_ o: NodeService) -> Bool {
+        (unit, step, order, check, timeout) == (o.unit, o.step, o.order, o.check, o.timeout)
+    }
+}
+
+/// A post-start action: a command apply.sh runs once its step's services are up (SQL
+/// provisioning on a PostgreSQL primary, a pgBackRest stanza), when `when` succeeds, and again
+/// only after the files it reads (`inputs`) or the command change.
+public struct NodeAction: Sendable, Equatable {
+    /// `[A-Za-z0-9_.-]+`.
+    public let name: String
+    public let step: ApplyStep
+    public let order: Int
+    /// A shell line that must succeed for the action to run (this node is the primary); nil: always.
+    public let when: String?
+    /// The shell line that performs the action; it must be safe to run again.
+    public let command: String
+    /// Paths of the bundle's files the action reads.
+    public let inputs: [String]
+    public let producer: String
+
+    public init(name: String, step: ApplyStep, order: Int, when: String?, command: String, inputs: [String], producer: String) {
+        self.name = name
+        self.step = step
+        self.order = order
+        self.when = when
+        self.command = command
+        self.inputs = inputs
+        self.producer = producer
+    }
+
+    func sameAs(_ o: NodeAction) -> Bool {
+        (name, step, order, when, command, inputs) == (o.name, o.step, o.order, o.when, o.command, o.inputs)
+    }
+}
+
+/// One node's directories, links, users, groups, services and post-start actions, keyed by path
+/// or name.
 public struct NodeObjects: Sendable {
     public internal(set) var directories: [String: NodeDirectory] = [:]
     public internal(set) var links: [String: NodeLink] = [:]
     public internal(set) var groups: [String: NodeGroup] = [:]
     public internal(set) var users: [String: NodeUser] = [:]
+    public internal(set) var services: [String: NodeService] = [:]
+    public internal(set) var actions: [String: NodeAction] = [:]
 
     public init() {}
 
-    public var isEmpty: Bool { directories.isEmpty && links.isEmpty && groups.isEmpty && users.isEmpty }
-    public var count: Int { directories.count + links.count + groups.count + users.count }
+    public var isEmpty: Bool {
+        directories.isEmpty && links.isEmpty && groups.isEmpty && users.isEmpty && services.isEmpty && actions.isEmpty
+    }
+    public var count: Int { directories.count + links.count + groups.count + users.count + services.count + actions.count }
+    /// Whether the node declares services or actions (apply.list version 4).
+    public var hasLifecycle: Bool { !services.isEmpty || !actions.isEmpty }
+
+    /// Services and actions in apply order: by step, then `order`, then name.
+    public var sortedServices: [NodeService] {
+        services.values.sorted { ($0.step, $0.order, $0.unit) < ($1.step, $1.order, $1.unit) }
+    }
+    public var sortedActions: [NodeAction] {
+        actions.values.sorted { ($0.step, $0.order, $0.name) < ($1.step, $1.order, $1.name) }
+    }
 
     /// Sorted views (by path or name) for writers.
     public var sortedDirectories: [NodeDirectory] { directories.values.sorted { $0.path < $1.path } }
@@ -181,6 +256,22 @@ extension FileTree {
         objects[node, default: NodeObjects()].users[u.name] = u
     }
 
+    public mutating func addService(_ s: NodeService, on node: String) {
+        if let old = objects[node]?.services[s.unit] {
+            if !old.sameAs(s) { recordConflict(node, "service:\(s.unit)", [old.producer, s.producer]) }
+            return
+        }
+        objects[node, default: NodeObjects()].services[s.unit] = s
+    }
+
+    public mutating func addAction(_ a: NodeAction, on node: String) {
+        if let old = objects[node]?.actions[a.name] {
+            if !old.sameAs(a) { recordConflict(node, "action:\(a.name)", [old.producer, a.producer]) }
+            return
+        }
+        objects[node, default: NodeObjects()].actions[a.name] = a
+    }
+
     /// A node's directories, links, users and groups (empty when it has none).
     public func objects(on node: String) -> NodeObjects { objects[node] ?? NodeObjects() }
 
@@ -198,5 +289,7 @@ extension FileTree {
         for l in other.links.values { addLink(l, on: node) }
         for g in other.groups.values { addGroup(g, on: node) }
         for u in other.users.values { addUser(u, on: node) }
+        for s in other.services.values { addService(s, on: node) }
+        for a in other.actions.values { addAction(a, on: node) }
     }
 }

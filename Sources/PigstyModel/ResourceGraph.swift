@@ -171,6 +171,7 @@ public struct ResourceGraph: Sendable {
         domains.pgProvision.get("pgprovision", domains.clock) { PgProvisionModel.lower(self) }
     }
     public var nodeBase: NodeBaseModel { domains.nodeBase.get("nodebase", domains.clock) { NodeBaseModel.lower(self) } }
+    public var lifecycle: LifecycleModel { domains.lifecycle.get("lifecycle", domains.clock) { LifecycleModel.lower(self) } }
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -262,6 +263,7 @@ final class DomainModels: @unchecked Sendable {
     let units = Lazy<UnitsModel>()
     let pgProvision = Lazy<PgProvisionModel>()
     let nodeBase = Lazy<NodeBaseModel>()
+    let lifecycle = Lazy<LifecycleModel>()
 
     init(clock: StageClock?) { self.clock = clock }
 }

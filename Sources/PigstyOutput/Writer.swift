@@ -65,7 +65,13 @@ public struct TreeWriter {
         out += "  \"files\" : ["
         out.reserveCapacity(files.count * 320 + 64)
         for (i, f) in files.enumerated() {
-            out += i == 0 ? "\n    {\n      \"group\" : " : ",\n    {\n      \"group\" : "
+            out += i == 0 ? "\n    {\n      " : ",\n    {\n      "
+            if let unit = f.apply.afterStart {
+                out += "\"after_start\" : "
+                Quoting.appendJSON(unit, to: &out)
+                out += ",\n      "
+            }
+            out += "\"group\" : "
             Quoting.appendJSON(f.group, to: &out)
             out += ",\n      \"mode\" : \""
             out += f.modeText
@@ -86,6 +92,14 @@ public struct TreeWriter {
         entries("groups", objects.sortedGroups) { g in
             [("gid", g.gid.map(String.init) ?? "null"), ("name", j(g.name)), ("producer", j(g.producer)),
              ("step", j(g.step.rawValue)), ("system", g.system ? "true" : "false")]
+        }
+        entries("lifecycle_actions", objects.sortedActions) { a in
+            [("command", j(a.command)), ("inputs", "[" + a.inputs.map(j).joined(separator: ", ") + "]"), ("name", j(a.name)),
+             ("producer", j(a.producer)), ("step", j(a.step.rawValue)), ("when", a.when.map(j) ?? "null")]
+        }
+        entries("lifecycle_services", objects.sortedServices) { s in
+            [("check", s.check.map(j) ?? "null"), ("producer", j(s.producer)), ("step", j(s.step.rawValue)),
+             ("timeout", String(s.timeout)), ("unit", j(s.unit))]
         }
         entries("links", objects.sortedLinks) { l in
             [("group", j(l.group)), ("owner", j(l.owner)), ("path", j(l.path)), ("producer", j(l.producer)),

@@ -58,6 +58,12 @@ public struct TreeDiff: Sendable {
             out["directory " + d.path] = "directory \(d.path) (\(d.owner):\(d.group) \(GeneratedFile.modeText(d.mode)))"
         }
         for l in o.links.values { out["link " + l.path] = "link \(l.path) -> \(l.target)" }
+        for s in o.services.values {
+            out["service " + s.unit] = "service \(s.unit) (step \(s.step.rawValue), ready: \(s.check ?? "systemctl is-active"))"
+        }
+        for a in o.actions.values {
+            out["action " + a.name] = "action \(a.name) (step \(a.step.rawValue): \(a.command))"
+        }
         return out
     }
 

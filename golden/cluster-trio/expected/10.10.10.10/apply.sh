@@ -105,6 +105,8 @@ re_id='^(-|[0-9]{1,9})$'
 re_names='^(-|[A-Za-z_][A-Za-z0-9_.-]*(,[A-Za-z_][A-Za-z0-9_.-]*)*)$'
 re_kind='^(system|user)$'
 re_target='^[^[:cntrl:]]+$'
+re_unit='^[A-Za-z0-9_.@:][A-Za-z0-9_.@:-]*$'
+re_timeout='^[1-9][0-9]{0,4}$'
 block_begin='# BEGIN pigstyc managed block'
 block_end='# END pigstyc managed block'
 valid_path() { [[ $1 =~ $re_path && $1 != *"/../"* && $1 != *"/.." && $1 != *"/./"* && $1 != *"//"* ]]; }
@@ -131,14 +133,19 @@ F_step=() F_sha=() F_owner=() F_group=() F_mode=() F_units=() F_path=()
 declare -A Q_keys=() X_keys=()
 # Files that are the node's, holding one managed block of the bundle's (version 3).
 declare -A B_block=()
+# Files written only after a unit's first start, by path: the unit (version 4).
+declare -A A_after=()
+# Services per step in start order, with their readiness check; post-start actions (version 4).
+S_step=() S_unit=() S_timeout=() S_check=()
+C_step=() C_name=() C_sha=() C_when=() C_cmd=()
 version=1
 n=0
 while IFS= read -r line || [[ -n $line ]]; do
   n=$((n + 1))
   IFS=$'\t' read -r -a f <<<"$line"
   if ((n == 1)); then
-    [[ ${#f[@]} -eq 2 && ${f[0]} == pigstyc-apply && ${f[1]} =~ ^[123]$ ]] ||
-      die 3 "apply.list is not a version 1, 2 or 3 pigstyc list"
+    [[ ${#f[@]} -eq 2 && ${f[0]} == pigstyc-apply && ${f[1]} =~ ^[1234]$ ]] ||
+      die 3 "apply.list is not a version 1, 2, 3 or 4 pigstyc list"
     version=${f[1]}
     continue
   fi
@@ -151,9 +158,22 @@ while IFS= read -r line || [[ -n $line ]]; do
       continue
       ;;
     block)
-      [[ $version == 3 && ${#f[@]} -eq 2 && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] || bad_list "$n"
+      [[ $version -ge 3 && ${#f[@]} -eq 2 && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] || bad_list "$n"
       B_block[${f[1]}]=1
       continue
+      ;;
+    after)
+      # A file written only once its unit has started (version 4).
+      [[ $version == 4 && ${#f[@]} -eq 3 && ${f[2]} =~ $re_unit && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] || bad_list "$n"
+      A_after[${f[1]}]=${f[2]}
+      continue
+      ;;
+    service)
+      [[ $version == 4 && ${#f[@]} -eq 5 && ${f[2]} =~ $re_unit && ${f[3]} =~ $re_timeout && ${f[4]} =~ $re_target ]] || bad_list "$n"
+      ;;
+    action)
+      [[ $version == 4 && ${#f[@]} -eq 6 && ${f[2]} =~ $re_unit && ${f[3]} =~ $re_sha && ${f[4]} =~ $re_target && ${f[5]} =~ $re_target ]] ||
+        bad_list "$n"
       ;;
     node)
       [[ ${#f[@]} -eq 2 && ${f[1]} =~ $re_ip ]] || bad_list "$n"
@@ -162,18 +182,18 @@ while IFS= read -r line || [[ -n $line ]]; do
       ;;
     group)
       [[ ${f[2]-} =~ $re_name ]] || bad_list "$n"
-      [[ ${#f[@]} -eq 3 || ( $version == 3 && ${#f[@]} -eq 5 && ${f[3]} =~ $re_id && ${f[4]} =~ $re_kind ) ]] || bad_list "$n"
+      [[ ${#f[@]} -eq 3 || ( $version -ge 3 && ${#f[@]} -eq 5 && ${f[3]} =~ $re_id && ${f[4]} =~ $re_kind ) ]] || bad_list "$n"
       ;;
     user)
       [[ ${f[2]-} =~ $re_name ]] || bad_list "$n"
       if ((${#f[@]} != 3)); then
-        [[ $version == 3 && ${#f[@]} -eq 9 && ${f[3]} =~ $re_id && ${f[4]} =~ $re_name && ${f[5]} =~ $re_names && ${f[8]} =~ $re_kind ]] ||
+        [[ $version -ge 3 && ${#f[@]} -eq 9 && ${f[3]} =~ $re_id && ${f[4]} =~ $re_name && ${f[5]} =~ $re_names && ${f[8]} =~ $re_kind ]] ||
           bad_list "$n"
         if ! valid_path "${f[6]}" || ! valid_path "${f[7]}"; then bad_list "$n"; fi
       fi
       ;;
     link)
-      [[ $version == 3 && ${#f[@]} -eq 6 && ${f[2]} =~ $re_name && ${f[3]} =~ $re_name && ${f[4]} =~ $re_target ]] || bad_list "$n"
+      [[ $version -ge 3 && ${#f[@]} -eq 6 && ${f[2]} =~ $re_name && ${f[3]} =~ $re_name && ${f[4]} =~ $re_target ]] || bad_list "$n"
       valid_path "${f[5]}" || bad_list "$n"
       ;;
     dir)
@@ -195,6 +215,8 @@ while IFS= read -r line || [[ -n $line ]]; do
       ;;
     link) L_step+=("${f[1]}") L_owner+=("${f[2]}") L_group+=("${f[3]}") L_target+=("${f[4]}") L_path+=("${f[5]}") ;;
     dir) D_step+=("${f[1]}") D_owner+=("${f[2]}") D_group+=("${f[3]}") D_mode+=("${f[4]}") D_path+=("${f[5]}") ;;
+    service) S_step+=("${f[1]}") S_unit+=("${f[2]}") S_timeout+=("${f[3]}") S_check+=("${f[4]}") ;;
+    action) C_step+=("${f[1]}") C_name+=("${f[2]}") C_sha+=("${f[3]}") C_when+=("${f[4]}") C_cmd+=("${f[5]}") ;;
     file) F_step+=("${f[1]}") F_sha+=("${f[2]}") F_owner+=("${f[3]}") F_group+=("${f[4]}") F_mode+=("${f[5]}") F_units+=("${f[6]}") F_path+=("${f[7]}") ;;
   esac
 done <"$list"
@@ -618,7 +640,13 @@ finish() {
 }
 trap finish EXIT
 
-declare -A pending=()
+# The systemctl to call: PIGSTYC_SYSTEMCTL names another (tests, supervisors other than systemd);
+# with it, units are managed under --root too.
+systemctl=${PIGSTYC_SYSTEMCTL:-systemctl}
+manage=1
+if ((under_root)) && [[ -z ${PIGSTYC_SYSTEMCTL-} ]]; then manage=0; fi
+declare -A pending=() kicked=() declared=()
+for k in "${!S_unit[@]}"; do declared[${S_unit[k]}]=1; done
 # A unit file installed or removed in this step: systemd rereads its units before any unit acts.
 daemon_reload=0
 unit_file() { [[ $1 == /etc/systemd/system/* ]] && daemon_reload=1; return 0; }
@@ -636,13 +664,13 @@ run_units() {
   if ((daemon_reload)); then
     if ((dry)); then
       log "would reload systemd's unit files (daemon-reload)"
-    elif ((under_root)); then
+    elif ((manage == 0)); then
       log "would daemon-reload (--root: systemctl is not called)"
     elif ((restart == 0)); then
       log "not calling daemon-reload (--no-restart)"
     else
       log "daemon-reload (unit files changed)"
-      systemctl daemon-reload
+      "$systemctl" daemon-reload
     fi
     daemon_reload=0
   fi
@@ -654,16 +682,122 @@ run_units() {
       log "would $action $unit"
     elif ((restart == 0)); then
       log "not calling $action $unit (--no-restart)"
-    elif ((under_root)); then
+    elif ((manage == 0)); then
       log "would $action $unit (--root: systemctl is not called)"
-    elif ! systemctl is-active --quiet "$unit"; then
-      log "$unit is not running; left stopped"
+    elif ! "$systemctl" is-active --quiet "$unit"; then
+      # A declared service is started with its step's services, with its new files.
+      [[ -n ${declared[$unit]+x} ]] || log "$unit is not running; left stopped"
     else
       log "$action $unit"
-      systemctl "$action" "$unit"
+      "$systemctl" "$action" "$unit"
+      [[ $action == restart ]] && kicked[$unit]=1
     fi
   done
   pending=()
+}
+
+# ---- services and post-start actions (version 4) ---------------------------------------------
+# Waits until service k's readiness check passes (systemctl is-active without one), at most its
+# timeout; a service that never gets ready stops the run: no later service starts.
+wait_ready() { # index into S_*
+  local unit=${S_unit[$1]} check=${S_check[$1]} deadline
+  deadline=$((SECONDS + S_timeout[$1]))
+  while :; do
+    if [[ $check == - ]]; then
+      "$systemctl" is-active --quiet "$unit" && break
+    else
+      bash -c "$check" >/dev/null 2>&1 && break
+    fi
+    ((SECONDS < deadline)) ||
+      die 1 "$unit did not get ready within ${S_timeout[$1]} s (check: ${check/#-/systemctl is-active}); later services were not started"
+    sleep 1
+  done
+  log "$unit is ready"
+}
+# Enables and starts the step's services in their order, each waited for; a running service is
+# left alone (waited for again only when this run restarted it).
+run_services() {
+  local k unit
+  for k in "${!S_unit[@]}"; do
+    [[ ${S_step[k]} == "$step" ]] || continue
+    unit=${S_unit[k]}
+    if ((manage == 0)); then
+      log "would enable and start $unit (--root: systemctl is not called)"
+      continue
+    fi
+    if ((dry)); then
+      "$systemctl" is-enabled --quiet "$unit" 2>/dev/null || log "would enable $unit"
+      "$systemctl" is-active --quiet "$unit" 2>/dev/null || log "would start $unit and wait until it is ready"
+      continue
+    fi
+    if ((restart == 0)); then
+      "$systemctl" is-active --quiet "$unit" || log "not starting $unit (--no-restart)"
+      continue
+    fi
+    if ! "$systemctl" is-enabled --quiet "$unit"; then
+      log "enable $unit"
+      "$systemctl" enable "$unit"
+    fi
+    if ! "$systemctl" is-active --quiet "$unit"; then
+      log "start $unit"
+      "$systemctl" start "$unit"
+      wait_ready "$k"
+    elif [[ -n ${kicked[$unit]+x} ]]; then
+      wait_ready "$k"
+    fi
+  done
+}
+# Whether a file kept for after its unit's start may be written now: the unit runs and passes
+# its check (without service management: always, as files always were).
+unit_up() { # unit
+  local k
+  ((manage)) || return 0
+  "$systemctl" is-active --quiet "$1" 2>/dev/null || return 1
+  for k in "${!S_unit[@]}"; do
+    if [[ ${S_unit[k]} == "$1" && ${S_check[k]} != - ]]; then bash -c "${S_check[k]}" >/dev/null 2>&1 || return 1; fi
+  done
+  return 0
+}
+# What the post-start actions last ran with: <name> <sha256> per line, in <state>/actions.
+declare -A ran=()
+if [[ -f "$state/actions" ]]; then
+  while IFS=$'\t' read -r a_name a_sha; do
+    if [[ $a_name =~ $re_unit && $a_sha =~ $re_sha ]]; then ran[$a_name]=$a_sha; fi
+  done <"$state/actions"
+fi
+write_actions() {
+  local a
+  open_state
+  for a in "${!ran[@]}"; do printf '%s\t%s\n' "$a" "${ran[$a]}"; done | LC_ALL=C sort >"$state/actions.new"
+  mv -f -T -- "$state/actions.new" "$state/actions"
+}
+# Runs the step's actions whose command or inputs changed since they last succeeded, where their
+# condition holds (the primary); a failing action stops the run.
+run_actions() {
+  local k name
+  for k in "${!C_name[@]}"; do
+    [[ ${C_step[k]} == "$step" ]] || continue
+    name=${C_name[k]}
+    [[ ${ran[$name]-} == "${C_sha[k]}" ]] && continue
+    if ((manage == 0)); then
+      log "would run $name (--root: not run without PIGSTYC_SYSTEMCTL)"
+      continue
+    elif ((dry)); then
+      log "would run $name"
+      continue
+    elif ((restart == 0)); then
+      log "not running $name (--no-restart)"
+      continue
+    fi
+    if [[ ${C_when[k]} != - ]] && ! bash -c "${C_when[k]}" >/dev/null 2>&1; then
+      log "$name: not run here (condition not met: ${C_when[k]})"
+      continue
+    fi
+    log "run $name"
+    bash -c "${C_cmd[k]}" || die 1 "$name failed"
+    ran[$name]=${C_sha[k]}
+    write_actions
+  done
 }
 
 # ---- rollback -----------------------------------------------------------------------------
@@ -812,53 +946,27 @@ for i in "${!F_path[@]}"; do
 done
 ((bad == 0)) || die 1 "nothing was changed"
 
-# ---- apply --------------------------------------------------------------------------------
-((dry)) && say "dry run: nothing is changed"
-total=0
-read -r -a all_steps <<<"$steps_known"
-for step in "${all_steps[@]}"; do
-  selected "$step" || continue
-  mine=0
-  for s in "${G_step[@]}" "${U_step[@]}" "${D_step[@]}" "${L_step[@]}" "${F_step[@]}"; do [[ $s == "$step" ]] && mine=1 && break; done
-  for p in "${gone[@]}"; do [[ ${gone_step[$p]} == "$step" ]] && mine=1 && break; done
-  ((mine)) || continue
-  changed=0 same=0 removed=0
-  for i in "${!G_name[@]}"; do [[ ${G_step[i]} == "$step" ]] && ensure_group "${G_name[i]}" "${G_gid[i]}" "${G_kind[i]}"; done
-  for i in "${!U_name[@]}"; do
-    [[ ${U_step[i]} == "$step" ]] &&
-      ensure_user "${U_name[i]}" "${U_uid[i]}" "${U_group[i]}" "${U_groups[i]}" "${U_home[i]}" "${U_shell[i]}" "${U_kind[i]}"
-  done
-  for i in "${!D_path[@]}"; do
-    [[ ${D_step[i]} == "$step" ]] && ensure_dir "${D_owner[i]}" "${D_group[i]}" "${D_mode[i]}" "${D_path[i]}"
-  done
-  for i in "${!L_path[@]}"; do
-    [[ ${L_step[i]} == "$step" ]] || continue
-    path=${L_path[i]}
-    dest=$(target "$path")
-    if [[ -L $dest && $(readlink -- "$dest") == "${L_target[i]}" ]]; then
-      same=$((same + 1))
-      continue
-    fi
-    changed=$((changed + 1))
-    if ((dry)); then
-      log "would link $path -> ${L_target[i]}"
-      continue
-    fi
-    backup "$path"
-    make_dirs "$(dirname -- "$path")"
-    # Made beside the destination and renamed over it: an old link is replaced, never followed.
-    leftover=$(mktemp -u -- "$(dirname -- "$dest")/.pigstyc.XXXXXXXXXX")
-    ln -s -T -- "${L_target[i]}" "$leftover"
-    set_owner "$leftover" "${L_owner[i]}" "${L_group[i]}" "$path"
-    mv -f -T -- "$leftover" "$dest"
-    leftover=""
-    R_kind[$path]=link R_step[$path]=$step R_sha[$path]=${L_target[i]} R_units[$path]=-
-    record_changed=1
-    log "linked $path -> ${L_target[i]}"
-  done
+# Installs the step's files that differ (phase 0), or those written only once their unit has
+# started (phase 1).
+install_files() { # phase
+  local phase=$1
   for i in "${!F_path[@]}"; do
     [[ ${F_step[i]} == "$step" ]] || continue
     path=${F_path[i]}
+    # Phase 0: the step's files but those kept for after a unit's start; phase 1: those.
+    if [[ -n ${A_after[$path]+x} ]]; then
+      ((phase == 1)) || continue
+      if ! unit_up "${A_after[$path]}"; then
+        if ((dry)); then
+          log "would install $path once ${A_after[$path]} has started"
+        else
+          log "left $path for later: ${A_after[$path]} has not started"
+        fi
+        continue
+      fi
+    elif ((phase == 1)); then
+      continue
+    fi
     src="$here/files$path"
     dest=$(target "$path")
     mode=${F_mode[i]} owner=${F_owner[i]} group=${F_group[i]} sha=${F_sha[i]} kind=file
@@ -924,6 +1032,53 @@ for step in "${all_steps[@]}"; do
     [[ $how == meta ]] || unit_file "$path"
     [[ $how == meta ]] || ((quiet)) || queue_units "${F_units[i]}"
   done
+}
+
+# ---- apply --------------------------------------------------------------------------------
+((dry)) && say "dry run: nothing is changed"
+total=0
+read -r -a all_steps <<<"$steps_known"
+for step in "${all_steps[@]}"; do
+  selected "$step" || continue
+  mine=0
+  for s in "${G_step[@]}" "${U_step[@]}" "${D_step[@]}" "${L_step[@]}" "${F_step[@]}" "${S_step[@]}" "${C_step[@]}"; do [[ $s == "$step" ]] && mine=1 && break; done
+  for p in "${gone[@]}"; do [[ ${gone_step[$p]} == "$step" ]] && mine=1 && break; done
+  ((mine)) || continue
+  changed=0 same=0 removed=0
+  for i in "${!G_name[@]}"; do [[ ${G_step[i]} == "$step" ]] && ensure_group "${G_name[i]}" "${G_gid[i]}" "${G_kind[i]}"; done
+  for i in "${!U_name[@]}"; do
+    [[ ${U_step[i]} == "$step" ]] &&
+      ensure_user "${U_name[i]}" "${U_uid[i]}" "${U_group[i]}" "${U_groups[i]}" "${U_home[i]}" "${U_shell[i]}" "${U_kind[i]}"
+  done
+  for i in "${!D_path[@]}"; do
+    [[ ${D_step[i]} == "$step" ]] && ensure_dir "${D_owner[i]}" "${D_group[i]}" "${D_mode[i]}" "${D_path[i]}"
+  done
+  for i in "${!L_path[@]}"; do
+    [[ ${L_step[i]} == "$step" ]] || continue
+    path=${L_path[i]}
+    dest=$(target "$path")
+    if [[ -L $dest && $(readlink -- "$dest") == "${L_target[i]}" ]]; then
+      same=$((same + 1))
+      continue
+    fi
+    changed=$((changed + 1))
+    if ((dry)); then
+      log "would link $path -> ${L_target[i]}"
+      continue
+    fi
+    backup "$path"
+    make_dirs "$(dirname -- "$path")"
+    # Made beside the destination and renamed over it: an old link is replaced, never followed.
+    leftover=$(mktemp -u -- "$(dirname -- "$dest")/.pigstyc.XXXXXXXXXX")
+    ln -s -T -- "${L_target[i]}" "$leftover"
+    set_owner "$leftover" "${L_owner[i]}" "${L_group[i]}" "$path"
+    mv -f -T -- "$leftover" "$dest"
+    leftover=""
+    R_kind[$path]=link R_step[$path]=$step R_sha[$path]=${L_target[i]} R_units[$path]=-
+    record_changed=1
+    log "linked $path -> ${L_target[i]}"
+  done
+  install_files 0
   # What an earlier run installed and this bundle no longer has: removed if it still holds
   # what was installed; a file changed since is left in place (and no longer recorded). A
   # managed block is taken out of its file; the file stays.
@@ -1003,6 +1158,12 @@ for step in "${all_steps[@]}"; do
     fi
   done
   run_units
+  # A fresh node: the step's services come up in order, then the files that must wait for
+  # them, then the actions that need them running.
+  run_services
+  install_files 1
+  run_units
+  run_actions
   if ((removed)); then
     log "$changed changed, $same unchanged, $removed removed"
   else
