@@ -34,8 +34,8 @@ struct ApplyScriptRuleTests {
         let outB = try S.write(b, work.appendingPathComponent("b"))
         let outC = try S.write(c, work.appendingPathComponent("c"))
         let list = try #require(S.text(outA.appendingPathComponent("10.10.10.11/apply.list")))
-        // Version 3: the node also declares accounts and directories (version 2 carries rules only).
-        #expect(list.hasPrefix("pigstyc-apply\t3\n"))
+        // Version 4: the node also declares its services (version 3 accounts and directories, version 2 rules only).
+        #expect(list.hasPrefix("pigstyc-apply\t4\n") && list.contains("\nservice\tetcd\tetcd\t"))
         #expect(list.contains("quiet\t/etc/etcd/etcd.conf\tinitial-cluster\n"))
         let diffB = Self.report(a, b).render(withContent: false)
         let diffC = Self.report(a, c).render(withContent: false)
@@ -124,13 +124,15 @@ struct ApplyScriptRuleTests {
         let good = try #require(S.text(url))
         let root = work.appendingPathComponent("root")
         try Self.fm.createDirectory(at: root, withIntermediateDirectories: true)
-        #expect(good.hasPrefix("pigstyc-apply\t3\n") && good.contains("\nuser\tnode\tdba\t"), "\(good)")
+        #expect(good.hasPrefix("pigstyc-apply\t4\n") && good.contains("\nuser\tnode\tdba\t") && good.contains("\nservice\t"), "\(good)")
         for (bad, says) in [
-            (good.replacingOccurrences(of: "pigstyc-apply\t3", with: "pigstyc-apply\t4"), "not a version 1, 2 or 3"),
+            (good.replacingOccurrences(of: "pigstyc-apply\t4", with: "pigstyc-apply\t5"), "not a version 1, 2, 3 or 4"),
+            // Services, files after a start and actions belong to version 4 lists.
+            (good.replacingOccurrences(of: "pigstyc-apply\t4", with: "pigstyc-apply\t3"), "malformed"),
             // Declared accounts, directories, links and blocks belong to version 3 lists.
-            (good.replacingOccurrences(of: "pigstyc-apply\t3", with: "pigstyc-apply\t2"), "malformed"),
+            (good.replacingOccurrences(of: "pigstyc-apply\t4", with: "pigstyc-apply\t2"), "malformed"),
             // Rule records belong to version 2 lists and later, after their file.
-            (good.replacingOccurrences(of: "pigstyc-apply\t3", with: "pigstyc-apply\t1"), "malformed"),
+            (good.replacingOccurrences(of: "pigstyc-apply\t4", with: "pigstyc-apply\t1"), "malformed"),
             (good.replacingOccurrences(of: "quiet\t/etc/etcd/etcd.conf\t", with: "quiet\t/etc/other.conf\t"), "malformed"),
         ] {
             try Data(bad.utf8).write(to: url)

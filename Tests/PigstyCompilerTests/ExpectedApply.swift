@@ -20,11 +20,19 @@ enum ExpectedApply {
         let path: PathGlob
         let step: ApplyStep
         let effects: [(UnitAction, UnitName)]
+        /// The unit whose first start the file waits for (written only once it runs).
+        var afterStart: String? = nil
     }
 
     private static func rule(_ kinds: [String], _ path: String, _ step: ApplyStep,
                              _ effects: (UnitAction, UnitName)...) -> Rule {
         Rule(kinds: Set(kinds), path: PathGlob(path), step: step, effects: effects)
+    }
+
+    /// A file Patroni's bootstrap must not find: written once the unit has started.
+    private static func rule(after unit: String, _ kinds: [String], _ path: String, _ step: ApplyStep,
+                             _ effects: (UnitAction, UnitName)...) -> Rule {
+        Rule(kinds: Set(kinds), path: PathGlob(path), step: step, effects: effects, afterStart: unit)
     }
 
     /// First match wins. Rows with no kinds match on the path alone, so back ends that are not on
@@ -98,8 +106,9 @@ enum ExpectedApply {
         rule([], "/etc/default/minio", .minio, (.restart, .fixed("minio"))),
         // PostgreSQL: Patroni reloads PostgreSQL's configuration (pg_hba, parameters) on reload
         rule(["patroni"], "/pg/conf/*", .pgsql, (.reload, .fixed("patroni"))),
-        rule(["pg_hba", "hba"], "/pg/data/pg_hba.conf", .pgsql, (.reload, .fixed("patroni"))),
-        rule(["postgresql.auto.conf"], "/pg/data/postgresql.auto.conf", .pgsql, (.reload, .fixed("patroni"))),
+        // (initdb wants an empty data directory: both come once Patroni has started)
+        rule(after: "patroni", ["pg_hba", "hba"], "/pg/data/pg_hba.conf", .pgsql, (.reload, .fixed("patroni"))),
+        rule(after: "patroni", ["postgresql.auto.conf"], "/pg/data/postgresql.auto.conf", .pgsql, (.reload, .fixed("patroni"))),
         rule([], "/etc/pgbouncer/*", .pgbouncer, (.reload, .fixed("pgbouncer"))),
         rule([], "/etc/pgbouncer_exporter.yml", .pgbouncer, (.reload, .fixed("pgbouncer_exporter"))),
         // Vector: each module registers its log pipeline in its own step; Vector reloads on SIGHUP
@@ -155,7 +164,8 @@ enum ExpectedApply {
                     return UnitEffect(action, stem)
                 }
             }
-            return ApplyClass(step: r.step, effects: effects.filter { UnitEffect.isUnitName($0.unit) })
+            let c = ApplyClass(step: r.step, effects: effects.filter { UnitEffect.isUnitName($0.unit) })
+            return r.afterStart.map { c.afterStart(of: $0) } ?? c
         }
         if let step = defaultSteps[kind] { return ApplyClass(step: step, effects: []) }
         // Unknown producers: by where the file goes; otherwise node baseline (no unit touched).
