@@ -22,5 +22,6 @@ enum BackendList {
         SystemdBackend(),
         PgProvisionBackend(),
         NodeBaseBackend(),
+        CertificateBackend(),
     ]
 }

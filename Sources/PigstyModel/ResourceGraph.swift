@@ -171,6 +171,13 @@ public struct ResourceGraph: Sendable {
         domains.pgProvision.get("pgprovision", domains.clock) { PgProvisionModel.lower(self) }
     }
     public var nodeBase: NodeBaseModel { domains.nodeBase.get("nodebase", domains.clock) { NodeBaseModel.lower(self) } }
+    /// The certificates the inventory needs (`CertificateModel`).
+    public var certificates: CertificateModel {
+        domains.certificates.get("certificates", domains.clock) { CertificateModel.lower(self) }
+    }
+    /// The certificates and keys for `certificates`, set by the `issue` stage (`compile --ca`);
+    /// nil (the default) writes no certificate file.
+    public var issued: IssuedCertificates? = nil
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -262,6 +269,7 @@ final class DomainModels: @unchecked Sendable {
     let units = Lazy<UnitsModel>()
     let pgProvision = Lazy<PgProvisionModel>()
     let nodeBase = Lazy<NodeBaseModel>()
+    let certificates = Lazy<CertificateModel>()
 
     init(clock: StageClock?) { self.clock = clock }
 }
