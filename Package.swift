@@ -6,11 +6,13 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pigstyc", targets: ["pigstyc"]),
-        .library(name: "PigstyKit", targets: ["PigstyInventory", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy", "PigstyCompiler"]),
+        .library(name: "PigstyKit", targets: ["PigstyInventory", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy", "PigstyPKI", "PigstyCompiler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .systemLibrary(
@@ -50,12 +52,17 @@ let package = Package(
             name: "PigstyOutput",
             dependencies: ["PigstyModel", "PigstyFormats", "CZlib", "CLinux", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // issue: the certificates the graph asks for, from a CA directory (files/pki/ca), issued once and reused.
+        .target(name: "PigstyPKI", dependencies: ["PigstyModel",
+                                               .product(name: "X509", package: "swift-certificates"),
+                                               .product(name: "SwiftASN1", package: "swift-asn1"),
+                                               .product(name: "Crypto", package: "swift-crypto")]),
         // plan, apply bundles, ship, diff.
         .target(name: "PigstyDeploy", dependencies: ["PigstyModel", "PigstyOutput", "PigstyFormats", "CLinux"]),
         // The facade the CLI uses: check, lower, emit, write, deploy.
         .target(
             name: "PigstyCompiler",
-            dependencies: ["PigstyInventory", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy", "PigstyJMESPath"]
+            dependencies: ["PigstyInventory", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy", "PigstyJMESPath", "PigstyPKI"]
         ),
         .executableTarget(
             name: "pigstyc",
@@ -77,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "PigstyCompilerTests",
             dependencies: ["PigstyCompiler", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy",
-                           "PigstyFormats", "PigstyJMESPath", "PigstyTestSupport"]
+                           "PigstyFormats", "PigstyJMESPath", "PigstyPKI", "PigstyTestSupport"]
         ),
         .testTarget(name: "PigstycCLITests", dependencies: ["pigstyc"]),
     ],

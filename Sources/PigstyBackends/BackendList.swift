@@ -23,5 +23,6 @@ enum BackendList {
         PgProvisionBackend(),
         NodeBaseBackend(),
         LifecycleBackend(),
+        CertificateBackend(),
     ]
 }

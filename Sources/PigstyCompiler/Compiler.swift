@@ -46,11 +46,16 @@ public enum Compiler {
     /// `graph` export); generated files never contain it. `clock` records each stage.
     public static func build(_ file: SourceFile, facts: FactsTable = FactsTable(), sink: DiagnosticSink,
                              options: CheckOptions = CheckOptions(), clock: StageClock? = nil,
-                             inventoryName: String? = nil) -> (graph: ResourceGraph, tree: FileTree)? {
+                             inventoryName: String? = nil,
+                             certificates: CertificateStage? = nil) -> (graph: ResourceGraph, tree: FileTree)? {
         guard let resolved = StageClock.time(clock, "check", { Frontend.check(file, sink: sink, options: options) }),
               !sink.hasErrors else { return nil }
-        let graph = StageClock.time(clock, "lower") {
+        var graph = StageClock.time(clock, "lower") {
             ResourceGraph.lower(resolved, facts: facts, inventoryName: inventoryName ?? file.path, clock: clock)
+        }
+        if let certificates {
+            guard let issued = StageClock.time(clock, "issue", { certificates.run(graph) }) else { return nil }
+            graph = issued
         }
         guard let tree = StageClock.time(clock, "emit", { emit(graph, sink: sink, clock: clock) }) else { return nil }
         return (graph, tree)
@@ -59,7 +64,8 @@ public enum Compiler {
     /// The whole pipeline for one inventory file: check, lower, emit. Nil when anything failed.
     public static func compile(_ file: SourceFile, facts: FactsTable = FactsTable(), sink: DiagnosticSink,
                                options: CheckOptions = CheckOptions(), clock: StageClock? = nil,
-                               inventoryName: String? = nil) -> FileTree? {
-        build(file, facts: facts, sink: sink, options: options, clock: clock, inventoryName: inventoryName)?.tree
+                               inventoryName: String? = nil, certificates: CertificateStage? = nil) -> FileTree? {
+        build(file, facts: facts, sink: sink, options: options, clock: clock, inventoryName: inventoryName,
+              certificates: certificates)?.tree
     }
 }

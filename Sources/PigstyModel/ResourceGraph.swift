@@ -172,6 +172,13 @@ public struct ResourceGraph: Sendable {
     }
     public var nodeBase: NodeBaseModel { domains.nodeBase.get("nodebase", domains.clock) { NodeBaseModel.lower(self) } }
     public var lifecycle: LifecycleModel { domains.lifecycle.get("lifecycle", domains.clock) { LifecycleModel.lower(self) } }
+    /// The certificates the inventory needs (`CertificateModel`).
+    public var certificates: CertificateModel {
+        domains.certificates.get("certificates", domains.clock) { CertificateModel.lower(self) }
+    }
+    /// The certificates and keys for `certificates`, set by the `issue` stage (`compile --ca`);
+    /// nil (the default) writes no certificate file.
+    public var issued: IssuedCertificates? = nil
     private let nodeIndex: [String: Int]
     private let pgClusterIndex: [String: Int]
 
@@ -264,6 +271,7 @@ final class DomainModels: @unchecked Sendable {
     let pgProvision = Lazy<PgProvisionModel>()
     let nodeBase = Lazy<NodeBaseModel>()
     let lifecycle = Lazy<LifecycleModel>()
+    let certificates = Lazy<CertificateModel>()
 
     init(clock: StageClock?) { self.clock = clock }
 }

@@ -31,12 +31,16 @@ struct BundleCommand: ParsableCommand {
                                discussion: "Writes SHA256SUMS.sig, each bundle's apply.list.sig and bundle.pub.",
                                valueName: "FILE"))
     var signKey: String?
+
+    @Option(help: "A CA directory (e.g. files/pki/ca): bundle the certificates Pigsty's roles expect, issuing the missing or outdated ones beside it.")
+    var ca: String?
+
     @OptionGroup var vault: VaultOptions
 
     func run() throws {
         let sink = DiagnosticSink()
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
-        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, vault: try vault.secret(), format: .text, sink: sink)
+        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, vault: try vault.secret(), format: .text, sink: sink, ca: ca)
         let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
         let writer = TreeWriter(tree: tree)
         let dir = URL(fileURLWithPath: output)

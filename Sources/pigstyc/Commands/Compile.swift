@@ -28,6 +28,9 @@ struct Compile: ParsableCommand {
     @Flag(help: "Print the wall time of each stage to standard error.")
     var timings = false
 
+    @Option(help: "A CA directory (e.g. files/pki/ca): install the certificates Pigsty's roles expect, issuing the missing or outdated ones beside it (not with --check).")
+    var ca: String?
+
     @OptionGroup var vault: VaultOptions
 
     func run() throws {
@@ -35,10 +38,23 @@ struct Compile: ParsableCommand {
         let clock = timings ? StageClock() : nil
         defer { if let clock { printError(clock.report) } }
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: format)
+        let stage = try ca.map { CertificateStage(ca: try CACommand.load($0), save: !check) }
         guard let (graph, tree) = Compiler.build(inputs.file, facts: inputs.facts, sink: sink, options: CheckOptions(strict: strict, vault: try vault.secret()),
-                                                 clock: clock) else {
+                                                 clock: clock, certificates: stage) else {
+            if let e = stage?.error {
+                printError("pigstyc: error: \(e)")
+                throw Status.cannotWrite
+            }
             report(sink)
             throw ExitCode(1)
+        }
+        if let stage, let ca {
+            if check, let changes = stage.result?.changes, !changes.isEmpty {
+                // --check issues nothing: a certificate to issue makes the output stale.
+                for c in changes { print("certificate \(stage.ca.pkiDirectory)/\(c) would be issued") }
+                throw ExitCode(1)
+            }
+            if !check { CACommand.report(stage, dir: ca) }
         }
         // Freed by the process's exit, not object by object (that takes a noticeable part of a large compile).
         keepUntilExit(graph)

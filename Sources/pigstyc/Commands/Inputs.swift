@@ -51,9 +51,18 @@ struct VaultOptions: ParsableArguments {
 extension Inputs {
     /// check, lower and emit (for `plan`, `bundle`, `ship`). Diagnostics go to standard error;
     /// errors exit 1.
-    func build(inventory: String, strict: Bool, vault: VaultSecret?, format: DiagnosticFormat, sink: DiagnosticSink) throws
-        -> (graph: ResourceGraph, tree: FileTree) {
-        let built = Compiler.build(file, facts: facts, sink: sink, options: CheckOptions(strict: strict, vault: vault))
+    /// With `ca`, the certificates are issued from it first (saved beside it, as `compile --ca`);
+    /// a CA that cannot be used exits 73.
+    func build(inventory: String, strict: Bool, vault: VaultSecret?, format: DiagnosticFormat, sink: DiagnosticSink,
+               ca: String? = nil) throws -> (graph: ResourceGraph, tree: FileTree) {
+        let stage = try ca.map { CertificateStage(ca: try CACommand.load($0), save: true) }
+        let built = Compiler.build(file, facts: facts, sink: sink, options: CheckOptions(strict: strict, vault: vault),
+                                   certificates: stage)
+        if let e = stage?.error {
+            printError("pigstyc: error: \(e)")
+            throw Status.cannotWrite
+        }
+        if let stage, let ca { CACommand.report(stage, dir: ca) }
         if !sink.diagnostics.isEmpty {
             printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory]))
         }
@@ -75,11 +84,11 @@ extension Inputs {
 
     /// load, check, lower, emit and plan (for `plan` and `ship`): diagnostics go to standard
     /// error; errors and dependency cycles exit 1.
-    static func planned(inventory: String, facts: String?, strict: Bool, vault: VaultSecret?) throws
+    static func planned(inventory: String, facts: String?, strict: Bool, vault: VaultSecret?, ca: String? = nil) throws
         -> (graph: ResourceGraph, tree: FileTree, plan: ApplyPlan) {
         let sink = DiagnosticSink()
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
-        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, vault: vault, format: .text, sink: sink)
+        let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, vault: vault, format: .text, sink: sink, ca: ca)
         let planSink = DiagnosticSink()
         for f in sink.sources.values { planSink.register(f) }
         guard let plan = ApplyPlan.make(graph, tree: tree, sink: planSink) else {

@@ -44,10 +44,13 @@ struct Ship: ParsableCommand {
         guard !ssh.split(whereSeparator: \.isWhitespace).isEmpty else { throw ValidationError("--ssh is empty") }
     }
 
+    @Option(help: "A CA directory (e.g. files/pki/ca): ship the certificates Pigsty's roles expect, issuing the missing or outdated ones beside it.")
+    var ca: String?
+
     @OptionGroup var vault: VaultOptions
 
     func run() throws {
-        let (graph, tree, full) = try Inputs.planned(inventory: inventory, facts: facts, strict: strict, vault: try vault.secret())
+        let (graph, tree, full) = try Inputs.planned(inventory: inventory, facts: facts, strict: strict, vault: try vault.secret(), ca: ca)
         let nodes = try Inputs.select(limit, graph: graph, among: tree.nodeNames)
         let writer = TreeWriter(tree: tree)
         var bundles: [String: [UInt8]] = [:], steps: [String: Set<ApplyStep>] = [:], targets: [String: Shipper.Target] = [:]
