@@ -99,21 +99,42 @@ public struct Shipper {
         signal(SIGPIPE, SIG_IGN)
         var result = Result()
         let total = plan.waves.count
-        for (index, wave) in plan.waves.enumerated() {
-            let label = "wave \(index + 1)/\(total) \(wave.name)"
-            let work = wave.nodes.filter { n in bundles[n] != nil && !(steps[n] ?? []).isDisjoint(with: wave.steps) }
+        // Sub-waves already run together (a new cluster's members start at once).
+        var joined = Set<Int>()
+        for (index, wave) in plan.waves.enumerated() where !joined.contains(index) {
+            var label = "wave \(index + 1)/\(total) \(wave.name)"
+            var wave = wave
+            var work = wave.nodes.filter { n in bundles[n] != nil && !(steps[n] ?? []).isDisjoint(with: wave.steps) }
             if work.isEmpty {
                 log("[\(label)] nothing to apply")
                 continue
             }
-            let outcomes = runWave(work, wave: wave, label: label, log: log)
+            var together = false
+            if let group = Self.bootstrapGroup(plan.waves, at: index) {
+                let members = group.flatMap { i in
+                    plan.waves[i].nodes.filter { n in bundles[n] != nil && !(steps[n] ?? []).isDisjoint(with: plan.waves[i].steps) }
+                }
+                if members.count > 1, noMemberHealthy(members, in: group.map { plan.waves[$0] }, label: label, log: log) {
+                    joined.formUnion(group)
+                    let last = group.max()!
+                    let base = Self.groupName(wave.name) ?? wave.name
+                    label = "wave \(index + 1)-\(last + 1)/\(total) \(base)"
+                    var health: [String: String] = [:]
+                    for i in group { health.merge(plan.waves[i].health) { a, _ in a } }
+                    wave = ApplyWave(name: base, steps: wave.steps, nodes: members, health: health)
+                    work = members
+                    together = true
+                    log("[\(label)] no member of \(base) is healthy: a new cluster, its \(members.count) members start together")
+                }
+            }
+            let outcomes = runWave(work, wave: wave, label: label, together: together, log: log)
             for node in work {
                 let status = outcomes[node] ?? -1
                 if status == 0 { if !result.succeeded.contains(node) { result.succeeded.append(node) } }
                 else { result.failed.append((node, wave.name, status)) }
             }
             if !result.failed.isEmpty {
-                result.skippedWaves = plan.waves[(index + 1)...].map(\.name)
+                result.skippedWaves = plan.waves.indices.filter { $0 > index && !joined.contains($0) }.map { plan.waves[$0].name }
                 break
             }
         }
@@ -128,12 +149,56 @@ public struct Shipper {
         return result
     }
 
-    private func runWave(_ nodes: [String], wave: ApplyWave, label: String,
+    /// Groups whose members cannot start one by one on a new cluster: a first etcd member waits
+    /// for a quorum of its peers before it is ready (and before `systemctl start` returns).
+    static let bootstrapTogether: Set<String> = ["etcd"]
+
+    /// `etcd` for `etcd.2`; nil for a wave that is not a sub-wave.
+    static func groupName(_ wave: String) -> String? {
+        guard let dot = wave.lastIndex(of: "."), Int(wave[wave.index(after: dot)...]) != nil else { return nil }
+        return String(wave[..<dot])
+    }
+
+    /// The indices of the consecutive sub-waves `<group>.1`, `<group>.2`, … starting at `index`,
+    /// for a group in `bootstrapTogether`; nil otherwise.
+    static func bootstrapGroup(_ waves: [ApplyWave], at index: Int) -> [Int]? {
+        guard let base = groupName(waves[index].name), bootstrapTogether.contains(base), waves[index].name == base + ".1" else { return nil }
+        var group = [index]
+        while group.last! + 1 < waves.count, groupName(waves[group.last! + 1].name) == base { group.append(group.last! + 1) }
+        return group
+    }
+
+    /// The remote command that asks once (no retries) whether a member is healthy.
+    public static func probeCommand(_ check: String) -> String { "pigstyc_probe=1; " + check }
+
+    /// Whether no member of a group passes its health check now (each asked once, all at once):
+    /// then there is no quorum to keep, and a new cluster needs its members started together.
+    /// With health checks off, or in a dry run, members keep applying one at a time.
+    private func noMemberHealthy(_ members: [String], in waves: [ApplyWave], label: String,
+                                 log: @escaping @Sendable (String) -> Void) -> Bool {
+        guard options.healthChecks, !options.dryRun else { return false }
+        var probes: [[String]] = []
+        for node in members {
+            guard let target = targets[node], let check = waves.lazy.compactMap({ $0.health[node] }).first else { return false }
+            probes.append(arguments(for: target, remote: Self.probeCommand(check)))
+        }
+        let lock = NSLock()
+        final class Count: @unchecked Sendable { var healthy = 0 }
+        let count = Count()
+        DispatchQueue.concurrentPerform(iterations: probes.count) { i in
+            let (status, _) = Self.execute(probes[i], input: [])
+            if status == 0 { lock.withLock { count.healthy += 1 } }
+        }
+        return lock.withLock { count.healthy } == 0
+    }
+
+    private func runWave(_ nodes: [String], wave: ApplyWave, label: String, together: Bool = false,
                          log: @escaping @Sendable (String) -> Void) -> [String: Int32] {
         let lock = NSLock()
         final class Outcomes: @unchecked Sendable { var byNode: [String: Int32] = [:] }
         let box = Outcomes()
-        let gate = DispatchSemaphore(value: max(1, options.parallel))
+        // Members that start together all run at once, whatever --parallel says (each waits for the others).
+        let gate = DispatchSemaphore(value: together ? max(1, nodes.count) : max(1, options.parallel))
         let group = DispatchGroup()
         for node in nodes {
             guard let target = targets[node], let bundle = bundles[node] else {

@@ -88,7 +88,10 @@ struct BundleCLITests {
 
     /// A fake ssh: logs `target<TAB>command`, fails for one target, otherwise runs the remote command
     /// locally with apply.sh pointed at `root-<target>`.
-    static func fakeSSH(in dir: URL, failing: String) throws -> URL {
+    /// A probe (is a group member healthy now?) exits `probe`. With `etcdQuorum`, an etcd apply
+    /// blocks until all three members' applies have started (a new cluster's first start waits
+    /// for a quorum), at most 5 s.
+    static func fakeSSH(in dir: URL, failing: String, probe: Int32 = 0, etcdQuorum: Bool = false) throws -> URL {
         let url = dir.appendingPathComponent("fake-ssh")
         try """
         #!/bin/bash
@@ -96,7 +99,12 @@ struct BundleCLITests {
         target=$1
         cmd=$2
         printf '%s\\t%s\\n' "$target" "$cmd" >> '\(dir.path)/calls.log'
-        case $cmd in "i=0; until "*) exit 0 ;; esac
+        case $cmd in "i=0; until "*) exit 0 ;; "pigstyc_probe=1; "*) exit \(probe) ;; esac
+        if \(etcdQuorum ? "true" : "false") && [[ $cmd == *"--only 'etcd'"* ]]; then
+          touch '\(dir.path)/started-'"$target"
+          for i in $(seq 50); do [ "$(ls '\(dir.path)' | grep -c '^started-')" -ge 3 ] && break; sleep 0.1; done
+          [ "$(ls '\(dir.path)' | grep -c '^started-')" -ge 3 ] || { cat >/dev/null; echo 'etcd: no quorum'; exit 9; }
+        fi
         if [ "$target" = '\(failing)' ]; then cat >/dev/null; echo 'apply failed on purpose'; exit 7; fi
         root='\(dir.path)/root-'"$target"
         mkdir -p "$root"
@@ -142,7 +150,9 @@ struct BundleCLITests {
         let calls = try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8).split(separator: "\n")
         #expect(calls.contains { $0.hasPrefix("10.10.10.11\t") && $0.hasSuffix("apply.sh --only 'pgsql,pgbouncer,vip'") })
         // etcd members one at a time, each health-checked before the next member applies.
-        let etcd = calls.filter { $0.hasSuffix("--only 'etcd'") || $0.contains("endpoint health") }.map { line -> String in
+        // A probe found a healthy member (an existing cluster): one at a time.
+        #expect(calls.filter { $0.contains("\tpigstyc_probe=1; ") }.count == 3)
+        let etcd = calls.filter { $0.hasSuffix("--only 'etcd'") || ($0.contains("endpoint health") && !$0.contains("pigstyc_probe")) }.map { line -> String in
             let f = line.split(separator: "\t", maxSplits: 1)
             return "\(f[0]) " + (f[1].contains("endpoint health") ? "check" : "apply")
         }
@@ -159,6 +169,32 @@ struct BundleCLITests {
         #expect(dry.stdout.contains("[wave 1/5 node.2] 10.10.10.12 would run: '\(fake.path)' '10.10.10.12' 'set -eu;"))
         #expect(dry.stdout.hasSuffix("(dry run: nothing was run)\n"))
         #expect(try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8).split(separator: "\n").count == calls.count)
+    }
+
+    /// A new etcd cluster: no member answers the probe, so the three members apply together
+    /// (their first start waits for each other), each then health-checked; with a healthy member
+    /// they would apply one at a time and the first would wait for a quorum that never comes.
+    @Test func aNewEtcdClusterStartsItsMembersTogether() throws {
+        let dir = try CLITests.temp("")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fresh = try Self.fakeSSH(in: dir, failing: "none", probe: 1, etcdQuorum: true)
+        let r = try Self.ship(Self.trio + ["--ssh", fresh.path, "--parallel", "1"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("[wave 4-6/12 etcd] no member of etcd is healthy: a new cluster, its 3 members start together"), "\(r.stdout)")
+        for node in ["10.10.10.10", "10.10.10.11", "10.10.10.12"] {
+            #expect(r.stdout.contains("[wave 4-6/12 etcd] \(node) healthy"), "\(r.stdout)")
+        }
+        #expect(!r.stdout.contains("etcd.2"))
+        #expect(r.stdout.hasSuffix("ship: 3 nodes ok\n"))
+
+        // The same fake with a member that answers: one at a time, and the first waits in vain.
+        let dir2 = try CLITests.temp("")
+        defer { try? FileManager.default.removeItem(at: dir2) }
+        let serial = try Self.fakeSSH(in: dir2, failing: "none", probe: 0, etcdQuorum: true)
+        let s = try Self.ship(Self.trio + ["--ssh", serial.path])
+        #expect(s.status == 1)
+        #expect(s.stdout.contains("[wave 4/12 etcd.1] 10.10.10.10 failed (exit 9)") && s.stdout.contains("etcd: no quorum"), "\(s.stdout)")
+        #expect(s.stdout.contains("not run: etcd.2, etcd.3, pgsql-primary"), "\(s.stdout)")
     }
 
     /// `ship` through a real OpenSSH server: sshd runs in a private network and mount namespace,
