@@ -28,6 +28,9 @@ struct PatroniBackend: Backend {
                                    mode: 0o640, producer: "\(name):\(ins.name)",
                                    apply: Self.patroniApply.with(.postgresParameters(version: Int(c.versionText), versionKey: "pg_version")),
                                    secrets: Self.secrets(c)), on: ins.ip)
+            // Run after a change of the file above, on the primary (a post-start action).
+            tree.add(GeneratedFile(path: PatroniDCSSync.path, content: PatroniDCSSync.script, owner: "root", group: "postgres",
+                                   mode: 0o750, producer: "\(name):\(ins.name)", apply: .in(.pgsql)), on: ins.ip)
         }
     }
 

@@ -85,6 +85,16 @@ public struct LifecycleModel: Sendable {
                                                inputs: ["/etc/pgbackrest/pgbackrest.conf"]))
             }
         }
+        // Every Patroni member: only the one that is the primary when apply runs sends the file's
+        // dynamic configuration to the DCS (after a failover that is not the inventory's primary).
+        for ins in graph.pgsql.instances {
+            guard case .config(let c)? = ins.patroni else { continue }
+            let primary = Readiness.patroni(address: c.apiAddress, tls: c.sslAPI, role: .primary)
+            let config = "/pg/conf/\(ins.name).yml"
+            actions.append(PostStartAction(ip: ins.ip, name: "patroni-dcs", step: .pgsql, order: 3, when: primary,
+                                           kind: .patroniDCS(dbsu: ins.fileOwner, config: config),
+                                           inputs: ["/pg/bin/pg-dcs-sync", config]))
+        }
         return LifecycleModel(services: services, actions: actions)
     }
 }
@@ -135,5 +145,7 @@ public struct PostStartAction: Sendable, Equatable {
         case pgProvision(dbsu: String)
         /// `pgbackrest stanza-create` and, while the repository has none, a first full backup.
         case pgbackrestStanza(dbsu: String, stanza: String)
+        /// `/pg/bin/pg-dcs-sync <config>` as the dbsu: the file's `bootstrap.dcs` into the DCS.
+        case patroniDCS(dbsu: String, config: String)
     }
 }
