@@ -339,8 +339,9 @@ extension Shipper {
         let group = DispatchGroup()
         for (index, item) in order.enumerated() {
             guard let target = targets[item.node], let bundle = bundles[item.node] else {
-                box.byIndex[index] = NodeCheck(node: item.node, steps: item.steps, status: 255, output: [],
-                                               errors: "no usable SSH target (ansible_host/ansible_user)")
+                let missing = NodeCheck(node: item.node, steps: item.steps, status: 255, output: [],
+                                        errors: "no usable SSH target (ansible_host/ansible_user)")
+                lock.withLock { box.byIndex[index] = missing }
                 continue
             }
             let args = arguments(for: target, remote: Self.checkCommand(node: item.node, steps: item.steps))
