@@ -244,22 +244,31 @@ public struct Shipper {
     /// combined output. Plain files instead of pipes, and posix_spawn instead of Foundation's
     /// Process, so parallel runs share no descriptors and need no run loop.
     static func execute(_ args: [String], input: [UInt8]) -> (Int32, String) {
-        guard let exe = args.first else { return (127, "empty command") }
+        let (status, output, _) = capture(args, input: input, separateErrors: false)
+        return (status, String(decoding: output, as: UTF8.self))
+    }
+
+    /// `execute`, with standard output and standard error apart when `separateErrors` (else the
+    /// second holds both and the third is empty).
+    static func capture(_ args: [String], input: [UInt8], separateErrors: Bool) -> (Int32, [UInt8], [UInt8]) {
+        guard let exe = args.first else { return (127, [], Array("empty command".utf8)) }
         func tempFile() -> (Int32, String) {
             var template = Array((NSTemporaryDirectory() + "/pigstyc-ship-XXXXXX").utf8CString)
             let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
             return (fd, String(cString: template))
         }
-        let (inFD, inPath) = tempFile(), (outFD, outPath) = tempFile()
+        let (inFD, inPath) = tempFile(), (outFD, outPath) = tempFile(), (errFD, errPath) = tempFile()
         defer {
             if inFD >= 0 { close(inFD); unlink(inPath) }
             if outFD >= 0 { close(outFD); unlink(outPath) }
+            if errFD >= 0 { close(errFD); unlink(errPath) }
         }
-        guard inFD >= 0, outFD >= 0 else { return (127, "cannot create a temporary file") }
+        let failed: (String) -> (Int32, [UInt8], [UInt8]) = { (127, separateErrors ? [] : Array($0.utf8), separateErrors ? Array($0.utf8) : []) }
+        guard inFD >= 0, outFD >= 0, errFD >= 0 else { return failed("cannot create a temporary file") }
         var offset = 0
         while offset < input.count {
             let n = input[offset...].withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) }
-            guard n > 0 else { return (127, "cannot write a temporary file") }
+            guard n > 0 else { return failed("cannot write a temporary file") }
             offset += n
         }
         lseek(inFD, 0, SEEK_SET)
@@ -268,16 +277,88 @@ public struct Shipper {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, inFD, 0)
         posix_spawn_file_actions_adddup2(&actions, outFD, 1)
-        posix_spawn_file_actions_adddup2(&actions, outFD, 2)
+        posix_spawn_file_actions_adddup2(&actions, separateErrors ? errFD : outFD, 2)
         var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid = pid_t()
         let rc = posix_spawnp(&pid, exe, &actions, nil, &argv, environ)
-        guard rc == 0 else { return (127, "cannot run \(exe): \(String(cString: strerror(rc)))") }
+        guard rc == 0 else { return failed("cannot run \(exe): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let output = FileManager.default.contents(atPath: outPath) ?? Data()
-        return (code, String(decoding: output, as: UTF8.self))
+        let errors = separateErrors ? FileManager.default.contents(atPath: errPath) ?? Data() : Data()
+        return (code, Array(output), Array(errors))
+    }
+}
+
+// MARK: - ship --check
+
+extension Shipper {
+    /// What one node's `apply.sh --dry-run --show-live` returned.
+    public struct NodeCheck: Sendable {
+        public let node: String
+        public let steps: [ApplyStep]
+        public let status: Int32
+        /// apply.sh's standard output: its log and the `--show-live` records.
+        public let output: [UInt8]
+        public let errors: String
+    }
+
+    /// The remote command of `ship --check`: the bundle unpacked as for ship, its apply.sh run
+    /// with `--dry-run --show-live` (after `--only`, so a wrapper that rewrites ship's command
+    /// rewrites this one the same way).
+    public static func checkCommand(node: String, steps: [ApplyStep]) -> String {
+        remoteCommand(node: node, steps: steps) + " --dry-run --show-live"
+    }
+
+    /// The nodes `run` would apply, in the order of their first wave, each with the steps of
+    /// every wave it would apply in (nothing is applied between them in a check).
+    public var checkOrder: [(node: String, steps: [ApplyStep])] {
+        var order: [String] = []
+        var steps: [String: Set<ApplyStep>] = [:]
+        for wave in plan.waves {
+            for n in wave.nodes where bundles[n] != nil && !(self.steps[n] ?? []).isDisjoint(with: wave.steps) {
+                if steps[n] == nil { order.append(n) }
+                steps[n, default: []].formUnion(wave.steps)
+            }
+        }
+        return order.map { n in (n, ApplyStep.allCases.filter { steps[n]!.contains($0) }) }
+    }
+
+    /// Sends every node its bundle and runs its apply.sh in check mode (up to `parallel` at
+    /// once); nothing is installed and no unit is touched. Results in `checkOrder`; `progress`
+    /// gets a line per node as it ends.
+    public func check(progress: @escaping @Sendable (String) -> Void) -> [NodeCheck] {
+        signal(SIGPIPE, SIG_IGN)
+        let order = checkOrder
+        final class Results: @unchecked Sendable { var byIndex: [Int: NodeCheck] = [:] }
+        let box = Results()
+        let lock = NSLock()
+        let gate = DispatchSemaphore(value: max(1, options.parallel))
+        let group = DispatchGroup()
+        for (index, item) in order.enumerated() {
+            guard let target = targets[item.node], let bundle = bundles[item.node] else {
+                let missing = NodeCheck(node: item.node, steps: item.steps, status: 255, output: [],
+                                        errors: "no usable SSH target (ansible_host/ansible_user)")
+                lock.withLock { box.byIndex[index] = missing }
+                continue
+            }
+            let args = arguments(for: target, remote: Self.checkCommand(node: item.node, steps: item.steps))
+            gate.wait()
+            group.enter()
+            Thread.detachNewThread {
+                let (status, output, errors) = Self.capture(args, input: bundle, separateErrors: true)
+                progress("[check] \(item.node) " + (status == 0 ? "checked" : "failed (exit \(status))"))
+                lock.withLock {
+                    box.byIndex[index] = NodeCheck(node: item.node, steps: item.steps, status: status, output: output,
+                                                   errors: String(decoding: errors, as: UTF8.self))
+                }
+                gate.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+        return lock.withLock { order.indices.compactMap { box.byIndex[$0] } }
     }
 }

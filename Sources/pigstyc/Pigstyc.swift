@@ -8,7 +8,7 @@ struct Pigstyc: ParsableCommand {
         abstract: "A compiler for Pigsty inventories (pigsty.yml).",
         discussion: """
         Exit status: 0 success (warnings allowed); 1 the inventory has errors (also: `compile \
-        --check` found stale files, `ship` had a failed node); 2 `diff` found changes; 64 usage \
+        --check` found stale files, `ship` had a failed node, `ship --plan` a stale plan); 2 `diff` or `ship --check` found changes; 64 usage \
         mistake (unknown option, parameter, host or --limit pattern); 66 an input cannot be read; \
         73 the output cannot be written; 70 internal error.
         """,
@@ -46,7 +46,8 @@ enum Main {
 enum Status {
     /// The inventory or facts file has errors; `compile --check`: stale output; `ship`: a node failed.
     static let errors = ExitCode(1)
-    /// `diff`: the two inventories compile to different trees (as `terraform plan -detailed-exitcode`).
+    /// `diff`: the two inventories compile to different trees (as `terraform plan -detailed-exitcode`);
+    /// `ship --check`: a node would change.
     static let changes = ExitCode(2)
     /// EX_USAGE: unknown option or subcommand, bad option value, unknown parameter or host, a
     /// `--limit` that matches nothing.

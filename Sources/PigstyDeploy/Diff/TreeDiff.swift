@@ -154,6 +154,68 @@ public struct SecretMask: Sendable {
                                 sameLine: { Self.mask($0, forms: both) })
     }
 
+    /// The unified diff of what is live on a node (`ship --check`) against the file the bundle
+    /// installs (`wanted`: its content, or for a managed block the node's file with the block
+    /// put in). Lines of the new file are masked as `unified` masks them. The live file may hold
+    /// secrets the inventory no longer has (a changed password), so its lines are masked with the
+    /// new file's secrets and, besides, by position: wherever a line of the new file has a
+    /// secret, a live line that has the same text around it gets the text in between masked
+    /// (`password: OLD` against `password: ********`); and the value of any `key: value` or
+    /// `key=value` line whose key looks secret (`password`, `token`, …) is masked.
+    public func unified(live: String?, new: GeneratedFile?, wanted: String?, oldName: String, newName: String) -> String {
+        let n = formsFor(new?.secrets ?? [])
+        var templates: [[String]] = []
+        for l in (wanted ?? "").split(separator: "\n", omittingEmptySubsequences: false) {
+            let masked = Self.mask(String(l), forms: n)
+            if masked != String(l) { templates.append(masked.components(separatedBy: "********")) }
+        }
+        let liveLine: (String) -> String = { line in
+            var out = Self.mask(line, forms: n)
+            for t in templates { if let m = Self.fill(t, in: out) { out = m; break } }
+            return Self.maskSecretKeyValue(out)
+        }
+        return LineDiff.unified(live, wanted, oldName: oldName, newName: newName,
+                                oldLine: liveLine, newLine: { Self.mask($0, forms: n) },
+                                sameLine: { Self.mask($0, forms: n) })
+    }
+
+    /// `line` with the text between the literal parts of `template` (a masked line split at its
+    /// masks) masked, when the line has those parts in that order, first at its start and last at
+    /// its end; nil when it does not match.
+    static func fill(_ template: [String], in line: String) -> String? {
+        guard template.count >= 2 else { return nil }
+        // Masks next to each other are one gap.
+        let parts = [template[0]] + template.dropFirst().dropLast().filter { !$0.isEmpty } + [template[template.count - 1]]
+        guard line.hasPrefix(parts[0]) else { return nil }
+        var out = parts[0]
+        var rest = line.dropFirst(parts[0].count)
+        for part in parts.dropFirst().dropLast() {
+            guard let r = rest.range(of: part), r.lowerBound > rest.startIndex else { return nil }
+            out += "********" + part
+            rest = rest[r.upperBound...]
+        }
+        let last = parts[parts.count - 1]
+        guard rest.count > last.count, rest.hasSuffix(last) else { return nil }
+        return out + "********" + last
+    }
+
+    /// A line `key: value` / `key = value` / `key=value` (blanks and quotes around the key
+    /// allowed) whose key looks like it names a secret, with its value masked.
+    static func maskSecretKeyValue(_ line: String) -> String {
+        let t = line.drop { $0 == " " || $0 == "\t" || $0 == "-" || $0 == "\"" || $0 == "'" }
+        let key = t.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }
+        guard !key.isEmpty else { return line }
+        var rest = t.dropFirst(key.count).drop { $0 == "\"" || $0 == "'" || $0 == " " }
+        guard let sep = rest.first, sep == ":" || sep == "=" else { return line }
+        rest = rest.dropFirst().drop { $0 == " " }
+        let lower = key.lowercased()
+        guard !rest.isEmpty, rest != "********", rest != "'********'", rest != "\"********\"",
+              ["pass", "pwd", "secret", "token", "credential"].contains(where: { lower.contains($0) })
+                || lower.split(whereSeparator: { $0 == "_" || $0 == "-" || $0 == "." }).contains("pw")
+        else { return line }
+        return String(line[..<rest.startIndex]) + "********"
+    }
+
     /// The texts a secret can take in a generated file, quoted forms with and without their quotes.
     static func forms(of secrets: Set<String>) -> [String] {
         var out = Set<String>()

@@ -9,6 +9,8 @@ import PigstyInventory
 struct Inputs {
     let file: SourceFile
     let facts: FactsTable
+    /// The facts file as read (a saved plan's digest covers it).
+    var factsFile: SourceFile? = nil
 
     static func load(inventory: String, facts: String?, sink: DiagnosticSink, format: DiagnosticFormat) throws -> Inputs {
         do {
@@ -17,11 +19,12 @@ struct Inputs {
             // The inventory's hosts, to refuse facts for a host it does not list (its own problems
             // are reported when it is checked).
             let hosts = InventoryParser.parse(file: file, sink: DiagnosticSink()).map { Set($0.hosts.map(\.name)) }
-            guard let table = FactsTable.parse(try Frontend.read(path: facts), sink: sink, inventoryHosts: hosts) else {
+            let factsSource = try Frontend.read(path: facts)
+            guard let table = FactsTable.parse(factsSource, sink: sink, inventoryHosts: hosts) else {
                 printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [facts]))
                 throw Status.errors
             }
-            return Inputs(file: file, facts: table)
+            return Inputs(file: file, facts: table, factsFile: factsSource)
         } catch let e as InputError {
             printError("pigstyc: error: \(e)")
             throw Status.noInput
@@ -86,6 +89,13 @@ extension Inputs {
     /// error; errors and dependency cycles exit 1.
     static func planned(inventory: String, facts: String?, strict: Bool, vault: VaultSecret?, ca: String? = nil) throws
         -> (graph: ResourceGraph, tree: FileTree, plan: ApplyPlan) {
+        let p = try plannedInputs(inventory: inventory, facts: facts, strict: strict, vault: vault, ca: ca)
+        return (p.graph, p.tree, p.plan)
+    }
+
+    /// `planned`, with the inputs as read.
+    static func plannedInputs(inventory: String, facts: String?, strict: Bool, vault: VaultSecret?, ca: String? = nil) throws
+        -> (graph: ResourceGraph, tree: FileTree, plan: ApplyPlan, inputs: Inputs) {
         let sink = DiagnosticSink()
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
         let (graph, tree) = try inputs.build(inventory: inventory, strict: strict, vault: vault, format: .text, sink: sink, ca: ca)
@@ -95,6 +105,6 @@ extension Inputs {
             printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(planSink.sorted, inputs: [inventory]))
             throw Status.errors
         }
-        return (graph, tree, plan)
+        return (graph, tree, plan, inputs)
     }
 }

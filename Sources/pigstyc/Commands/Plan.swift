@@ -26,12 +26,35 @@ struct Plan: ParsableCommand {
     @Flag(help: "Treat unknown parameters as errors.")
     var strict = false
 
+    @Option(help: ArgumentHelp("Also save the plan, each node's bundle sha256 and a digest of its inputs to FILE (JSON; see docs/bundles.md), for `ship --plan FILE`.",
+                               valueName: "FILE"))
+    var out: String?
+
+    @Option(help: "A CA directory (as for bundle and ship): the bundles in a saved plan hold the certificates, and its digest covers them.")
+    var ca: String?
+
     @OptionGroup var vault: VaultOptions
 
     func run() throws {
-        let (graph, _, full) = try Inputs.planned(inventory: inventory, facts: facts, strict: strict, vault: try vault.secret())
+        let (graph, tree, full, inputs) = try Inputs.plannedInputs(inventory: inventory, facts: facts, strict: strict,
+                                                                   vault: try vault.secret(), ca: ca)
         let nodes = try Inputs.select(limit, graph: graph, among: graph.nodes.map(\.ip))
         let plan = full.limited(to: nodes)
+        if let out {
+            var bundles: [String: String] = [:]
+            for (node, bytes) in TreeWriter(tree: tree).bundles(tree.nodeNames.filter(nodes.contains)) {
+                bundles[node] = TreeWriter.sha256(bytes)
+            }
+            let saved = SavedPlan(inputs: try PlanFile.inputs(inputs, graph: graph, ca: ca, limit: limit, strict: strict),
+                                  bundles: bundles, plan: plan)
+            do {
+                try BundleCommand.writePrivate(Array(saved.json.utf8), to: out, mode: 0o644)
+            } catch {
+                printError("pigstyc: error: \(error)")
+                throw Status.cannotWrite
+            }
+            printError("pigstyc: saved the plan to \(out) (inputs \(saved.digest.prefix(12))…)")
+        }
         switch format {
         case .text: print(plan.text, terminator: "")
         case .json:

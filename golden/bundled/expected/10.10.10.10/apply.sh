@@ -8,7 +8,7 @@ umask 022
 
 usage() {
   cat <<'EOF'
-usage: apply.sh [--dry-run] [--root DIR] [--only STEP[,STEP...]] [--no-restart] [--force] [--rollback]
+usage: apply.sh [--dry-run [--show-live]] [--root DIR] [--only STEP[,STEP...]] [--no-restart] [--force] [--rollback]
 
 Installs the files of this bundle on the node it was compiled for, step by step: users and
 groups, directories and symbolic links, then files (and managed blocks in the node's own files),
@@ -16,6 +16,9 @@ then a reload or restart of the units whose files changed. Every file is checked
 when /etc/pigstyc/bundle.pub is installed, apply.list must carry a valid signature by its key.
 
   --dry-run       print what would change; change nothing
+  --show-live     with --dry-run: also print, framed, what is live at each path that would
+                  change (its type, mode, owner and bytes in base64; a link's target, never
+                  followed), the units, services and actions it would touch (pigstyc ship --check)
   --root DIR      install under DIR instead of / (tests, chroots); units are printed, not
                   touched; files keep the installing user as owner unless run as root and the
                   owner exists
@@ -44,10 +47,11 @@ die() {
   exit "$code"
 }
 
-dry=0 root="" under_root=0 only="" restart=1 force=0 rollback=0
+dry=0 show_live=0 root="" under_root=0 only="" restart=1 force=0 rollback=0
 while (($#)); do
   case $1 in
     --dry-run) dry=1 ;;
+    --show-live) show_live=1 ;;
     --root)
       (($# > 1)) || die 2 "--root needs a directory"
       root=$2 under_root=1
@@ -75,6 +79,7 @@ while (($#)); do
   shift
 done
 trap 'die 1 "failed (line $LINENO)"' ERR
+((show_live == 0 || dry)) || die 2 "--show-live needs --dry-run"
 
 prefix=""
 if ((under_root)); then
@@ -328,6 +333,7 @@ ensure_group() { # name [gid|- system|user]
   [[ $gid != - ]] && args+=(--gid "$gid")
   if ((dry)); then
     log "would create $kind group $1${args[*]:+ (${args[*]})}"
+    emit object "create group $1"
   else
     groupadd "${args[@]}" -- "$1"
     log "created $kind group $1"
@@ -348,6 +354,7 @@ ensure_user() { # name [uid|- group groups|- home shell system|user]
           log "note: user $1 is not in ${missing[*]} (not changed under --root or without root)"
         elif ((dry)); then
           log "would add user $1 to ${missing[*]}"
+          emit object "add user $1 to ${missing[*]}"
         else
           local joined
           joined=$(IFS=,; printf '%s' "${missing[*]}")
@@ -375,6 +382,7 @@ ensure_user() { # name [uid|- group groups|- home shell system|user]
   fi
   if ((dry)); then
     log "would create $kind user $1"
+    emit object "create user $1"
   else
     useradd "${args[@]}" -- "$1"
     log "created $kind user $1"
@@ -386,6 +394,7 @@ ensure_dir() { # owner group mode path
   [[ -d $dest ]] && return 0
   if ((dry)); then
     log "would create directory $4"
+    emit object "create directory $4"
     return 0
   fi
   make_dirs "$(dirname -- "$4")"
@@ -508,6 +517,57 @@ sha_of() { # path: its sha256, or nothing when it is not a regular file
   [[ -f $1 && ! -L $1 ]] || return 0
   sum=$(sha256sum <"$1")
   printf '%s' "${sum%% *}"
+}
+
+# ---- --show-live: machine-readable records for pigstyc ship --check ------------------------
+# Every record is one line starting with @@pigstyc- (no log line does), fields tab-separated.
+emit() { # kind [field...]
+  ((show_live)) || return 0
+  local IFS=$'\t'
+  printf '@@pigstyc-%s\n' "$*"
+}
+# What is live at a path apply would change: a header, the content in base64 (lines of
+# [A-Za-z0-9+/=] only), an end line:
+#   @@pigstyc-live <change> <how> <state> <mode> <owner> <group> <owner-applies> <path>
+# change: update | block | remove; how: new | content | meta (file_state) or - ; state: absent,
+# file (the bytes follow), link (its target follows; never followed), directory, special (a
+# fifo, socket or device: never opened), unreadable, large (over 16 MiB: not sent).
+live_max=16777216
+live_frame() { # change path how [owner group: what the bundle wants]
+  ((show_live)) || return 0
+  local dest state mode=- owner=- group=- own=0 size body=""
+  dest=$(target "$2")
+  open_scratch
+  if [[ -L $dest ]]; then
+    state="link"
+    readlink -- "$dest" | tr -d '\n' >"$scratch/live" || true
+    body="$scratch/live"
+  elif [[ -d $dest ]]; then
+    state=directory
+  elif [[ ! -e $dest ]]; then
+    state=absent
+  elif [[ ! -f $dest ]]; then
+    state=special
+  else
+    meta_of "$dest"
+    mode=$have_mode owner=$have_owner group=$have_group
+    size=$(stat -c '%s' -- "$dest")
+    if ((size > live_max)); then
+      state=large
+    # Opened without following a link (one planted since the test above is refused) and
+    # without blocking (a fifo planted since reads as empty).
+    elif dd if="$dest" of="$scratch/live" iflag=nofollow,nonblock bs=65536 status=none 2>/dev/null; then
+      state="file"
+      body="$scratch/live"
+    else
+      state=unreadable
+    fi
+  fi
+  if [[ -n ${4-} ]] && can_own "$4" "$5"; then own=1; fi
+  emit live "$1" "$3" "$state" "$mode" "$owner" "$group" "$own" "$2"
+  if [[ -n $body ]]; then base64 -w 76 <"$body"; fi
+  emit end
+  rm -f -- "$scratch/live"
 }
 
 # ---- state: what the runs installed, and what --rollback restores ------------------------
@@ -664,6 +724,7 @@ run_units() {
   if ((daemon_reload)); then
     if ((dry)); then
       log "would reload systemd's unit files (daemon-reload)"
+      emit daemon-reload
     elif ((manage == 0)); then
       log "would daemon-reload (--root: systemctl is not called)"
     elif ((restart == 0)); then
@@ -680,6 +741,7 @@ run_units() {
     action=${pending[$unit]}
     if ((dry)); then
       log "would $action $unit"
+      emit unit "$action" "$unit"
     elif ((restart == 0)); then
       log "not calling $action $unit (--no-restart)"
     elif ((manage == 0)); then
@@ -726,8 +788,14 @@ run_services() {
       continue
     fi
     if ((dry)); then
-      "$systemctl" is-enabled --quiet "$unit" 2>/dev/null || log "would enable $unit"
-      "$systemctl" is-active --quiet "$unit" 2>/dev/null || log "would start $unit and wait until it is ready"
+      if ! "$systemctl" is-enabled --quiet "$unit" 2>/dev/null; then
+        log "would enable $unit"
+        emit service enable "$unit"
+      fi
+      if ! "$systemctl" is-active --quiet "$unit" 2>/dev/null; then
+        log "would start $unit and wait until it is ready"
+        emit service start "$unit"
+      fi
       continue
     fi
     if ((restart == 0)); then
@@ -784,6 +852,7 @@ run_actions() {
       continue
     elif ((dry)); then
       log "would run $name"
+      emit action "$name"
       continue
     elif ((restart == 0)); then
       log "not running $name (--no-restart)"
@@ -959,6 +1028,10 @@ install_files() { # phase
       if ! unit_up "${A_after[$path]}"; then
         if ((dry)); then
           log "would install $path once ${A_after[$path]} has started"
+          if ((show_live)); then
+            how=$(file_state "$here/files$path" "$(target "$path")" "${F_mode[i]}" "${F_owner[i]}" "${F_group[i]}")
+            [[ $how == same ]] || live_frame update "$path" "$how" "${F_owner[i]}" "${F_group[i]}"
+          fi
         else
           log "left $path for later: ${A_after[$path]} has not started"
         fi
@@ -999,6 +1072,7 @@ install_files() { # phase
       quiet=1
     fi
     if ((dry)); then
+      if [[ $kind == block ]]; then live_frame block "$path" "$how"; else live_frame update "$path" "$how" "$owner" "$group"; fi
       case $how in
         new) log "would install $path ($mode $owner:$group)" ;;
         content)
@@ -1064,6 +1138,7 @@ for step in "${all_steps[@]}"; do
     changed=$((changed + 1))
     if ((dry)); then
       log "would link $path -> ${L_target[i]}"
+      emit object "link $path -> ${L_target[i]}"
       continue
     fi
     backup "$path"
@@ -1092,6 +1167,7 @@ for step in "${all_steps[@]}"; do
           removed=$((removed + 1))
           if ((dry)); then
             log "would remove the link $path (no longer in the bundle)"
+            emit object "remove the link $path"
           else
             backup "$path"
             rm -f -- "$dest"
@@ -1108,6 +1184,7 @@ for step in "${all_steps[@]}"; do
           queue_units "${R_units[$path]}"
           if ((dry)); then
             log "would remove the managed block from $path (no longer in the bundle)"
+            emit object "remove the managed block from $path"
           else
             backup "$path"
             open_scratch
@@ -1149,6 +1226,7 @@ for step in "${all_steps[@]}"; do
     queue_units "${R_units[$path]}"
     if ((dry)); then
       log "would remove $path (no longer in the bundle)"
+      live_frame remove "$path" -
     else
       backup "$path"
       rm -f -- "$dest"
