@@ -312,9 +312,12 @@ extension CMDBRows {
                 for h in hs {
                     let vars = hostVarsOf[h.cls + "\u{0}" + h.ip] ?? []
                     let hostLabel = Self.label(host: h.ip, in: h.cls)
-                    if style == .pretty {
-                        let inline = vars.map { v in "\(varKey(v.key)): " + (ValueText.parse(v.yaml).map(ValueText.pretty) ?? v.yaml) }
-                        emit(indent + 4, key(h.ip) + ": " + (inline.isEmpty ? "{}" : "{ " + inline.joined(separator: ", ") + " }"), hostLabel)
+                    let inline = style == .pretty
+                        ? vars.map { v in "\(varKey(v.key)): " + (ValueText.parse(v.yaml).map(ValueText.pretty) ?? v.yaml) } : []
+                    let line = key(h.ip) + ": " + (inline.isEmpty ? "{}" : "{ " + inline.joined(separator: ", ") + " }")
+                    if style == .pretty, indent + 4 + line.count <= 120 {
+                        // Pigsty's style: a host's few identity variables on its own line.
+                        emit(indent + 4, line, hostLabel)
                     } else {
                         emit(indent + 4, key(h.ip) + ":", hostLabel)
                         for v in vars { emitVar(indent + 6, v) }

@@ -414,4 +414,56 @@ final class CMDBTests: XCTestCase {
         XCTAssertFalse(query.stderr.contains("S3cr3tPw"), query.stderr)
         try pigstyc(["check", url + "#rev=x"], expect: 64)
     }
+
+    /// Values JSON cannot carry (key order, integer keys, tags, numbers as written, odd strings)
+    /// come back from the CMDB exactly, through a dump too.
+    func testValuesSurviveTheTables() throws {
+        let file = try temp(#"""
+            all:
+              children:
+                infra:
+                  hosts:
+                    10.10.10.10:
+                      infra_seq: 1
+                      my_text: "quote \" backslash \\ tab \t newline \n bell \a é ✓ \u2028"
+                      my_block: |
+                        line one
+                          line two
+                      my_strings: [ "yes", "1.0", "", "~", "null", '#', 'a: b', "- x", "<<" ]
+                      my_numbers: [ 0x1F, 0o17, 1_000, -2.50, 1e3, 1.0e+3, .inf, -.NaN, 123456789012345678901234567890 ]
+                      my_when: [ 2001-12-14, 2001-12-14t21:59:43.10-05:00 ]
+                      my_map: { z: 1, a: 2, 3: three, "<<": merge-looking, "": empty, yes: boolean-key }
+                      my_nested: [ [], {}, [ [ 1 ] ], { k: [ { x: null } ] } ]
+                      my_tagged: !unsafe "{{ not a template }}"
+                      my_str_tag: !!str 123
+                      my_bools: [ yes, No, on, OFF, true ]
+              vars:
+                admin_ip: 10.10.10.10
+            """#)
+        let url = try db()
+        try pigstyc(["cmdb", "load", file, "--db", url])
+        XCTAssertEqual(try pigstyc(["inventory", url, "--list"]).stdout, try pigstyc(["inventory", file, "--list"]).stdout)
+        let explained = try pigstyc(["explain", "my_map", "--host", "10.10.10.10", url]).stdout
+        XCTAssertTrue(explained.contains("pigsty.host_var(infra, 10.10.10.10).my_map"), explained)
+        let dump = try temp(try pigstyc(["cmdb", "dump", "--db", url]).stdout)
+        let second = try db()
+        try pigstyc(["cmdb", "load", dump, "--db", second])
+        XCTAssertEqual(try tables(url), try tables(second))
+        XCTAssertEqual(try pigstyc(["inventory", second, "--list"]).stdout, try pigstyc(["inventory", file, "--list"]).stdout)
+    }
+
+    func testLocationsHideThePassword() throws {
+        let a = try CMDBLocation("postgres://alice:p%40ss@db.example:5433/meta?sslmode=require&password=other#rev=4")
+        XCTAssertEqual(a.conninfo, "postgres://alice:p%40ss@db.example:5433/meta?sslmode=require&password=other")
+        XCTAssertEqual(a.display, "postgres://alice@db.example:5433/meta?sslmode=require#rev=4")
+        XCTAssertEqual(a.revision, 4)
+        XCTAssertTrue(a.secrets.contains("p@ss") && a.secrets.contains("p%40ss") && a.secrets.contains("other"))
+        let b = try CMDBLocation("postgresql:///meta?host=/run/postgresql")
+        XCTAssertEqual(b.display, "postgresql:///meta?host=/run/postgresql")
+        XCTAssertNil(b.revision)
+        XCTAssertThrowsError(try CMDBLocation("postgres://h/db#rev=0"))
+        XCTAssertThrowsError(try CMDBLocation("postgres://h/db#branch"))
+        XCTAssertFalse(CMDBLocation.isURL("pigsty.yml"))
+        XCTAssertTrue(CMDBLocation.isURL("PostgreSQL://h/db"))
+    }
 }
