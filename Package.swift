@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pigstyc", targets: ["pigstyc"]),
-        .library(name: "PigstyKit", targets: ["PigstyInventory", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy", "PigstyPKI", "PigstyCompiler"]),
+        .library(name: "PigstyKit", targets: ["PigstyInventory", "PigstyCMDB", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy", "PigstyPKI", "PigstyCompiler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +24,11 @@ let package = Package(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
         ),
         .systemLibrary(name: "CLinux"),
         .target(name: "PigstyDiagnostics"),
@@ -59,6 +64,8 @@ let package = Package(
                                                .product(name: "Crypto", package: "swift-crypto")]),
         // plan, apply bundles, ship, diff.
         .target(name: "PigstyDeploy", dependencies: ["PigstyModel", "PigstyOutput", "PigstyFormats", "CLinux"]),
+        // The inventory in PostgreSQL (Pigsty's CMDB schema): libpq client, load, read, dump, revisions.
+        .target(name: "PigstyCMDB", dependencies: ["CLibPQ", "PigstyInventory", "PigstyYAML", "PigstyDiagnostics"]),
         // The facade the CLI uses: check, lower, emit, write, deploy.
         .target(
             name: "PigstyCompiler",
@@ -69,6 +76,7 @@ let package = Package(
             dependencies: [
                 "PigstyInventory",
                 "PigstyCompiler",
+                "PigstyCMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,7 +94,7 @@ let package = Package(
             dependencies: ["PigstyCompiler", "PigstyModel", "PigstyBackends", "PigstyOutput", "PigstyDeploy",
                            "PigstyFormats", "PigstyJMESPath", "PigstyPKI", "PigstyTestSupport"]
         ),
-        .testTarget(name: "PigstycCLITests", dependencies: ["pigstyc"]),
+        .testTarget(name: "PigstycCLITests", dependencies: ["pigstyc", "PigstyCMDB"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -35,6 +35,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
     case groupCycle = "PGS0210"
     case invalidGroupName = "PGS0211"
     case connectionInvalid = "PGS0212"
+    case cmdbBadRow = "PGS0213"
 
     // Parameters (PGS03xx)
     case unknownParameter = "PGS0301"
@@ -164,6 +165,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable, Comparable 
         case .groupCycle: (.error, .check, "group hierarchy cycle")
         case .invalidGroupName: (.error, .check, "invalid group name")
         case .connectionInvalid: (.error, .check, "ansible_host, ansible_user or ansible_port (or an ansible_ssh_ alias) that is not a host name or address, an account name or a port")
+        case .cmdbBadRow: (.error, .check, "a row of an inventory read from PostgreSQL that no inventory can hold: a host in no group, a group reference to no group, a group not reachable from all")
         case .unknownParameter: (.warning, .check, "unknown parameter (error with --strict)")
         case .typeMismatch: (.error, .check, "value has the wrong type")
         case .notAllowedValue: (.error, .check, "value is not one of the allowed values")

@@ -3,6 +3,8 @@ import Foundation
 /// The JSON format: `{"diagnostics": [...], "summary": {"errors": N, "warnings": M}}`,
 /// keys sorted, two-space indentation, absent values omitted rather than null.
 struct JSONRenderer {
+    var sources: [String: SourceFile] = [:]
+
     struct Report: Encodable {
         var diagnostics: [Entry]
         var summary: Summary
@@ -18,6 +20,8 @@ struct JSONRenderer {
         var severity: String
         var message: String
         var file: String?
+        /// The row and key of an inventory read from PostgreSQL (`pigsty.group_var(pg-test).pg_version`).
+        var location: String?
         var line: Int?
         var column: Int?
         var endLine: Int?
@@ -39,7 +43,8 @@ struct JSONRenderer {
             diagnostics: diagnostics.map { d in
                 Entry(
                     id: d.id, severity: d.severity.rawValue, message: d.message,
-                    file: d.range?.file, line: d.range?.start.line, column: d.range?.start.column,
+                    file: d.range?.file, location: d.range.flatMap { sources[$0.file]?.lineLabels[$0.start.line] },
+                    line: d.range?.start.line, column: d.range?.start.column,
                     endLine: d.range?.end.line, endColumn: d.range?.end.column,
                     path: d.path,
                     notes: d.notes.map {

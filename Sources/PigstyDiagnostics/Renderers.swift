@@ -32,7 +32,7 @@ public struct DiagnosticRenderer: Sendable {
         case .text:
             return TextRenderer(sources: sources).render(diagnostics)
         case .json:
-            return JSONRenderer().render(diagnostics)
+            return JSONRenderer(sources: sources).render(diagnostics)
         case .junit:
             return JUnitRenderer(sources: sources).render(diagnostics, inputs: inputs)
         case .checkstyle:

@@ -58,6 +58,19 @@ public final class SourceFile: @unchecked Sendable {
         redactions[b.line, default: []].append(0..<max(b.column - 1, 0))
     }
 
+    /// What a line stands for when the file is not a file the user wrote: an inventory read from
+    /// PostgreSQL is composed as YAML whose lines are table rows and keys
+    /// (`pigsty.host_var(pg-test, 10.10.10.11).pg_seq`). Renderers print the label as the location.
+    public private(set) var lineLabels: [Int: String] = [:]
+
+    /// Sets the labels of lines (1-based), before any diagnostic is rendered.
+    public func setLineLabels(_ labels: [Int: String]) { lineLabels = labels }
+
+    /// Where a range is, for messages: its line's label when it has one, else `file:line:col`.
+    public func location(of range: SourceRange) -> String {
+        lineLabels[range.start.line].map { "\(path): \($0)" } ?? range.description
+    }
+
     /// The secret spans of a 1-based line.
     public func redactions(onLine line: Int) -> [Range<Int>] { redactions[line] ?? [] }
 

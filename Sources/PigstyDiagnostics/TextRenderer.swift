@@ -34,7 +34,7 @@ struct TextRenderer {
         let label = "\(d.severity.rawValue)[\(d.id)]: \(d.message)"
         let gutterWidth: Int
         if let range = d.range {
-            lines.append("\(range.description): \(label)")
+            lines.append("\(location(range)): \(label)")
             gutterWidth = String(range.start.line).count
             if let snippet = snippet(for: range, gutterWidth: gutterWidth) { lines += snippet }
         } else {
@@ -47,12 +47,17 @@ struct TextRenderer {
         }
         for note in d.notes {
             if let r = note.range {
-                lines.append("\(pad) = note: \(r.description): \(note.message)")
+                lines.append("\(pad) = note: \(location(r)): \(note.message)")
             } else {
                 lines.append("\(pad) = note: \(note.message)")
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `file:line:col`, or the label of a composed source's line (a CMDB row and key).
+    func location(_ range: SourceRange) -> String {
+        sources[range.file]?.location(of: range) ?? range.description
     }
 
     /// The quoted line with carets under the range, or nil when the line is not available.

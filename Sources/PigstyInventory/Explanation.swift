@@ -111,7 +111,9 @@ public struct Explanation {
 
     private func describe(_ b: VarBinding, secret: Bool) -> String {
         let origin = b.origin.description
-        let pos = b.key.map { "\($0.range.file):\($0.range.start.line):\($0.range.start.column)" } ?? "(schema)"
+        // An inventory read from PostgreSQL names the row and key (pigsty.group_var(pg-test).pg_version).
+        let labels = resolved?.inventory.file.lineLabels ?? [:]
+        let pos = b.key.map { k in labels[k.range.start.line] ?? "\(k.range.file):\(k.range.start.line):\(k.range.start.column)" } ?? "(schema)"
         return "\(origin.padding(30)) \(pos.padding(24)) \(render(b.value, secret: secret))"
     }
 

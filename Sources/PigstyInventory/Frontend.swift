@@ -13,6 +13,11 @@ public struct InputError: Error, CustomStringConvertible {
     public let path: String
     public let reason: String
     public var description: String { "cannot read '\(path)': \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// The front end as one call: read → parse → resolve → check.

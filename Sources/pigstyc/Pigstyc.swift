@@ -13,7 +13,7 @@ struct Pigstyc: ParsableCommand {
         73 the output cannot be written; 70 internal error.
         """,
         version: "0.1.0",
-        subcommands: [Check.self, Compile.self, Diff.self, Explain.self, Graph.self, Plan.self, BundleCommand.self, KeyCommand.self, CACommand.self, Ship.self,
+        subcommands: [Check.self, Compile.self, Diff.self, Explain.self, Graph.self, Plan.self, BundleCommand.self, KeyCommand.self, CACommand.self, Ship.self, CMDBCommand.self, InventoryCommand.self,
                       SchemaCommand.self]
     )
 }

@@ -92,7 +92,7 @@ struct CACommand: ParsableCommand {
             printError("pigstyc: error: \(e)")
             throw Status.cannotWrite
         }
-        printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory]))
+        printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [Inputs.displayName(inventory)]))
         throw Status.errors
     }
 }

@@ -23,7 +23,7 @@ struct Check: ParsableCommand {
         let sink = DiagnosticSink()
         let file = try Inputs.load(inventory: inventory, facts: nil, sink: sink, format: format).file
         let resolved = Frontend.check(file, sink: sink, options: CheckOptions(strict: strict, vault: try vault.secret()))
-        let output = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory])
+        let output = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [Inputs.displayName(inventory)])
         print(output, terminator: "")
         // The process ends here: skip tearing down the inventory's object graph.
         keepUntilExit(resolved)

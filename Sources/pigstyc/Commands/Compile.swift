@@ -90,7 +90,7 @@ struct Compile: ParsableCommand {
     }
 
     private func report(_ sink: DiagnosticSink) {
-        let text = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory])
+        let text = DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [Inputs.displayName(inventory)])
         printError(text)
     }
 }

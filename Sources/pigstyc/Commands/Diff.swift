@@ -63,7 +63,7 @@ struct Diff: ParsableCommand {
                 printError("pigstyc: error: \(e)")
                 throw Status.cannotWrite
             }
-            printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [path]))
+            printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [Inputs.displayName(path)]))
             throw Status.errors
         }
         return (built.tree, built.graph.secretValues)

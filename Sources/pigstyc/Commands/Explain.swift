@@ -30,7 +30,7 @@ struct Explain: ParsableCommand {
             let sink = DiagnosticSink()
             let file = try Inputs.load(inventory: path, facts: nil, sink: sink, format: .text).file
             guard let resolved = Frontend.load(file, sink: sink, vault: try vault.secret()), !sink.hasErrors else {
-                print(DiagnosticRenderer(format: .text, sources: sink.sources).render(sink.sorted, inputs: [path]), terminator: "")
+                print(DiagnosticRenderer(format: .text, sources: sink.sources).render(sink.sorted, inputs: [Inputs.displayName(path)]), terminator: "")
                 throw Status.errors
             }
             report = Explanation(resolved: resolved)

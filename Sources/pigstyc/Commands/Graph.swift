@@ -24,7 +24,7 @@ struct Graph: ParsableCommand {
         let sink = DiagnosticSink()
         let inputs = try Inputs.load(inventory: inventory, facts: facts, sink: sink, format: .text)
         guard let resolved = Frontend.check(inputs.file, sink: sink, options: CheckOptions(vault: try vault.secret())), !sink.hasErrors else {
-            printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(sink.sorted, inputs: [inventory]))
+            printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(sink.sorted, inputs: [Inputs.displayName(inventory)]))
             throw Status.errors
         }
         let graph = ResourceGraph.lower(resolved, facts: inputs.facts, inventoryName: inventory)

@@ -1,20 +1,48 @@
 import ArgumentParser
 import Foundation
+import PigstyCMDB
 import PigstyCompiler
 import PigstyDiagnostics
 import PigstyInventory
 
 /// Reading the inventory and the optional facts file, shared by the commands that compile.
 /// An unreadable file exits 66; a bad facts file prints its diagnostics and exits 1.
+/// INVENTORY may also be a `postgres://` / `postgresql://` URL (`#rev=N` for a past revision):
+/// the inventory tables of a CMDB (`pigstyc cmdb load`), composed into the same inventory.
 struct Inputs {
     let file: SourceFile
     let facts: FactsTable
     /// The facts file as read (a saved plan's digest covers it).
     var factsFile: SourceFile? = nil
 
+    /// The inventory's file, or its CMDB's tables (a database that cannot be read exits 66).
+    static func read(inventory: String, sink: DiagnosticSink) throws -> SourceFile {
+        guard CMDBLocation.isURL(inventory) else { return try Frontend.read(path: inventory) }
+        let location: CMDBLocation
+        do {
+            location = try CMDBLocation(inventory)
+        } catch let e as CMDBLocation.Invalid {
+            printError("pigstyc: error: \(e)")
+            throw Status.usage
+        }
+        do {
+            return try CMDBSource.source(location, sink: sink)
+        } catch let e as PQError {
+            throw InputError(path: location.display, reason: e.message)
+        } catch let e as CMDBError {
+            throw InputError(path: location.display, reason: e.description)
+        }
+    }
+
+    /// How messages name an inventory: a CMDB URL without its password.
+    static func displayName(_ inventory: String) -> String {
+        guard CMDBLocation.isURL(inventory), let location = try? CMDBLocation(inventory) else { return inventory }
+        return location.display
+    }
+
     static func load(inventory: String, facts: String?, sink: DiagnosticSink, format: DiagnosticFormat) throws -> Inputs {
         do {
-            let file = try Frontend.read(path: inventory)
+            let file = try read(inventory: inventory, sink: sink)
             guard let facts else { return Inputs(file: file, facts: FactsTable()) }
             // The inventory's hosts, to refuse facts for a host it does not list (its own problems
             // are reported when it is checked).
@@ -67,7 +95,7 @@ extension Inputs {
         }
         if let stage, let ca { CACommand.report(stage, dir: ca) }
         if !sink.diagnostics.isEmpty {
-            printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [inventory]))
+            printError(DiagnosticRenderer(format: format, sources: sink.sources).render(sink.sorted, inputs: [Inputs.displayName(inventory)]))
         }
         guard let built else { throw Status.errors }
         return built
@@ -102,7 +130,7 @@ extension Inputs {
         let planSink = DiagnosticSink()
         for f in sink.sources.values { planSink.register(f) }
         guard let plan = ApplyPlan.make(graph, tree: tree, sink: planSink) else {
-            printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(planSink.sorted, inputs: [inventory]))
+            printError(DiagnosticRenderer(format: .text, sources: sink.sources).render(planSink.sorted, inputs: [Inputs.displayName(inventory)]))
             throw Status.errors
         }
         return (graph, tree, plan, inputs)
