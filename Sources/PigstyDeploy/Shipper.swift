@@ -18,13 +18,17 @@ public struct Shipper {
         /// Run the health check of a group member after its apply (off: members still apply one
         /// at a time, without waiting for a check).
         public var healthChecks = true
+        /// What apply.sh is asked to do besides `--only` (each a single shell word once quoted):
+        /// `--tag <ship tag>` records the generation as this ship's, `--rollback-ship <tag>` undoes it.
+        public var applyArguments: [String] = []
 
         public init(ssh: [String] = ["ssh", "-o", "BatchMode=yes"], parallel: Int = 4, dryRun: Bool = false,
-                    healthChecks: Bool = true) {
+                    healthChecks: Bool = true, applyArguments: [String] = []) {
             self.ssh = ssh
             self.parallel = parallel
             self.dryRun = dryRun
             self.healthChecks = healthChecks
+            self.applyArguments = applyArguments
         }
     }
 
@@ -72,14 +76,18 @@ public struct Shipper {
     }
 
     /// The command the remote shell runs: unpack standard input into a temporary directory and apply.
-    public static func remoteCommand(node: String, steps: [ApplyStep]) -> String {
+    public static func remoteCommand(node: String, steps: [ApplyStep], extra: [String] = []) -> String {
         let only = steps.map(\.rawValue).joined(separator: ",")
         return "set -eu; d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; tar -xzf - -C \"$d\"; "
             + "bash \"$d\"/\(Shell.single(node))/apply.sh --only \(Shell.single(only))"
+            + extra.map { word in
+                // Options and hex digests as they are; anything else quoted.
+                " " + (word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } ? word : Shell.single(word))
+            }.joined()
     }
 
     public func arguments(for target: Target, steps: [ApplyStep]) -> [String] {
-        arguments(for: target, remote: Self.remoteCommand(node: target.node, steps: steps))
+        arguments(for: target, remote: Self.remoteCommand(node: target.node, steps: steps, extra: options.applyArguments))
     }
 
     func arguments(for target: Target, remote: String) -> [String] {

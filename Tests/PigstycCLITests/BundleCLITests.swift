@@ -148,11 +148,11 @@ struct BundleCLITests {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.hasSuffix("ship: 3 nodes ok\n"))
         let calls = try String(contentsOf: dir.appendingPathComponent("calls.log"), encoding: .utf8).split(separator: "\n")
-        #expect(calls.contains { $0.hasPrefix("10.10.10.11\t") && $0.hasSuffix("apply.sh --only 'pgsql,pgbouncer,vip'") })
+        #expect(calls.contains { $0.hasPrefix("10.10.10.11\t") && $0.contains("apply.sh --only 'pgsql,pgbouncer,vip' --tag ") })
         // etcd members one at a time, each health-checked before the next member applies.
         // A probe found a healthy member (an existing cluster): one at a time.
         #expect(calls.filter { $0.contains("\tpigstyc_probe=1; ") }.count == 3)
-        let etcd = calls.filter { $0.hasSuffix("--only 'etcd'") || ($0.contains("endpoint health") && !$0.contains("pigstyc_probe")) }.map { line -> String in
+        let etcd = calls.filter { $0.contains("--only 'etcd' --tag ") || ($0.contains("endpoint health") && !$0.contains("pigstyc_probe")) }.map { line -> String in
             let f = line.split(separator: "\t", maxSplits: 1)
             return "\(f[0]) " + (f[1].contains("endpoint health") ? "check" : "apply")
         }

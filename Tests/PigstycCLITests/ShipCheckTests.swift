@@ -186,7 +186,7 @@ struct ShipCheckTests {
         let ok = try BundleCLITests.ship(Self.args(inv, ["--ssh", fake.path, "--plan", a]))
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
         #expect(ok.stdout.contains("[wave 1/4 node.1] \(Self.node) ok") && ok.stdout.hasSuffix("ship: 1 node ok\n"), "\(ok.stdout)")
-        #expect(Self.calls(dir).contains { $0.hasPrefix("\(Self.node)\t") && $0.hasSuffix("apply.sh --only 'pgsql,pgbouncer,vip'") })
+        #expect(Self.calls(dir).contains { $0.hasPrefix("\(Self.node)\t") && $0.contains("apply.sh --only 'pgsql,pgbouncer,vip' --tag ") })
         #expect(FileManager.default.fileExists(atPath: dir.path + "/root-\(Self.node)/pg/conf/pg-test-1.yml"))
     }
 }

@@ -19,6 +19,12 @@ struct Ship: ParsableCommand {
         (secrets masked as by `diff`), the units it would reload or restart and the actions it would \
         run. Exit status 0 no changes, 2 changes, 1 a node could not be checked.
 
+        Each node records the bundle it applied as a numbered generation, tagged with this ship \
+        (a digest of the inputs, as `plan --out` saves it). --rollback undoes the ship of these \
+        inputs: wave by wave, in the same order and with the same health checks, every node that ship \
+        changed returns to the generation it had before (removals included); a node it did not change, \
+        or changed again since, is left alone or refused.
+
         --plan FILE ships the waves saved by `plan --out FILE`, and refuses (exit 1, before any \
         connection) when the inputs changed since: inventory, facts, vault values, CA certificates, \
         pigstyc's version or the options.
@@ -45,6 +51,9 @@ struct Ship: ParsableCommand {
     @Flag(help: "Change nothing: show per node what apply would change against what is live there (exit 0 none, 2 changes, 1 error).")
     var check = false
 
+    @Flag(help: "Undo the ship of these inputs: wave by wave, each node it changed returns to its previous generation.")
+    var rollback = false
+
     @Option(help: ArgumentHelp("Ship the plan saved by `plan --out FILE`; refused when its inputs changed since.", valueName: "FILE"))
     var plan: String?
 
@@ -58,6 +67,7 @@ struct Ship: ParsableCommand {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
         guard !ssh.split(whereSeparator: \.isWhitespace).isEmpty else { throw ValidationError("--ssh is empty") }
         guard !(check && dryRun) else { throw ValidationError("--check and --dry-run: choose one (--check connects and changes nothing)") }
+        guard !(rollback && (check || plan != nil)) else { throw ValidationError("--rollback goes with neither --check nor --plan") }
     }
 
     @Option(help: "A CA directory (e.g. files/pki/ca): ship the certificates Pigsty's roles expect, issuing the missing or outdated ones beside it.")
@@ -93,8 +103,12 @@ struct Ship: ParsableCommand {
                             bundles: bundles)
             waves = saved.plan
         }
+        // The ship's tag: the digest of its inputs without -l, so a rollback finds the generations
+        // whatever subset it is given.
+        let tag = try PlanFile.inputs(inputs, graph: graph, ca: ca, limit: nil, strict: strict).digest
         let options = Shipper.Options(ssh: ssh.split(whereSeparator: \.isWhitespace).map(String.init),
-                                      parallel: parallel, dryRun: dryRun, healthChecks: !noHealthCheck)
+                                      parallel: parallel, dryRun: dryRun, healthChecks: !noHealthCheck,
+                                      applyArguments: check ? [] : [rollback ? "--rollback-ship" : "--tag", tag])
         let shipper = Shipper(plan: waves, targets: targets, bundles: bundles, steps: steps, options: options)
         if check {
             try runCheck(shipper, graph: graph, tree: tree)

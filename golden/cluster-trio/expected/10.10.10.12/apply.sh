@@ -8,7 +8,8 @@ umask 022
 
 usage() {
   cat <<'EOF'
-usage: apply.sh [--dry-run [--show-live]] [--root DIR] [--only STEP[,STEP...]] [--no-restart] [--force] [--rollback]
+usage: apply.sh [--dry-run [--show-live]] [--root DIR] [--only STEP[,STEP...]] [--no-restart] [--force]
+                [--tag SHA256] [--rollback [N] | --rollback-ship SHA256 | --generations]
 
 Installs the files of this bundle on the node it was compiled for, step by step: users and
 groups, directories and symbolic links, then files (and managed blocks in the node's own files),
@@ -27,6 +28,13 @@ when /etc/pigstyc/bundle.pub is installed, apply.list must carry a valid signatu
   --force         run even when this host does not own the node's address
   --rollback      undo the last run: restore the files it replaced or removed, remove those
                   it created (after a failed run: undo the failed runs since the last success)
+  --rollback N    return to generation N: apply the bundle it recorded again (files it lacks
+                  are removed, units reloaded or restarted as for any apply)
+  --rollback-ship SHA256
+                  undo the ship tagged SHA256 (pigstyc ship --rollback): return to the generation
+                  before the one that ship recorded; nothing when that ship changed nothing here
+  --tag SHA256    record this run's generation as made by the ship with this tag (pigstyc ship)
+  --generations   list the generations recorded on this node
   -h, --help      this text
 
 exit status: 0 done (whether or not anything changed), 1 a step failed, 2 usage mistake,
@@ -48,6 +56,9 @@ die() {
 }
 
 dry=0 show_live=0 root="" under_root=0 only="" restart=1 force=0 rollback=0
+rollback_to="" rollback_ship="" rollback_of="" tag="" list_generations=0
+re_gen='^[1-9][0-9]{0,8}$'
+re_tag='^[0-9a-f]{64}$'
 while (($#)); do
   case $1 in
     --dry-run) dry=1 ;;
@@ -66,7 +77,30 @@ while (($#)); do
     --only=*) only=${1#--only=} ;;
     --no-restart) restart=0 ;;
     --force) force=1 ;;
-    --rollback) rollback=1 ;;
+    --rollback)
+      rollback=1
+      if (($# > 1)) && [[ $2 =~ $re_gen ]]; then
+        rollback_to=$2
+        shift
+      fi
+      ;;
+    --rollback-ship)
+      [[ $# -gt 1 && ${2-} =~ $re_tag ]] || die 2 "--rollback-ship needs a ship's tag (64 hex digits)"
+      rollback_ship=$2
+      shift
+      ;;
+    --tag)
+      [[ $# -gt 1 && ${2-} =~ $re_tag ]] || die 2 "--tag needs 64 hex digits"
+      tag=$2
+      shift
+      ;;
+    --as-rollback-of)
+      # Internal: the run --rollback-ship starts records its generation as undoing this one.
+      [[ $# -gt 1 && ${2-} =~ $re_gen ]] || die 2 "--as-rollback-of needs a generation number"
+      rollback_of=$2
+      shift
+      ;;
+    --generations) list_generations=1 ;;
     -h | --help)
       usage
       exit 0
@@ -80,6 +114,8 @@ while (($#)); do
 done
 trap 'die 1 "failed (line $LINENO)"' ERR
 ((show_live == 0 || dry)) || die 2 "--show-live needs --dry-run"
+modes=$((rollback + ${#rollback_ship} / 64 + list_generations))
+((modes <= 1)) || die 2 "--rollback, --rollback-ship and --generations: choose one"
 
 prefix=""
 if ((under_root)); then
@@ -579,6 +615,10 @@ live_frame() { # change path how [owner group: what the bundle wants]
 #   rollback.pending/  the same for runs that failed since; a run continues it, and it becomes
 #                      rollback/ when a run succeeds
 #   stage.XXXXXX/      a run's private staging directory, removed when it ends
+#   generations/N/     each bundle a run applied, numbered: apply.list (and apply.list.sig), tag
+#                      (the ship that applied it), rollback-of (the generation it undid); the
+#                      newest 10 are kept
+#   objects/<sha256>   the content of every file those generations hold
 state="$prefix/var/lib/pigstyc"
 record="$state/installed"
 pend="$state/rollback.pending"
@@ -868,6 +908,132 @@ run_actions() {
     write_actions
   done
 }
+
+# ---- generations ----------------------------------------------------------------------------
+gens="$state/generations"
+objects="$state/objects"
+keep_generations=10
+# The recorded generation numbers, oldest first.
+generation_numbers() {
+  local d n
+  [[ -d $gens ]] || return 0
+  for d in "$gens"/*; do
+    n=${d##*/}
+    if [[ $n =~ $re_gen && -f $d/apply.list ]]; then printf '%s\n' "$n"; fi
+  done | sort -n
+}
+latest_generation() {
+  local n last=0
+  while read -r n; do last=$n; done < <(generation_numbers)
+  printf '%s' "$last"
+}
+# Records the bundle of a successful run as a new generation, unless the newest one is it.
+record_generation() {
+  local last n d i sha keep
+  last=$(latest_generation)
+  if ((last > 0)) && cmp -s -- "$list" "$gens/$last/apply.list"; then return 0; fi
+  open_state
+  [[ -d $gens ]] || mkdir -m 700 -- "$gens"
+  [[ -d $objects ]] || mkdir -m 700 -- "$objects"
+  for i in "${!F_path[@]}"; do
+    sha=${F_sha[i]}
+    [[ -f $objects/$sha ]] && continue
+    cp -- "$here/files${F_path[i]}" "$objects/.new.$sha"
+    chmod 600 -- "$objects/.new.$sha"
+    mv -f -T -- "$objects/.new.$sha" "$objects/$sha"
+  done
+  n=$((last + 1))
+  d="$gens/.new.$n"
+  rm -rf -- "$d"
+  mkdir -m 700 -- "$d"
+  cp -- "$list" "$d/apply.list"
+  if [[ -f $here/apply.list.sig ]]; then cp -- "$here/apply.list.sig" "$d/apply.list.sig"; fi
+  if [[ -n $tag ]]; then printf '%s\n' "$tag" >"$d/tag"; fi
+  if [[ -n $rollback_of ]]; then printf '%s\n' "$rollback_of" >"$d/rollback-of"; fi
+  mv -T -- "$d" "$gens/$n"
+  say "$node: generation $n recorded"
+  # The newest generations stay, with the contents they hold; older ones go.
+  keep=$((n - keep_generations))
+  while read -r i; do
+    if ((i <= keep)); then rm -rf -- "${gens:?}/$i"; fi
+  done < <(generation_numbers)
+  declare -A held=()
+  while read -r i; do
+    while IFS=$'\t' read -r -a f; do
+      if [[ ${f[0]-} == file && ${f[2]-} =~ $re_sha ]]; then held[${f[2]}]=1; fi
+    done <"$gens/$i/apply.list"
+  done < <(generation_numbers)
+  for d in "$objects"/*; do
+    [[ -f $d ]] || continue
+    if [[ -z ${held[${d##*/}]+x} ]]; then rm -f -- "$d"; fi
+  done
+}
+generation_line() { # n latest
+  local d="$gens/$1" files tagged="" undid=""
+  files=$(grep -c '^file'$'\t' "$d/apply.list" || true)
+  if [[ -f $d/tag ]]; then tagged=", ship $(head -c 12 "$d/tag")"; fi
+  if [[ -f $d/rollback-of ]]; then undid=", undoing generation $(head -n 1 "$d/rollback-of")"; fi
+  printf 'generation %s: %s files%s%s%s\n' "$1" "$files" "$tagged" "$undid" "$([[ $1 == "$2" ]] && printf ', latest')"
+}
+if ((list_generations)); then
+  last=$(latest_generation)
+  if ((last == 0)); then say "no generation recorded on this node"; fi
+  while read -r n; do generation_line "$n" "$last"; done < <(generation_numbers)
+  exit 0
+fi
+# --rollback-ship TAG: the generation that ship recorded, and the one before it.
+if [[ -n $rollback_ship ]]; then
+  step=rollback
+  made=""
+  while read -r n; do
+    if [[ -f $gens/$n/tag && ! -f $gens/$n/rollback-of && $(head -n 1 "$gens/$n/tag") == "$rollback_ship" ]]; then made=$n; fi
+  done < <(generation_numbers)
+  if [[ -z $made ]]; then
+    log "nothing to roll back: that ship recorded no generation here (it changed nothing, or it is older than the generations kept)"
+    exit 0
+  fi
+  before=""
+  while read -r n; do
+    if ((n < made)); then
+      before=$n
+    elif ((n > made)) && [[ ! -f $gens/$n/rollback-of || $(head -n 1 "$gens/$n/rollback-of") != "$made" ]]; then
+      die 1 "generation $n was applied after that ship's generation $made; nothing was rolled back (apply.sh --rollback N returns to a generation by number)"
+    fi
+  done < <(generation_numbers)
+  [[ -n $before ]] || die 1 "generation $made, made by that ship, is the first kept here: there is nothing before it to return to; nothing was rolled back"
+  rollback_to=$before rollback_of=$made
+fi
+# --rollback N: generation N's bundle, rebuilt from the objects, applied by this script.
+if [[ -n $rollback_to ]]; then
+  step=rollback
+  gd="$gens/$rollback_to"
+  [[ -f $gd/apply.list ]] || die 1 "no generation $rollback_to on this node (apply.sh --generations lists them); nothing was changed"
+  open_stage
+  b="$stage/generation"
+  mkdir -- "$b" "$b/files"
+  cp -- "$gd/apply.list" "$b/apply.list"
+  if [[ -f $gd/apply.list.sig ]]; then cp -- "$gd/apply.list.sig" "$b/apply.list.sig"; fi
+  cp -- "${BASH_SOURCE[0]}" "$b/apply.sh"
+  while IFS=$'\t' read -r -a f; do
+    [[ ${f[0]-} == file ]] || continue
+    if ! [[ ${#f[@]} -eq 8 && ${f[2]} =~ $re_sha ]] || ! valid_path "${f[7]}"; then
+      die 1 "generation $rollback_to is malformed; nothing was changed"
+    fi
+    [[ -f $objects/${f[2]} ]] || die 1 "generation $rollback_to lacks the content of ${f[7]}; nothing was changed"
+    mkdir -p -- "$b/files$(dirname -- "${f[7]}")"
+    cp -- "$objects/${f[2]}" "$b/files${f[7]}"
+  done <"$gd/apply.list"
+  args=()
+  if ((dry)); then args+=(--dry-run); fi
+  if ((under_root)); then args+=(--root "$prefix"); fi
+  if [[ -n $only ]]; then args+=(--only "$only"); fi
+  if ((restart == 0)); then args+=(--no-restart); fi
+  if ((force)); then args+=(--force); fi
+  if [[ -n $rollback_of ]]; then args+=(--as-rollback-of "$rollback_of"); fi
+  log "returning to generation $rollback_to"
+  if bash "$b/apply.sh" "${args[@]}"; then rc=0; else rc=$?; fi
+  exit "$rc"
+fi
 
 # ---- rollback -----------------------------------------------------------------------------
 if ((rollback)); then
@@ -1255,5 +1421,7 @@ if ((dry == 0)); then
     rm -rf -- "$state/rollback"
     mv -T -- "$pend" "$state/rollback"
   fi
+  step=generation
+  record_generation
 fi
 if ((total == 1)); then say "$node: 1 file changed"; else say "$node: $total files changed"; fi
