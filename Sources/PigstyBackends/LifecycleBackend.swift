@@ -13,7 +13,8 @@ struct LifecycleBackend: Backend {
         let model = graph.lifecycle
         for s in model.services {
             tree.addService(NodeService(unit: s.unit, step: s.step, order: s.order, check: Self.check(s.readiness),
-                                        timeout: s.timeout, producer: "\(name):\(s.unit)"), on: s.ip)
+                                        timeout: s.timeout, verify: s.configCheck.map(Self.verify),
+                                        producer: "\(name):\(s.unit)"), on: s.ip)
         }
         for a in model.actions {
             tree.addAction(NodeAction(name: a.name, step: a.step, order: a.order, when: a.when.flatMap(Self.check),
@@ -33,6 +34,18 @@ struct LifecycleBackend: Backend {
         case .patroni(let address, let tls, let role):
             return "curl -fsS" + (tls ? "k" : "") + " -o /dev/null "
                 + Shell.single((tls ? "https://" : "http://") + address + "/" + role.rawValue)
+        }
+    }
+
+    /// The shell line of a service's configuration check (the paths its unit reads).
+    static func verify(_ c: ConfigCheck) -> String {
+        switch c {
+        case .haproxy: return "haproxy -c -q -f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d"
+        case .nginx: return "nginx -t -q"
+        case .dnsmasq: return "dnsmasq --test"
+        case .keepalived: return "keepalived -t -f /etc/keepalived/keepalived.conf"
+        case .patroniYAML(let path):
+            return "/usr/bin/python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1], encoding=\"utf-8\"))' " + Shell.single(path)
         }
     }
 

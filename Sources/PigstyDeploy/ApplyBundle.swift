@@ -172,7 +172,7 @@ public enum ApplyBundle {
     ///     fixed  <path>  <key>   (after its file: a change of `key`'s value is refused)
     ///     block  <path>          (after its file: the file is the node's; its content is a managed block)
     ///     after  <path>  <unit>  (after its file: written only once `unit` has started and passed its check)
-    ///     service <step>  <unit>  <timeout seconds>  <check shell line or ->   (in start order)
+    ///     service <step>  <unit>  <timeout seconds>  <check shell line or ->  <config check or ->   (in start order)
     ///     action  <step>  <name>  <sha256 of command and inputs>  <when shell line or ->  <command shell line>
     /// `digests` may give the files' sha256, in the order of `files`, when the caller has them already.
     public static func list(node: String, files: [GeneratedFile], digests: [String]? = nil,
@@ -271,7 +271,7 @@ public enum ApplyBundle {
                 if let unit = classes[i].afterStart { out += "after\t\(f.path)\t\(unit)\n" }
             }
             for s in servicesBy[step] ?? [] {
-                out += "service\t\(stepName)\t\(s.unit)\t\(s.timeout)\t\(s.check ?? "-")\n"
+                out += "service\t\(stepName)\t\(s.unit)\t\(s.timeout)\t\(s.check ?? "-")\t\(s.verify ?? "-")\n"
             }
             for a in actionsBy[step] ?? [] {
                 // Runs again when the command, its condition or a file it reads changes.

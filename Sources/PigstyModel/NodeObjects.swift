@@ -124,19 +124,23 @@ public struct NodeService: Sendable, Equatable {
     public let check: String?
     /// Seconds the check may take to pass after a start.
     public let timeout: Int
+    /// A shell line checking the service's configuration files, run before the running service is
+    /// reloaded or restarted; nil: none.
+    public let verify: String?
     public let producer: String
 
-    public init(unit: String, step: ApplyStep, order: Int, check: String?, timeout: Int, producer: String) {
+    public init(unit: String, step: ApplyStep, order: Int, check: String?, timeout: Int, verify: String? = nil, producer: String) {
         self.unit = unit
         self.step = step
         self.order = order
         self.check = check
         self.timeout = timeout
+        self.verify = verify
         self.producer = producer
     }
 
     func sameAs(_ o: NodeService) -> Bool {
-        (unit, step, order, check, timeout) == (o.unit, o.step, o.order, o.check, o.timeout)
+        (unit, step, order, check, timeout, verify) == (o.unit, o.step, o.order, o.check, o.timeout, o.verify)
     }
 }
 

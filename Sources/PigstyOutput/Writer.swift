@@ -99,7 +99,7 @@ public struct TreeWriter {
         }
         entries("lifecycle_services", objects.sortedServices) { s in
             [("check", s.check.map(j) ?? "null"), ("producer", j(s.producer)), ("step", j(s.step.rawValue)),
-             ("timeout", String(s.timeout)), ("unit", j(s.unit))]
+             ("timeout", String(s.timeout)), ("unit", j(s.unit)), ("verify", s.verify.map(j) ?? "null")]
         }
         entries("links", objects.sortedLinks) { l in
             [("group", j(l.group)), ("owner", j(l.owner)), ("path", j(l.path)), ("producer", j(l.producer)),

@@ -80,7 +80,7 @@ struct ApplyScriptLifecycleTests {
         let list = ApplyBundle.list(node: Self.node, files: tree.files(on: Self.node), objects: tree.objects(on: Self.node))
         #expect(list.hasPrefix("pigstyc-apply\t4\n"))
         #expect(list.contains("\t/pg/data/pg_hba.conf\nafter\t/pg/data/pg_hba.conf\tpatroni\n"))
-        #expect(list.contains("service\tnode\ta\t5\t-\nservice\tnode\tb\t2\ttest -e /nonexistent/active/b\n"))
+        #expect(list.contains("service\tnode\ta\t5\t-\t-\nservice\tnode\tb\t2\ttest -e /nonexistent/active/b\t-\n"))
         #expect(list.contains("action\tpgsql\tprovision\t"))
         // The action's digest follows its inputs.
         let other = Self.tree(sys, sql: "select 2;\n")
@@ -92,12 +92,12 @@ struct ApplyScriptLifecycleTests {
     @Test func compiledPrimaryDeclaresPatroniAndProvisioning() throws {
         let tree = try ApplyScriptStateTests.compile(String(contentsOfFile: "golden/cluster-trio/pigsty.yml", encoding: .utf8))
         let primary = ApplyBundle.list(node: "10.10.10.11", files: tree.files(on: "10.10.10.11"), objects: tree.objects(on: "10.10.10.11"))
-        #expect(primary.contains("service\tpgsql\tpatroni\t300\tcurl -fsS -o /dev/null 'http://10.10.10.11:8008/primary'\n"))
+        #expect(primary.contains("service\tpgsql\tpatroni\t300\tcurl -fsS -o /dev/null 'http://10.10.10.11:8008/primary'\t"))
         #expect(primary.contains("after\t/pg/data/pg_hba.conf\tpatroni\n"))
         #expect(primary.contains("\tpg-provision\t"))
         #expect(primary.contains("service\tetcd\tetcd\t60\tETCDCTL_API=3 etcdctl"))
         let replica = ApplyBundle.list(node: "10.10.10.12", files: tree.files(on: "10.10.10.12"), objects: tree.objects(on: "10.10.10.12"))
-        #expect(replica.contains("service\tpgsql\tpatroni\t300\tcurl -fsS -o /dev/null 'http://10.10.10.12:8008/replica'\n"))
+        #expect(replica.contains("service\tpgsql\tpatroni\t300\tcurl -fsS -o /dev/null 'http://10.10.10.12:8008/replica'\t"))
         #expect(!replica.contains("\tpg-provision\t"))
         #expect(!primary.contains("service\tpgsql\tpostgres\t"))
     }

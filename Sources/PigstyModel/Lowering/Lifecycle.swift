@@ -32,7 +32,8 @@ public struct LifecycleModel: Sendable {
             var order = 0
             func add(_ unit: String, _ step: ApplyStep, _ readiness: Readiness = .active, timeout: Int = 60) {
                 guard !services.contains(where: { $0.ip == ip && $0.unit == unit }) else { return }
-                services.append(ServiceStart(ip: ip, unit: unit, step: step, order: order, readiness: readiness, timeout: timeout))
+                services.append(ServiceStart(ip: ip, unit: unit, step: step, order: order, readiness: readiness, timeout: timeout,
+                                             configCheck: ConfigCheck.of(unit)))
                 order += 1
             }
             var mine = units[ip] ?? []
@@ -108,6 +109,36 @@ public struct ServiceStart: Sendable, Equatable {
     public let readiness: Readiness
     /// Seconds the readiness check may take after a start.
     public let timeout: Int
+    /// The service's own check of its configuration, run before a reload or restart.
+    public let configCheck: ConfigCheck?
+}
+
+/// A service's own check of the configuration files pigstyc installs for it: run after a step
+/// installed them and before the running service is reloaded or restarted; when it fails, apply
+/// puts the previous files back and stops (the service keeps running on what it had).
+public enum ConfigCheck: Sendable, Equatable {
+    /// `haproxy -c` over the files the unit reads (`haproxy.cfg` and `conf.d`).
+    case haproxy
+    /// `nginx -t`.
+    case nginx
+    /// `dnsmasq --test` (`/etc/dnsmasq.conf` and the directories it includes).
+    case dnsmasq
+    /// `keepalived -t`.
+    case keepalived
+    /// Patroni's configuration parses as YAML with the parser Patroni uses. (`patroni
+    /// --validate-config` refuses a running node: its ports are in use.)
+    case patroniYAML(path: String)
+
+    static func of(_ unit: String) -> ConfigCheck? {
+        switch unit {
+        case "haproxy": return .haproxy
+        case "nginx": return .nginx
+        case "dnsmasq": return .dnsmasq
+        case "keepalived": return .keepalived
+        case "patroni": return .patroniYAML(path: "/etc/patroni/patroni.yml")
+        default: return nil
+        }
+    }
 }
 
 /// What tells that a started service is ready (the checks Pigsty's roles wait for).

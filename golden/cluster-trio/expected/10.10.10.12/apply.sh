@@ -177,7 +177,7 @@ declare -A B_block=()
 # Files written only after a unit's first start, by path: the unit (version 4).
 declare -A A_after=()
 # Services per step in start order, with their readiness check; post-start actions (version 4).
-S_step=() S_unit=() S_timeout=() S_check=()
+S_step=() S_unit=() S_timeout=() S_check=() S_verify=()
 C_step=() C_name=() C_sha=() C_when=() C_cmd=()
 version=1
 n=0
@@ -210,7 +210,8 @@ while IFS= read -r line || [[ -n $line ]]; do
       continue
       ;;
     service)
-      [[ $version == 4 && ${#f[@]} -eq 5 && ${f[2]} =~ $re_unit && ${f[3]} =~ $re_timeout && ${f[4]} =~ $re_target ]] || bad_list "$n"
+      [[ $version == 4 && ${#f[@]} -ge 5 && ${#f[@]} -le 6 && ${f[2]} =~ $re_unit && ${f[3]} =~ $re_timeout && ${f[4]} =~ $re_target ]] || bad_list "$n"
+      [[ ${f[5]--} =~ $re_target ]] || bad_list "$n"
       ;;
     action)
       [[ $version == 4 && ${#f[@]} -eq 6 && ${f[2]} =~ $re_unit && ${f[3]} =~ $re_sha && ${f[4]} =~ $re_target && ${f[5]} =~ $re_target ]] ||
@@ -256,7 +257,7 @@ while IFS= read -r line || [[ -n $line ]]; do
       ;;
     link) L_step+=("${f[1]}") L_owner+=("${f[2]}") L_group+=("${f[3]}") L_target+=("${f[4]}") L_path+=("${f[5]}") ;;
     dir) D_step+=("${f[1]}") D_owner+=("${f[2]}") D_group+=("${f[3]}") D_mode+=("${f[4]}") D_path+=("${f[5]}") ;;
-    service) S_step+=("${f[1]}") S_unit+=("${f[2]}") S_timeout+=("${f[3]}") S_check+=("${f[4]}") ;;
+    service) S_step+=("${f[1]}") S_unit+=("${f[2]}") S_timeout+=("${f[3]}") S_check+=("${f[4]}") S_verify+=("${f[5]--}") ;;
     action) C_step+=("${f[1]}") C_name+=("${f[2]}") C_sha+=("${f[3]}") C_when+=("${f[4]}") C_cmd+=("${f[5]}") ;;
     file) F_step+=("${f[1]}") F_sha+=("${f[2]}") F_owner+=("${f[3]}") F_group+=("${f[4]}") F_mode+=("${f[5]}") F_units+=("${f[6]}") F_path+=("${f[7]}") ;;
   esac
@@ -759,8 +760,48 @@ queue_units() {
     if [[ ${pending[$unit]-} != restart ]]; then pending[$unit]=${item%%:*}; fi
   done
 }
+# What this run replaced since units were last reloaded or restarted, by path: a service's
+# configuration check that fails puts all of them back (present: the file as it was; absent:
+# none), so the next run installs them again and their units still get their reload or restart.
+declare -A kept=() kept_rec=()
+keep_old() { # path
+  local dest
+  [[ -z ${kept[$1]+x} ]] || return 0
+  dest=$(target "$1")
+  open_stage
+  if [[ -f $dest || -L $dest ]]; then
+    mkdir -p -- "$stage/keep$(dirname -- "$1")"
+    cp -pP -- "$dest" "$stage/keep$1"
+    kept[$1]=present
+  else
+    kept[$1]=absent
+  fi
+  kept_rec[$1]="${R_kind[$1]-}"$'\t'"${R_step[$1]-}"$'\t'"${R_sha[$1]-}"$'\t'"${R_units[$1]-}"
+}
+put_back() {
+  local p dest k s h u
+  for p in "${!kept[@]}"; do
+    dest=$(target "$p")
+    if [[ ${kept[$p]} == present ]]; then put "$stage/keep$p" "$dest"; else rm -f -- "$dest"; fi
+    IFS=$'\t' read -r k s h u <<<"${kept_rec[$p]}"
+    if [[ -n $k ]]; then
+      R_kind[$p]=$k R_step[$p]=$s R_sha[$p]=$h R_units[$p]=$u
+    else
+      unset "R_kind[$p]" "R_step[$p]" "R_sha[$p]" "R_units[$p]"
+    fi
+    record_changed=1
+    log "put back the previous $p"
+  done
+}
+# The configuration check of a unit's service, or nothing.
+verify_of() { # unit
+  local k
+  for k in "${!S_unit[@]}"; do
+    if [[ ${S_unit[k]} == "$1" && ${S_verify[k]} != - ]]; then printf '%s' "${S_verify[k]}"; fi
+  done
+}
 run_units() {
-  local unit action units
+  local unit action units check
   if ((daemon_reload)); then
     if ((dry)); then
       log "would reload systemd's unit files (daemon-reload)"
@@ -777,6 +818,20 @@ run_units() {
   fi
   ((${#pending[@]})) || return 0
   mapfile -t units < <(printf '%s\n' "${!pending[@]}" | sort)
+  # Every running service checks its new configuration before any unit is touched; a failing
+  # check puts that service's old files back and stops the run (the check's output is not
+  # shown: it may quote a secret of the file).
+  if ((dry == 0 && restart && manage)); then
+    for unit in "${units[@]}"; do
+      check=$(verify_of "$unit")
+      [[ -n $check ]] || continue
+      "$systemctl" is-active --quiet "$unit" || continue
+      if ! bash -c "$check" >/dev/null 2>&1; then
+        put_back
+        die 1 "$unit: its configuration check failed ($check); the previous files were put back and no unit was reloaded or restarted; run the check on the node to see why"
+      fi
+    done
+  fi
   for unit in "${units[@]}"; do
     action=${pending[$unit]}
     if ((dry)); then
@@ -796,6 +851,7 @@ run_units() {
     fi
   done
   pending=()
+  kept=() kept_rec=()
 }
 
 # ---- services and post-start actions (version 4) ---------------------------------------------
@@ -1254,6 +1310,7 @@ install_files() { # phase
       esac
     else
       backup "$path"
+      keep_old "$path"
       # Even a mode or owner fix installs a new file: no chmod or chown on a path in a
       # directory another user may write.
       install_file "$src" "$path" "$mode" "$owner" "$group"
