@@ -26,7 +26,7 @@ struct AdminEnvBackend: Backend {
             tree.addUser(NodeUser(name: a.username, uid: a.uid, group: primary, groups: ["admin"],
                                   home: "/home/\(a.username)", producer: producer, step: .node), on: a.ip)
             tree.add(GeneratedFile(path: "/etc/sudoers.d/\(a.username)", content: Self.adminSudoers(a), mode: 0o440,
-                                   producer: producer, apply: Self.nodeApply), on: a.ip)
+                                   producer: producer, apply: Self.nodeApply.verified(by: .sudoers)), on: a.ip)
             tree.addDirectory(NodeDirectory(path: "/home/\(a.username)/.ssh", owner: a.username, group: "admin", mode: 0o700,
                                             producer: producer, step: .node), on: a.ip)
             tree.add(GeneratedFile(path: "/home/\(a.username)/.ssh/config", content: PgNodeBackend.sshConfig(node: a.ip),

@@ -17,9 +17,9 @@ struct PgNodeBackend: Backend {
         for p in graph.pgNode.instances {
             let producer = "pgnode:\(p.instance)"
             func add(_ path: String, _ content: String, owner: String = "root", group: String = "root",
-                     mode: Int = 0o644, secrets: [String] = []) {
+                     mode: Int = 0o644, secrets: [String] = [], apply: ApplyClass = Self.apply) {
                 tree.add(GeneratedFile(path: path, content: content, owner: owner, group: group, mode: mode,
-                                       producer: producer, apply: Self.apply, secrets: secrets), on: p.ip)
+                                       producer: producer, apply: apply, secrets: secrets), on: p.ip)
             }
             tree.addGroup(NodeGroup(name: "postgres", gid: p.dbsuUID, producer: producer, step: .pgsql), on: p.ip)
             tree.addUser(NodeUser(name: p.dbsu, uid: p.dbsuUID, group: "postgres", groups: ["postgres"],
@@ -45,7 +45,8 @@ struct PgNodeBackend: Backend {
             }
             add("/etc/profile.d/pgsql.sh", Self.profile(p.profile, node: p.ip))
             add("/etc/profile.d/pg-alias.sh", PgAliasScript.render(dataDir: p.dataDir, node: p.ip))
-            add("/etc/sudoers.d/postgres", Self.sudoers(p.sudo, dbsu: p.dbsu, node: p.ip), mode: 0o440)
+            add("/etc/sudoers.d/postgres", Self.sudoers(p.sudo, dbsu: p.dbsu, node: p.ip), mode: 0o440,
+                apply: Self.apply.verified(by: .sudoers))
             add(p.dbsuHome + "/.psqlrc", PsqlrcText.render(node: p.ip), owner: p.dbsu, group: "postgres", mode: 0o600)
             tree.addDirectory(NodeDirectory(path: p.dbsuHome + "/.ssh", owner: p.dbsu, group: "postgres", mode: 0o700,
                                             producer: producer, step: .pgsql), on: p.ip)

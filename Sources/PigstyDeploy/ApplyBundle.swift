@@ -172,6 +172,7 @@ public enum ApplyBundle {
     ///     fixed  <path>  <key>   (after its file: a change of `key`'s value is refused)
     ///     block  <path>          (after its file: the file is the node's; its content is a managed block)
     ///     after  <path>  <unit>  (after its file: written only once `unit` has started and passed its check)
+    ///     check  <path>  <shell line>  (after its file: run with the new file as $1 before it is installed)
     ///     service <step>  <unit>  <timeout seconds>  <check shell line or ->  <config check or ->   (in start order)
     ///     action  <step>  <name>  <sha256 of command and inputs>  <when shell line or ->  <command shell line>
     /// `digests` may give the files' sha256, in the order of `files`, when the caller has them already.
@@ -181,7 +182,7 @@ public enum ApplyBundle {
         let order = order(files, classes)
         let ruled = classes.contains { $0.rule.map { !$0.quietKeys.isEmpty || !$0.fixedKeys.isEmpty } ?? false }
         let blocks = files.contains { $0.placement == .managedBlock }
-        let after = classes.contains { $0.afterStart != nil }
+        let after = classes.contains { $0.afterStart != nil || $0.verifiedBy != nil }
         let version = objects.hasLifecycle || after ? lifecycleFormatVersion
             : !objects.isEmpty || blocks ? objectsFormatVersion : ruled ? formatVersion : plainFormatVersion
         var out = "pigstyc-apply\t\(version)\nnode\t\(node)\n"
@@ -269,6 +270,7 @@ public enum ApplyBundle {
                 }
                 if f.placement == .managedBlock { out += "block\t\(f.path)\n" }
                 if let unit = classes[i].afterStart { out += "after\t\(f.path)\t\(unit)\n" }
+                if let check = classes[i].verifiedBy { out += "check\t\(f.path)\t\(check.command)\n" }
             }
             for s in servicesBy[step] ?? [] {
                 out += "service\t\(stepName)\t\(s.unit)\t\(s.timeout)\t\(s.check ?? "-")\t\(s.verify ?? "-")\n"

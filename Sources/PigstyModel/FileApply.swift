@@ -89,16 +89,22 @@ public struct ApplyClass: Sendable, Equatable {
     /// directory Patroni initialises): apply.sh writes it only once the service's readiness check
     /// passes, after the step's services are started.
     public var afterStart: String? { box.afterStart }
+    /// A check of the new file itself before it is installed (a fixed shell line that gets the
+    /// file's path as `$1`, e.g. `visudo -c -q -f "$1"`): when it fails, apply installs nothing
+    /// more and stops, and the old file stays.
+    public var verifiedBy: FileCheck? { box.verifiedBy }
 
-    public init(step: ApplyStep, effects: [UnitEffect], rule: ChangeRule? = nil, afterStart: String? = nil) {
+    public init(step: ApplyStep, effects: [UnitEffect], rule: ChangeRule? = nil, afterStart: String? = nil,
+                verifiedBy: FileCheck? = nil) {
         self.step = step
         box = Box(effects.filter { UnitEffect.isUnitName($0.unit) }, rule: rule,
-                  afterStart: afterStart.flatMap { UnitEffect.isUnitName($0) ? $0 : nil })
+                  afterStart: afterStart.flatMap { UnitEffect.isUnitName($0) ? $0 : nil }, verifiedBy: verifiedBy)
     }
 
     /// Equal step and effects; the rule is the back end's (its tests check it).
     public static func == (a: ApplyClass, b: ApplyClass) -> Bool {
-        a.step == b.step && (a.box === b.box || (a.box.effects == b.box.effects && a.box.afterStart == b.box.afterStart))
+        a.step == b.step && (a.box === b.box || (a.box.effects == b.box.effects && a.box.afterStart == b.box.afterStart
+                                                 && a.box.verifiedBy == b.box.verifiedBy))
     }
 
     private final class Box: Sendable {
@@ -106,11 +112,13 @@ public struct ApplyClass: Sendable, Equatable {
         let rule: ChangeRule?
         let unitsText: String
         let afterStart: String?
+        let verifiedBy: FileCheck?
 
-        init(_ effects: [UnitEffect], rule: ChangeRule?, afterStart: String?) {
+        init(_ effects: [UnitEffect], rule: ChangeRule?, afterStart: String?, verifiedBy: FileCheck?) {
             self.effects = effects
             self.rule = rule
             self.afterStart = afterStart
+            self.verifiedBy = verifiedBy
             unitsText = effects.isEmpty ? "-" : effects.map { "\($0.action.rawValue):\($0.unit)" }.joined(separator: ",")
         }
     }
@@ -119,10 +127,28 @@ public struct ApplyClass: Sendable, Equatable {
 
 extension ApplyClass {
     /// The same class with a rule for what a change of the file needs.
-    public func with(_ rule: ChangeRule) -> ApplyClass { ApplyClass(step: step, effects: effects, rule: rule, afterStart: afterStart) }
+    public func with(_ rule: ChangeRule) -> ApplyClass {
+        ApplyClass(step: step, effects: effects, rule: rule, afterStart: afterStart, verifiedBy: verifiedBy)
+    }
 
     /// The same class for a file written only after `unit` has started (see `afterStart`).
-    public func afterStart(of unit: String) -> ApplyClass { ApplyClass(step: step, effects: effects, rule: rule, afterStart: unit) }
+    public func afterStart(of unit: String) -> ApplyClass {
+        ApplyClass(step: step, effects: effects, rule: rule, afterStart: unit, verifiedBy: verifiedBy)
+    }
+
+    /// The same class for a file checked by `check` before it is installed.
+    public func verified(by check: FileCheck) -> ApplyClass {
+        ApplyClass(step: step, effects: effects, rule: rule, afterStart: afterStart, verifiedBy: check)
+    }
+}
+
+/// The checks a file gets before apply installs it; each a fixed shell line (no inventory value)
+/// that is given the new file's path as `$1`.
+public enum FileCheck: String, Sendable, Equatable {
+    /// A sudoers drop-in: a broken one would stop sudo for every rule on the node.
+    case sudoers = "visudo -c -q -f \"$1\""
+
+    public var command: String { rawValue }
 }
 
 /// A back end's declaration of the semantics of its file's contents, which `diff` and apply.sh

@@ -102,4 +102,35 @@ struct ApplyScriptConfigCheckTests {
         let broken = try runTool("/usr/bin/unshare", ["-n", "/bin/bash", "-c", local], cwd: work)
         #expect(broken.status != 0)
     }
+
+    /// A sudoers drop-in is installed only when `visudo -c` accepts it (the real visudo).
+    @Test func aSudoersFileVisudoRefusesIsNotInstalled() throws {
+        let work = try ApplyScriptTests.temp()
+        defer { try? Self.fm.removeItem(at: work) }
+        let root = work.appendingPathComponent("root")
+        try Self.fm.createDirectory(at: root, withIntermediateDirectories: true)
+        let systemctl = try L.standIn(work, root: root)
+        func tree(_ rule: String) -> FileTree {
+            var t = FileTree()
+            t.add(GeneratedFile(path: "/etc/svc/a.conf", content: rule.count.description + "\n", producer: "test",
+                                apply: .in(.node, .restart("svc"))), on: Self.node)
+            t.add(GeneratedFile(path: "/etc/sudoers.d/app", content: rule, mode: 0o440, producer: "test",
+                                apply: ApplyClass.in(.node).verified(by: .sudoers)), on: Self.node)
+            return t
+        }
+        let sudoers = root.appendingPathComponent("etc/sudoers.d/app")
+        let good = "%admin ALL=(ALL) NOPASSWD: ALL\n"
+        let first = try L.run(tree(good), work, "one", root, systemctl)
+        #expect(first.status == 0 && L.text(sudoers) == good, "\(first.output)")
+        let broken = "%admin ALL=(ALL NOPASSWD ALL\n"
+        let bad = try L.run(tree(broken), work, "two", root, systemctl)
+        #expect(bad.status == 1, "\(bad.output)")
+        #expect(bad.output.contains("/etc/sudoers.d/app: its check failed"), "\(bad.output)")
+        #expect(L.text(sudoers) == good)
+        #expect(L.text(root.appendingPathComponent("etc/svc/a.conf")) == "\(good.count)\n", "the step's other file put back")
+        // The compiled bundles carry the check for Pigsty's sudoers files.
+        let compiled = try ApplyScriptStateTests.compile(String(contentsOfFile: "golden/cluster-trio/pigsty.yml", encoding: .utf8))
+        let list = ApplyBundle.list(node: "10.10.10.11", files: compiled.files(on: "10.10.10.11"), objects: compiled.objects(on: "10.10.10.11"))
+        #expect(list.contains("\t/etc/sudoers.d/postgres\ncheck\t/etc/sudoers.d/postgres\tvisudo -c -q -f \"$1\"\n"), "\(list)")
+    }
 }

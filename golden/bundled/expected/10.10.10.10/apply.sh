@@ -176,6 +176,8 @@ declare -A Q_keys=() X_keys=()
 declare -A B_block=()
 # Files written only after a unit's first start, by path: the unit (version 4).
 declare -A A_after=()
+# A check of a file before it is installed, by path: a shell line given the file as $1 (version 4).
+declare -A K_check=()
 # Services per step in start order, with their readiness check; post-start actions (version 4).
 S_step=() S_unit=() S_timeout=() S_check=() S_verify=()
 C_step=() C_name=() C_sha=() C_when=() C_cmd=()
@@ -207,6 +209,11 @@ while IFS= read -r line || [[ -n $line ]]; do
       # A file written only once its unit has started (version 4).
       [[ $version == 4 && ${#f[@]} -eq 3 && ${f[2]} =~ $re_unit && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] || bad_list "$n"
       A_after[${f[1]}]=${f[2]}
+      continue
+      ;;
+    check)
+      [[ $version == 4 && ${#f[@]} -eq 3 && ${f[2]} =~ $re_target && ${#F_path[@]} -gt 0 && ${F_path[-1]} == "${f[1]}" ]] || bad_list "$n"
+      K_check[${f[1]}]=${f[2]}
       continue
       ;;
     service)
@@ -1289,6 +1296,15 @@ install_files() { # phase
       continue
     fi
     changed=$((changed + 1))
+    # A file with a check of its own (sudoers) is installed only when the check accepts it.
+    if [[ $how != meta && -n ${K_check[$path]+x} ]] && ! bash -c "${K_check[$path]}" pigstyc-check "$src" >/dev/null 2>&1; then
+      if ((dry)); then
+        log "would not install $path: its check fails (${K_check[$path]})"
+        continue
+      fi
+      put_back
+      die 1 "$path: its check failed (${K_check[$path]}); it was not installed, the step's other new files were put back and no unit was reloaded or restarted"
+    fi
     quiet=0
     if [[ $how == content && -n ${Q_keys[$path]+x} ]] && only_quiet_change "$src" "$dest" "${Q_keys[$path]}"; then
       quiet=1
