@@ -57,6 +57,8 @@ struct LifecycleBackend: Backend {
             return "runuser -u \(Shell.single(dbsu)) -- /pg/bin/pg-provision"
         case .patroniDCS(let dbsu, let config):
             return "runuser -u \(Shell.single(dbsu)) -- \(PatroniDCSSync.path) \(Shell.single(config))"
+        case .patroniRestartPending(let dbsu, let config):
+            return "runuser -u \(Shell.single(dbsu)) -- \(PatroniDCSSync.path) --restart-pending \(Shell.single(config))"
         case .pgbackrestStanza(let dbsu, let stanza):
             let br = "runuser -u \(Shell.single(dbsu)) -- pgbackrest --stanza=\(Shell.single(stanza))"
             // A first full backup only while the repository holds none.

@@ -18,7 +18,8 @@ enum PatroniDCSSync {
     static let script = #"""
 #!/usr/bin/python3
 # pigstyc: pg-dcs-sync, the dynamic configuration of a Patroni configuration file into the DCS; do not edit
-# usage: pg-dcs-sync /pg/conf/<instance>.yml   (run on the cluster's primary)
+# usage: pg-dcs-sync /pg/conf/<instance>.yml                     (on the cluster's primary)
+#        pg-dcs-sync --restart-pending /pg/conf/<instance>.yml   (on a replica: restart it if pending)
 import base64, json, ssl, sys, time, urllib.request
 import yaml
 
@@ -56,8 +57,11 @@ def keys(patch, prefix=""):
 
 
 def main(argv):
+    restart = len(argv) == 3 and argv[1] == "--restart-pending"
+    if restart:
+        argv = [argv[0], argv[2]]
     if len(argv) != 2:
-        print("usage: pg-dcs-sync CONFIG", file=sys.stderr)
+        print("usage: pg-dcs-sync [--restart-pending] CONFIG", file=sys.stderr)
         return 64
     with open(argv[1], encoding="utf-8") as f:
         conf = yaml.safe_load(f)
@@ -74,12 +78,18 @@ def main(argv):
         token = "%s:%s" % (auth["username"], auth.get("password") or "")
         headers["Authorization"] = "Basic " + base64.b64encode(token.encode("utf-8")).decode("ascii")
 
-    def call(method, url, body=None):
+    def call(method, url, body=None, timeout=10):
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(base + url, data=data, method=method, headers=headers)
-        with urllib.request.urlopen(request, timeout=10, context=context) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             text = response.read()
-        return json.loads(text) if text.strip() else None
+        try:
+            return json.loads(text) if text.strip() else None
+        except ValueError:
+            return None
+
+    if restart:
+        return restart_pending(call, int(want.get("loop_wait") or 10))
 
     def pending_restart():
         cluster = call("GET", "/cluster") or {}
@@ -103,6 +113,31 @@ def main(argv):
         print("pg-dcs-sync: pending restart: " + ", ".join(pending)
               + " (restart them one at a time, replicas first: patronictl restart <cluster> <member>)")
     return 0
+
+
+def restart_pending(call, loop_wait):
+    # A changed setting is marked pending restart within Patroni's next loop.
+    deadline = time.monotonic() + loop_wait + 5
+    while not (call("GET", "/patroni") or {}).get("pending_restart"):
+        if time.monotonic() >= deadline:
+            print("pg-dcs-sync: no restart pending on this member")
+            return 0
+        time.sleep(1)
+    print("pg-dcs-sync: restarting this member (pending restart)")
+    # Patroni restarts PostgreSQL before it answers; a failure is an HTTP error.
+    call("POST", "/restart", {"restart_pending": True}, timeout=600)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            me = call("GET", "/patroni") or {}
+        except OSError:
+            me = {}
+        if me.get("state") == "running" and not me.get("pending_restart"):
+            print("pg-dcs-sync: restarted")
+            return 0
+        time.sleep(2)
+    print("pg-dcs-sync: the member is not running again after 300 s", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

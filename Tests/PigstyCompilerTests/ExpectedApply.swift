@@ -22,6 +22,8 @@ enum ExpectedApply {
         let effects: [(UnitAction, UnitName)]
         /// The unit whose first start the file waits for (written only once it runs).
         var afterStart: String? = nil
+        /// The check the file gets before it is installed.
+        var verifiedBy: FileCheck? = nil
     }
 
     private static func rule(_ kinds: [String], _ path: String, _ step: ApplyStep,
@@ -33,6 +35,11 @@ enum ExpectedApply {
     private static func rule(after unit: String, _ kinds: [String], _ path: String, _ step: ApplyStep,
                              _ effects: (UnitAction, UnitName)...) -> Rule {
         Rule(kinds: Set(kinds), path: PathGlob(path), step: step, effects: effects, afterStart: unit)
+    }
+
+    /// A sudoers drop-in: checked by visudo before it is installed.
+    private static func rule(sudoers kinds: [String], _ path: String, _ step: ApplyStep) -> Rule {
+        Rule(kinds: Set(kinds), path: PathGlob(path), step: step, effects: [], verifiedBy: .sudoers)
     }
 
     /// First match wins. Rows with no kinds match on the path alone, so back ends that are not on
@@ -122,9 +129,10 @@ enum ExpectedApply {
         rule(["redis"], "/etc/redis/*.conf", .redis, (.restart, .fileStem)),
         // Files read by tools when they run (pgbackrest, psql, libpq, sudo, cron, shells): no unit
         rule(["etcdctl"], "/etc/profile.d/etcdctl.sh", .etcd),
-        rule(["adminenv"], "/etc/sudoers.d/*", .node),
+        rule(sudoers: ["adminenv"], "/etc/sudoers.d/*", .node),
         rule(["adminenv"], "/home/*", .node),
         rule(["adminenv"], "*", .infra),
+        rule(sudoers: ["pgnode"], "/etc/sudoers.d/*", .pgsql),
         rule(["pgnode"], "*", .pgsql),
         // The node role's own files: units that read them again when restarted
         rule(["nodebase"], "/etc/chrony.conf", .node, (.restart, .fixed("chronyd"))),
@@ -165,7 +173,8 @@ enum ExpectedApply {
                 }
             }
             let c = ApplyClass(step: r.step, effects: effects.filter { UnitEffect.isUnitName($0.unit) })
-            return r.afterStart.map { c.afterStart(of: $0) } ?? c
+            let late = r.afterStart.map { c.afterStart(of: $0) } ?? c
+            return r.verifiedBy.map { late.verified(by: $0) } ?? late
         }
         if let step = defaultSteps[kind] { return ApplyClass(step: step, effects: []) }
         // Unknown producers: by where the file goes; otherwise node baseline (no unit touched).

@@ -53,7 +53,7 @@ struct PatroniDCSSyncTests {
     /// A Patroni API stand-in: serves `state.json` as the DCS configuration, records each
     /// request (method, path, Authorization, body) in `requests.log`.
     static let fakeAPI = #"""
-    import http.server, json, sys
+    import http.server, json, os, sys
     state, log, addr = sys.argv[1], sys.argv[2], sys.argv[3]
     class H(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a): pass
@@ -69,9 +69,19 @@ struct PatroniDCSSyncTests {
             self.record(None)
             if self.path == "/config":
                 self.reply(json.load(open(state)))
+            elif self.path == "/patroni":
+                pending = os.path.exists(state + ".pending") and not os.path.exists(state + ".restarted")
+                self.reply({"state": "running", "role": "replica", "pending_restart": pending})
             else:
                 self.reply({"members": [{"name": "pg-test-1", "role": "leader", "pending_restart": True},
                                         {"name": "pg-test-2", "role": "replica"}]})
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            self.record(body)
+            open(state + ".restarted", "w").close()
+            data = b"restarted successfully"
+            self.send_response(200); self.send_header("Content-Length", str(len(data))); self.end_headers()
+            self.wfile.write(data)
         def do_PATCH(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             self.record(body)
@@ -82,19 +92,21 @@ struct PatroniDCSSyncTests {
 
     /// Runs the script with `config` against the stand-in holding `state` (JSON); returns its
     /// output and the requests the stand-in saw.
-    static func sync(script: String, config: String, state: String) throws -> (status: Int32, output: String, requests: [[String: Any]]) {
+    static func sync(script: String, config: String, state: String, args: String = "", pending: Bool = false) throws
+        -> (status: Int32, output: String, requests: [[String: Any]]) {
         let dir = try ApplyScriptTests.temp()
         defer { try? FileManager.default.removeItem(at: dir) }
         for (name, text) in [("pg-dcs-sync", script), ("pg-test-1.yml", config), ("state.json", state), ("api.py", fakeAPI)] {
             try Data(text.utf8).write(to: dir.appendingPathComponent(name))
         }
         let d = dir.path
+        if pending { try Data().write(to: dir.appendingPathComponent("state.json.pending")) }
         let driver = """
         set -u
         ip link set lo up && ip addr add 10.10.10.11/32 dev lo
         /usr/bin/python3 \(d)/api.py \(d)/state.json \(d)/requests.log 10.10.10.11:8008 & api=$!
         for i in $(seq 50); do (exec 3<>/dev/tcp/10.10.10.11/8008) 2>/dev/null && break; sleep 0.1; done
-        timeout -s KILL 60 /usr/bin/python3 \(d)/pg-dcs-sync \(d)/pg-test-1.yml; rc=$?
+        timeout -s KILL 60 /usr/bin/python3 \(d)/pg-dcs-sync \(args) \(d)/pg-test-1.yml; rc=$?
         kill -9 $api; exit $rc
         """
         let r = try Self.run("/usr/bin/unshare", ["-n", "/bin/bash", "-c", driver])
@@ -173,5 +185,36 @@ struct PatroniDCSSyncTests {
         #expect(same.status == 0, "\(same.output)")
         #expect(!same.requests.contains { $0["method"] as? String == "PATCH" }, "\(same.requests)")
         #expect(same.output.contains("already holds"))
+    }
+
+    /// A replica with a pending restart restarts itself through its own API (`restart_pending`),
+    /// then waits until it runs again; one without changes nothing. The primary only reports.
+    @Test func aReplicaPendingRestartRestartsItselfAndOnlyThen() throws {
+        let tree = try Self.files("pg_max_conn: 300")
+        for node in ["10.10.10.11", "10.10.10.12"] {
+            let action = try #require(tree.objects(on: node).sortedActions.first { $0.name == "patroni-restart" })
+            let instance = node == "10.10.10.11" ? "pg-test-1" : "pg-test-2"
+            #expect(action.command == "runuser -u 'postgres' -- /pg/bin/pg-dcs-sync --restart-pending '/pg/conf/\(instance).yml'")
+            #expect(action.when == "curl -fsS -o /dev/null 'http://\(node):8008/replica'")
+            #expect(action.inputs.contains("/pg/data/postgresql.auto.conf"))
+            // After the DCS sync of the primary in the same step.
+            let order = tree.objects(on: node).sortedActions.map(\.name)
+            #expect(order.firstIndex(of: "patroni-dcs")! < order.firstIndex(of: "patroni-restart")!)
+        }
+        let config = try #require(tree.file("/pg/conf/pg-test-1.yml", on: "10.10.10.11")).content
+        let script = try #require(tree.file("/pg/bin/pg-dcs-sync", on: "10.10.10.11")).content
+        let state = try Self.dcsState(of: config, extra: [:])
+        let pending = try Self.sync(script: script, config: config, state: state, args: "--restart-pending", pending: true)
+        #expect(pending.status == 0, "\(pending.output)")
+        let posts = pending.requests.filter { $0["method"] as? String == "POST" }
+        #expect(posts.count == 1 && posts.first?["path"] as? String == "/restart", "\(pending.requests)")
+        #expect((posts.first?["body"] as? [String: Any])?["restart_pending"] as? Bool == true)
+        #expect(posts.first?["auth"] as? String == "Basic " + Data("postgres:Pa ss\"word".utf8).base64EncodedString())
+        #expect(pending.output.contains("pg-dcs-sync: restarted") && !pending.output.contains("Pa ss"), "\(pending.output)")
+        #expect(!pending.requests.contains { $0["method"] as? String == "PATCH" })
+        // No setting pending: after Patroni's loop (loop_wait + 5 s), nothing is restarted.
+        let calm = try Self.sync(script: script, config: config, state: state, args: "--restart-pending")
+        #expect(calm.status == 0 && calm.output.contains("no restart pending"), "\(calm.output)")
+        #expect(!calm.requests.contains { $0["method"] as? String == "POST" })
     }
 }

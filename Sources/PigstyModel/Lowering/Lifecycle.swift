@@ -95,6 +95,14 @@ public struct LifecycleModel: Sendable {
             actions.append(PostStartAction(ip: ins.ip, name: "patroni-dcs", step: .pgsql, order: 3, when: primary,
                                            kind: .patroniDCS(dbsu: ins.fileOwner, config: config),
                                            inputs: ["/pg/bin/pg-dcs-sync", config]))
+            // Replicas restart themselves in their own waves (one at a time, each health-checked
+            // before the next), after the primary's wave changed the DCS: a rolling restart,
+            // replicas first. The primary is never restarted by apply: pg-dcs-sync names it, and
+            // the operator switches over or restarts it.
+            let replica = Readiness.patroni(address: c.apiAddress, tls: c.sslAPI, role: .replica)
+            actions.append(PostStartAction(ip: ins.ip, name: "patroni-restart", step: .pgsql, order: 4, when: replica,
+                                           kind: .patroniRestartPending(dbsu: ins.fileOwner, config: config),
+                                           inputs: ["/pg/bin/pg-dcs-sync", config, "/pg/data/postgresql.auto.conf"]))
         }
         return LifecycleModel(services: services, actions: actions)
     }
@@ -178,5 +186,8 @@ public struct PostStartAction: Sendable, Equatable {
         case pgbackrestStanza(dbsu: String, stanza: String)
         /// `/pg/bin/pg-dcs-sync <config>` as the dbsu: the file's `bootstrap.dcs` into the DCS.
         case patroniDCS(dbsu: String, config: String)
+        /// `/pg/bin/pg-dcs-sync --restart-pending <config>`: a replica restarts itself when
+        /// Patroni marks it pending restart (a `postmaster` parameter changed).
+        case patroniRestartPending(dbsu: String, config: String)
     }
 }
