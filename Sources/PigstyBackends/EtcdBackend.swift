@@ -20,6 +20,10 @@ struct EtcdBackend: Backend {
                                    owner: "root", group: "etcd", mode: 0o640, producer: "etcd:\(m.name)",
                                    apply: Self.passApply, secrets: [m.rootPassword]),
                      on: m.ip)
+            // The data directory is etcd.service's WorkingDirectory (the unit does not start without it):
+            // made by the etcd role, owned by etcd, 0700 (etcd refuses a more open one).
+            tree.addDirectory(NodeDirectory(path: m.dataDir, owner: "etcd", group: "etcd", mode: 0o700,
+                                            producer: "etcd:\(m.name)", step: .etcd), on: m.ip)
         }
     }
 
@@ -53,6 +57,8 @@ struct EtcdBackend: Backend {
             .comment("compact history older than 24 hours"),
             .pair("auto-compaction-mode", .raw("periodic")),
             .pair("auto-compaction-retention", .quoted("24h")),
+            .comment("Patroni talks to etcd through its gRPC gateway; etcd 3.4 leaves it off when read from a file"),
+            .pair("enable-grpc-gateway", .raw("true")),
             .blank,
             .pair("client-transport-security", tls),
             .blank,

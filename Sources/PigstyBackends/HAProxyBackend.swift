@@ -19,6 +19,10 @@ struct HAProxyBackend: Backend {
                                    owner: "root", group: "root", mode: 0o600, producer: "haproxy:\(node.ip)",
                                    apply: Self.haproxyApply, secrets: [node.adminPassword, "haproxy"]),
                      on: node.ip)
+            // haproxy.service reads `-f /etc/haproxy/conf.d` and does not start without it: the haproxy
+            // step makes it (Pigsty's haproxy role does), whether or not the node has services yet.
+            tree.addDirectory(NodeDirectory(path: "/etc/haproxy/conf.d", producer: "haproxy:\(node.ip)", step: .haproxy),
+                              on: node.ip)
             for svc in node.services {
                 tree.add(GeneratedFile(path: "/etc/haproxy/conf.d/\(svc.name).cfg",
                                        content: Self.genericService(svc, node: node.ip),

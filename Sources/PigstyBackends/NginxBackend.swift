@@ -43,6 +43,17 @@ struct NginxBackend: Backend {
             add("/etc/nginx/.htpasswd", htpasswd(server, graph: graph), mode: 0o640, secrets: server.users.map(\.password))
             add("/etc/nginx/link-cert", linkCert(server, graph: graph), mode: 0o750)
             add("/etc/nginx/sign-cert", signCert(server, graph: graph), mode: 0o750)
+            // The links link-cert makes to Pigsty's own certificate, as node objects: the servers'
+            // ssl_certificate paths exist before nginx first starts (a domain certbot signs for is
+            // left to link-cert, which points it at Let's Encrypt's once there is one).
+            for e in server.entries where e.certbot == nil && e.rejection == nil {
+                guard let domain = e.domain, domain != "pigsty" else { continue }
+                tree.addDirectory(NodeDirectory(path: "/etc/nginx/conf.d/cert", producer: producer, step: .infra), on: ip)
+                for ext in ["crt", "key"] {
+                    tree.addLink(NodeLink(path: "/etc/nginx/conf.d/cert/\(domain).\(ext)", target: "/etc/nginx/conf.d/cert/pigsty.\(ext)",
+                                          producer: "nginx:\(e.key)", step: .infra), on: ip)
+                }
+            }
             if let port = server.exporterPort {
                 add("/etc/default/nginx_exporter", exporterEnv(server, port: port, graph: graph), group: "root",
                     apply: Self.exporterApply)

@@ -28,6 +28,23 @@ struct PatroniBackend: Backend {
                                    mode: 0o640, producer: "\(name):\(ins.name)",
                                    apply: Self.patroniApply.with(.postgresParameters(version: Int(c.versionText), versionKey: "pg_version")),
                                    secrets: Self.secrets(c)), on: ins.ip)
+            // The log directories Pigsty's pg_dir makes: Patroni does not start without its own, and
+            // PostgreSQL's logging collector and pgbouncer create only their last component.
+            for d in ["/pg/log", c.logDir, "/pg/log/postgres", "/pg/log/pgbouncer"] {
+                tree.addDirectory(NodeDirectory(path: d, owner: ins.fileOwner, group: "postgres", mode: 0o750,
+                                                producer: "\(name):\(ins.name)", step: .pgsql), on: ins.ip)
+            }
+            // Patroni writes postgresql.pgpass in the dbsu's home: the home is the dbsu's (pg_dbsu), not
+            // root's, even where the account existed before with another home (Debian's postgres).
+            let home = FilePaths.parent(c.postgresql.pgpass)
+            if home != "/" {
+                tree.addDirectory(NodeDirectory(path: home, owner: ins.fileOwner, group: "postgres", mode: 0o700,
+                                                producer: "\(name):\(ins.name)", step: .pgsql), on: ins.ip)
+            }
+            // patroni.service runs `patroni /etc/patroni/patroni.yml`: Pigsty links it to the instance's file.
+            tree.addDirectory(NodeDirectory(path: "/etc/patroni", mode: 0o755, producer: "\(name):\(ins.name)", step: .pgsql), on: ins.ip)
+            tree.addLink(NodeLink(path: "/etc/patroni/patroni.yml", target: "/pg/conf/\(ins.name).yml", owner: ins.fileOwner,
+                                  group: "postgres", producer: "\(name):\(ins.name)", step: .pgsql), on: ins.ip)
             // Run after a change of the file above, on the primary (a post-start action).
             tree.add(GeneratedFile(path: PatroniDCSSync.path, content: PatroniDCSSync.script, owner: "root", group: "postgres",
                                    mode: 0o750, producer: "\(name):\(ins.name)", apply: .in(.pgsql)), on: ins.ip)

@@ -1,3 +1,6 @@
+import PigstyFormats
+import PigstyInventory
+
 /// How a node's services come up from its bundle: which services each step starts, in dependency
 /// order, with the readiness check each must pass, and the post-start actions on PostgreSQL
 /// primaries (provisioning, the pgBackRest stanza). Pigsty's roles start the same services in the
@@ -17,7 +20,10 @@ public struct LifecycleModel: Sendable {
         let units = Dictionary(grouping: graph.units.units, by: \.ip)
         let keepalived = Set(graph.vip.keepalived.map(\.ip))
         let nginx = Set(graph.portal.servers.map(\.ip))
-        let grafana = Set(graph.monitoring.infra.map(\.ip))
+        // grafana-server is started only where infra installs it (grafana_enabled, on by default).
+        let grafana = Set(graph.monitoring.infra.map(\.ip).filter { ip in
+            graph.nodes.first { $0.ip == ip }.map { Jinja.bool($0.host.value("grafana_enabled"), default: true) } ?? true
+        })
         var etcd: [String: EtcdMemberConfig] = [:]
         for m in graph.etcd.members { etcd[m.ip] = m }
         var patroni: [String: PatroniConfig] = [:]

@@ -151,15 +151,20 @@ struct UnitsLowering {
         let h = node.host
         let ip = node.ip
         let path = Jinja.text(h.value("exporter_metrics_path"))
-        unit(ip, "node_exporter", .node, restart: true, UnitCatalog.nodeExporter)
-        env.append(UnitEnvironment.nodeExporter(ip, port: Jinja.text(h.value("node_exporter_port")), path: path,
-                                                options: Jinja.text(h.value("node_exporter_options"))))
+        // node_monitor installs and starts each agent only when it is enabled.
+        if Jinja.bool(h.value("node_exporter_enabled"), default: true) {
+            unit(ip, "node_exporter", .node, restart: true, UnitCatalog.nodeExporter)
+            env.append(UnitEnvironment.nodeExporter(ip, port: Jinja.text(h.value("node_exporter_port")), path: path,
+                                                    options: Jinja.text(h.value("node_exporter_options"))))
+        }
         if Jinja.bool(h.value("vip_enabled")) {
             unit(ip, "keepalived_exporter", .node, restart: true, UnitCatalog.keepalivedExporter)
             env.append(UnitEnvironment.keepalivedExporter(ip, port: Jinja.text(h.value("vip_exporter_port")), path: path))
         }
-        unit(ip, "vector", .node, restart: true, UnitCatalog.vector)
-        env.append(UnitEnvironment.vector(ip))
+        if Jinja.bool(h.value("vector_enabled"), default: true) {
+            unit(ip, "vector", .node, restart: true, UnitCatalog.vector)
+            env.append(UnitEnvironment.vector(ip))
+        }
     }
 
     // MARK: infra
@@ -175,12 +180,16 @@ struct UnitsLowering {
             if vm.vtracesEnabled { unit(ip, "vtraces", .infra, restart: true, UnitCatalog.vtraces) }
             if vm.vmalertEnabled { unit(ip, "vmalert", .infra, restart: true, UnitCatalog.vmalert) }
         }
-        unit(ip, "alertmanager", .infra, restart: true, UnitCatalog.alertmanager)
-        env.append(UnitEnvironment.alertmanager(ip, port: Jinja.text(h.value("alertmanager_port")),
-                                                options: Jinja.text(h.value("alertmanager_options"))))
-        unit(ip, "blackbox_exporter", .infra, restart: true, UnitCatalog.blackbox)
-        env.append(UnitEnvironment.blackbox(ip, port: Jinja.text(h.value("blackbox_port")),
-                                            options: Jinja.text(h.value("blackbox_options"))))
+        if Jinja.bool(h.value("alertmanager_enabled"), default: true) {
+            unit(ip, "alertmanager", .infra, restart: true, UnitCatalog.alertmanager)
+            env.append(UnitEnvironment.alertmanager(ip, port: Jinja.text(h.value("alertmanager_port")),
+                                                    options: Jinja.text(h.value("alertmanager_options"))))
+        }
+        if Jinja.bool(h.value("blackbox_enabled"), default: true) {
+            unit(ip, "blackbox_exporter", .infra, restart: true, UnitCatalog.blackbox)
+            env.append(UnitEnvironment.blackbox(ip, port: Jinja.text(h.value("blackbox_port")),
+                                                options: Jinja.text(h.value("blackbox_options"))))
+        }
     }
 
     // MARK: minio
