@@ -132,7 +132,9 @@ def restart_pending(call, loop_wait):
             me = call("GET", "/patroni") or {}
         except OSError:
             me = {}
-        if me.get("state") == "running" and not me.get("pending_restart"):
+        # Running again is enough: a lower max_connections (and the like) stays pending on a
+        # replica until the primary restarts, as Patroni keeps a replica at the primary's values.
+        if me.get("state") == "running":
             print("pg-dcs-sync: restarted")
             return 0
         time.sleep(2)
