@@ -40,7 +40,7 @@ struct LifecycleBackend: Backend {
     /// The shell line of a service's configuration check (the paths its unit reads).
     static func verify(_ c: ConfigCheck) -> String {
         switch c {
-        case .haproxy: return "haproxy -c -q -f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d"
+        case .haproxy(let files): return "haproxy -c -q " + files
         case .nginx: return "nginx -t -q"
         case .dnsmasq: return "dnsmasq --test"
         case .keepalived: return "keepalived -t -f /etc/keepalived/keepalived.conf"

@@ -80,10 +80,7 @@ public struct Shipper {
         let only = steps.map(\.rawValue).joined(separator: ",")
         return "set -eu; d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; tar -xzf - -C \"$d\"; "
             + "bash \"$d\"/\(Shell.single(node))/apply.sh --only \(Shell.single(only))"
-            + extra.map { word in
-                // Options and hex digests as they are; anything else quoted.
-                " " + (word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } ? word : Shell.single(word))
-            }.joined()
+            + extra.map { " " + Shell.word($0) }.joined()
     }
 
     public func arguments(for target: Target, steps: [ApplyStep]) -> [String] {

@@ -109,7 +109,7 @@ struct PatroniDCSSyncTests {
         timeout -s KILL 60 /usr/bin/python3 \(d)/pg-dcs-sync \(args) \(d)/pg-test-1.yml; rc=$?
         kill -9 $api; exit $rc
         """
-        let r = try Self.run("/usr/bin/unshare", ["-n", "/bin/bash", "-c", driver])
+        let r = try runTool("/usr/bin/unshare", ["-n", "/bin/bash", "-c", driver])
         let log = (try? String(contentsOf: dir.appendingPathComponent("requests.log"), encoding: .utf8)) ?? ""
         let requests = log.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -117,27 +117,9 @@ struct PatroniDCSSyncTests {
         return (r.status, r.output, requests)
     }
 
-    /// Runs a command to completion: exit status and standard output (standard error appended).
-    static func run(_ exe: String, _ args: [String], stdin: String = "") throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self) + String(decoding: e, as: UTF8.self))
-    }
-
     /// The DCS as Patroni bootstrapped it from `config` (its `bootstrap.dcs`), as JSON, with `extra` keys.
     static func dcsState(of config: String, extra: [String: Any]) throws -> String {
-        let r = try Self.run("/usr/bin/python3", ["-c", """
+        let r = try runTool("/usr/bin/python3", ["-c", """
             import json, sys, yaml
             dcs = yaml.safe_load(sys.stdin)["bootstrap"]["dcs"]
             dcs.update(json.loads(sys.argv[1]))

@@ -47,7 +47,7 @@ func writeForNobody(_ text: String, to url: URL) throws {
 }
 
 /// Runs a program to completion (standard input empty); exit status and combined output.
-func runTool(_ exe: String, _ args: [String], cwd: URL? = nil) throws -> (status: Int32, output: String) {
+func runTool(_ exe: String, _ args: [String], cwd: URL? = nil, stdin: String? = nil) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: exe)
     p.arguments = args
@@ -55,8 +55,13 @@ func runTool(_ exe: String, _ args: [String], cwd: URL? = nil) throws -> (status
     let out = Pipe()
     p.standardOutput = out
     p.standardError = out
-    p.standardInput = FileHandle.nullDevice
+    let input = stdin.map { _ in Pipe() }
+    p.standardInput = input ?? FileHandle.nullDevice
     try p.run()
+    if let input, let stdin {
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+    }
     let data = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))

@@ -22,7 +22,7 @@ public struct LifecycleModel: Sendable {
         let nginx = Set(graph.portal.servers.map(\.ip))
         // grafana-server is started only where infra installs it (grafana_enabled, on by default).
         let grafana = Set(graph.monitoring.infra.map(\.ip).filter { ip in
-            graph.nodes.first { $0.ip == ip }.map { Jinja.bool($0.host.value("grafana_enabled"), default: true) } ?? true
+            graph.node(ip).map { Jinja.bool($0.host.value("grafana_enabled"), default: true) } ?? true
         })
         var etcd: [String: EtcdMemberConfig] = [:]
         for m in graph.etcd.members { etcd[m.ip] = m }
@@ -131,8 +131,8 @@ public struct ServiceStart: Sendable, Equatable {
 /// installed them and before the running service is reloaded or restarted; when it fails, apply
 /// puts the previous files back and stops (the service keeps running on what it had).
 public enum ConfigCheck: Sendable, Equatable {
-    /// `haproxy -c` over the files the unit reads (`haproxy.cfg` and `conf.d`).
-    case haproxy
+    /// `haproxy -c` over the files the unit reads (`-f haproxy.cfg -f conf.d`).
+    case haproxy(files: String)
     /// `nginx -t`.
     case nginx
     /// `dnsmasq --test` (`/etc/dnsmasq.conf` and the directories it includes).
@@ -145,11 +145,11 @@ public enum ConfigCheck: Sendable, Equatable {
 
     static func of(_ unit: String) -> ConfigCheck? {
         switch unit {
-        case "haproxy": return .haproxy
+        case "haproxy": return .haproxy(files: UnitCatalog.haproxyFiles)
         case "nginx": return .nginx
         case "dnsmasq": return .dnsmasq
         case "keepalived": return .keepalived
-        case "patroni": return .patroniYAML(path: "/etc/patroni/patroni.yml")
+        case "patroni": return .patroniYAML(path: UnitCatalog.patroniConfig)
         default: return nil
         }
     }

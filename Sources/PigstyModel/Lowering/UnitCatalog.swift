@@ -53,6 +53,11 @@ enum UnitCatalog {
         install,
     ]
 
+    /// The files haproxy.service reads (its configuration check reads the same).
+    static let haproxyFiles = "-f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d"
+    /// The configuration patroni.service runs with (a link to the instance's file).
+    static let patroniConfig = "/etc/patroni/patroni.yml"
+
     static let haproxy: [UnitSection] = [
         unitSection("HAProxy Load Balancer", docs: "man:haproxy(1)", [t("After", "network.target")]),
         section("Service", [
@@ -61,9 +66,9 @@ enum UnitCatalog {
             .environment("Environment", [UnitVariable(name: "EXTRAOPTS", value: "-S /run/haproxy-master.sock")]),
             t("EnvironmentFile", "-/etc/default/haproxy"),
             .comment("check the configuration before starting and before reloading"),
-            exec("ExecStartPre", "/usr/sbin/haproxy -Ws -f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d -c -q $EXTRAOPTS"),
-            exec("ExecStart", "/usr/sbin/haproxy -Ws -f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d $EXTRAOPTS"),
-            exec("ExecReload", "/usr/sbin/haproxy -Ws -f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d -c -q $EXTRAOPTS"),
+            exec("ExecStartPre", "/usr/sbin/haproxy -Ws \(haproxyFiles) -c -q $EXTRAOPTS"),
+            exec("ExecStart", "/usr/sbin/haproxy -Ws \(haproxyFiles) $EXTRAOPTS"),
+            exec("ExecReload", "/usr/sbin/haproxy -Ws \(haproxyFiles) -c -q $EXTRAOPTS"),
             exec("ExecReload", "/bin/kill -USR2 $MAINPID"),
             t("KillMode", "mixed"), t("SuccessExitStatus", "143"), t("Type", "notify"), .blank,
             t("Restart", "always"), t("RestartSec", "5"),
@@ -173,7 +178,7 @@ enum UnitCatalog {
                         .command("ExecStartPre", [.raw("-/usr/bin/sudo /bin/chown"), .value(dbsu), .raw("/dev/watchdog")]),
                         .blank]
         }
-        service += [exec("ExecStart", "/usr/bin/patroni /etc/patroni/patroni.yml"),
+        service += [exec("ExecStart", "/usr/bin/patroni \(patroniConfig)"),
                     exec("ExecReload", "/usr/bin/kill -s HUP $MAINPID"), .blank,
                     .comment("stop patroni only: it shuts PostgreSQL down itself"), t("KillMode", "process"),
                     t("TimeoutSec", "30"), .comment("never restarted automatically: a crash is for a human to inspect"),

@@ -826,8 +826,8 @@ run_units() {
   ((${#pending[@]})) || return 0
   mapfile -t units < <(printf '%s\n' "${!pending[@]}" | sort)
   # Every running service checks its new configuration before any unit is touched; a failing
-  # check puts that service's old files back and stops the run (the check's output is not
-  # shown: it may quote a secret of the file).
+  # check puts back every file installed since units were last acted on and stops the run (the
+  # check's output is not shown: it may quote a secret of the file).
   if ((dry == 0 && restart && manage)); then
     for unit in "${units[@]}"; do
       check=$(verify_of "$unit")
